@@ -1,0 +1,13 @@
+DROP TABLE secrets;
+DROP TABLE audit_log;
+DROP TABLE sequences;
+DROP TABLE certificates;
+DROP TABLE evidence;
+DROP TABLE scores;
+DROP TABLE answers;
+DROP TABLE applications;
+DROP TABLE premises;
+DROP TABLE checklists;
+DROP TABLE advisors;
+DROP TABLE users;
+DROP TABLE organisations;

@@ -1,0 +1,53 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::*;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "protectcert", description = "Protective-security compliance certification: premises, assessments, certificates and their verification."),
+    paths(
+        healthz,
+        auth::signup, auth::login, auth::me,
+        users::create_user,
+        advisors::create_advisor, advisors::list_advisors,
+        premises::create_premises, premises::list_premises, premises::get_premises,
+        checklists::list_checklists, checklists::get_checklist,
+        applications::self_assessment::create_application,
+        applications::self_assessment::list_applications,
+        applications::self_assessment::get_application,
+        applications::self_assessment::put_answer,
+        applications::evidence::upload_evidence,
+        applications::evidence::get_evidence,
+        applications::workflow::submit,
+        applications::workflow::withdraw,
+        applications::workflow::claim,
+        applications::workflow::assign,
+        applications::assessment::put_scores,
+        applications::assessment::complete,
+        certificates::get_certificate, certificates::verify_number,
+        audit::list_audit,
+    ),
+    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

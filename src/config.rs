@@ -1,0 +1,96 @@
+//! Settings, layered: the defaults in `config/default.toml` (built into the binary),
+//! then an optional file, then `PROTECTCERT_*` environment variables.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub database_pool_size: u32,
+    pub public_url: String,
+    pub scheme_name: String,
+    pub jwt_secret: String,
+    pub token_ttl_minutes: i64,
+    pub checklists_dir: PathBuf,
+    pub evidence_max_bytes: usize,
+    pub evidence_content_types: Vec<String>,
+}
+
+impl Settings {
+    /// Loads the layered settings; `file` is an optional override file.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        if let Some(path) = file {
+            builder = builder.add_source(config::File::from(path).required(true));
+        }
+        let settings: Settings = builder
+            .add_source(
+                config::Environment::with_prefix("PROTECTCERT")
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("evidence_content_types"),
+            )
+            .build()?
+            .try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The defaults alone, with no file or environment: what tests start from.
+    pub fn defaults() -> anyhow::Result<Settings> {
+        let settings: Settings = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .build()?
+            .try_deserialize()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.database_pool_size == 0 {
+            anyhow::bail!("database_pool_size must be at least 1");
+        }
+        if self.token_ttl_minutes <= 0 {
+            anyhow::bail!("token_ttl_minutes must be positive");
+        }
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            anyhow::bail!("public_url must start with http:// or https://");
+        }
+        Ok(())
+    }
+
+    /// The database URL in force: the configured one, or the SQLite file in the data dir.
+    pub fn database_url(&self) -> String {
+        if self.database_url.trim().is_empty() {
+            self.data_dir
+                .join("protectcert.db")
+                .to_string_lossy()
+                .into_owned()
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    pub fn public_url(&self) -> &str {
+        self.public_url.trim_end_matches('/')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_pick_sqlite_in_the_data_dir() {
+        let s = Settings::defaults().expect("defaults");
+        assert_eq!(s.listen, "127.0.0.1:8080");
+        assert!(s.database_url().ends_with("protectcert.db"));
+        s.validate().expect("defaults are valid");
+    }
+}

@@ -1,0 +1,193 @@
+//! Storage: one diesel codebase over SQLite (the embedded default) and PostgreSQL.
+//!
+//! Blocking diesel calls run on actix's blocking pool through [`Db::run`], never on
+//! the async executor threads.
+
+pub mod models;
+pub mod schema;
+pub mod sequences;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::ApiError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager<DbConnection>>;
+pub type PooledConn = PooledConnection<ConnectionManager<DbConnection>>;
+
+/// Which backend a database URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        if let DbConnection::Sqlite(c) = conn {
+            // WAL lets readers run beside the one writer; the busy timeout makes a
+            // second writer wait instead of failing at once.
+            c.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// The handle the app shares: a connection pool.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+    pub backend: Backend,
+}
+
+impl Db {
+    /// Opens a pool; for SQLite `url` is a file path (its folder is created).
+    pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        let backend = Backend::of_url(url);
+        if backend == Backend::Sqlite
+            && let Some(parent) = std::path::Path::new(url).parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)?;
+        }
+        let manager = ConnectionManager::<DbConnection>::new(url);
+        let pool = Pool::builder()
+            .max_size(pool_size)
+            .connection_customizer(Box::new(SqlitePragmas))
+            .build(manager)
+            .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", redact(url)))?;
+        Ok(Db { pool, backend })
+    }
+
+    pub fn get(&self) -> anyhow::Result<PooledConn> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Applies the embedded migrations of this backend; returns how many ran.
+    pub fn migrate(&self) -> anyhow::Result<usize> {
+        let mut conn = self.get()?;
+        let applied = match &mut *conn {
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+            DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        }
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+        Ok(applied.len())
+    }
+
+    /// Runs blocking database work on the blocking thread pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(|e| ApiError::internal(e.into()))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+}
+
+/// Runs `f` in one transaction that writes. On SQLite the transaction takes the write
+/// lock first, so that two writers queue on the busy timeout rather than one of them
+/// failing when it upgrades a read snapshot that has gone stale.
+pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|tx| {
+        if let DbConnection::Sqlite(_) = tx {
+            diesel::sql_query("UPDATE sequences SET value = value WHERE name = 'audit'")
+                .execute(tx)?;
+        }
+        f(tx)
+    })
+}
+
+/// Hides the password of a database URL in messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub fn now() -> time::PrimitiveDateTime {
+    from_utc(time::OffsetDateTime::now_utc())
+}
+
+pub fn to_utc(t: time::PrimitiveDateTime) -> time::OffsetDateTime {
+    t.assume_utc()
+}
+
+/// A UTC time as stored, cut to microseconds: both backends keep that precision, so
+/// a stored time reads back equal to what the API answered when it was written.
+pub fn from_utc(t: time::OffsetDateTime) -> time::PrimitiveDateTime {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let t = t.replace_nanosecond(t.microsecond() * 1000).unwrap_or(t);
+    time::PrimitiveDateTime::new(t.date(), t.time())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_password() {
+        assert_eq!(
+            redact("postgres://app:s3cret@localhost/db"),
+            "postgres://app:***@localhost/db"
+        );
+        assert_eq!(redact("data/protectcert.db"), "data/protectcert.db");
+    }
+
+    #[test]
+    fn backend_from_url() {
+        assert_eq!(Backend::of_url("postgresql://x/y"), Backend::Postgres);
+        assert_eq!(Backend::of_url("./data/p.db"), Backend::Sqlite);
+    }
+}

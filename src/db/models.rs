@@ -1,0 +1,182 @@
+//! Rows as stored. Field order follows the `table!` column order in schema.rs, because
+//! rows are loaded with `table::all_columns`.
+
+use diesel::prelude::*;
+use time::{Date, PrimitiveDateTime};
+
+use super::schema::*;
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = organisations)]
+pub struct Organisation {
+    pub id: String,
+    pub name: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub organisation_id: Option<String>,
+    pub role: String,
+    pub name: String,
+    pub email: String,
+    pub password_hash: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = advisors)]
+pub struct Advisor {
+    pub user_id: String,
+    pub accreditation_number: String,
+    pub accredited_until: Date,
+    /// Comma-separated premises kinds, e.g. `building,event`.
+    pub scopes: String,
+    pub status: String,
+    /// An organisation the advisor has a tie to (employer, client): never assessed by them.
+    pub tied_organisation_id: Option<String>,
+    pub created_at: PrimitiveDateTime,
+}
+
+impl Advisor {
+    pub fn scope_list(&self) -> Vec<String> {
+        self.scopes
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = checklists)]
+pub struct ChecklistRow {
+    pub id: String,
+    pub kind: String,
+    pub version: i32,
+    pub title: String,
+    pub source: String,
+    pub hash: String,
+    pub published_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = premises)]
+pub struct Premises {
+    pub id: String,
+    pub organisation_id: String,
+    pub kind: String,
+    pub name: String,
+    pub address: String,
+    pub town: String,
+    pub postcode: String,
+    pub capacity: i32,
+    pub place_of_worship: bool,
+    pub event_start: Option<PrimitiveDateTime>,
+    pub event_end: Option<PrimitiveDateTime>,
+    pub dsi_name: Option<String>,
+    pub dsi_email: Option<String>,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = applications)]
+pub struct Application {
+    pub id: String,
+    pub premises_id: String,
+    pub organisation_id: String,
+    pub checklist_id: String,
+    pub tier: String,
+    pub status: String,
+    pub advisor_id: Option<String>,
+    pub outcome: Option<String>,
+    pub result: Option<String>,
+    pub created_by: String,
+    pub created_at: PrimitiveDateTime,
+    pub submitted_at: Option<PrimitiveDateTime>,
+    pub assigned_at: Option<PrimitiveDateTime>,
+    pub completed_at: Option<PrimitiveDateTime>,
+    pub updated_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = answers)]
+pub struct Answer {
+    pub application_id: String,
+    pub item_id: String,
+    pub status: String,
+    pub note: String,
+    pub updated_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = scores)]
+pub struct Score {
+    pub application_id: String,
+    pub item_id: String,
+    /// None: the advisor marked the item not applicable.
+    pub score: Option<i32>,
+    pub note: String,
+    pub updated_at: PrimitiveDateTime,
+}
+
+/// Evidence without its bytes, for listings.
+#[derive(Debug, Clone, Queryable)]
+pub struct EvidenceMeta {
+    pub id: String,
+    pub application_id: String,
+    pub item_id: Option<String>,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = certificates)]
+pub struct Certificate {
+    pub id: String,
+    pub number: String,
+    pub application_id: String,
+    pub premises_id: String,
+    pub organisation_id: String,
+    pub kind: String,
+    pub tier: String,
+    pub premises_name: String,
+    pub address: String,
+    pub town: String,
+    pub postcode: String,
+    pub advisor_id: String,
+    pub advisor_name: String,
+    pub accreditation_number: String,
+    pub checklist_id: String,
+    pub outcome: String,
+    /// JSON array of conditions.
+    pub conditions: String,
+    pub issued_at: PrimitiveDateTime,
+    pub expires_at: PrimitiveDateTime,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub superseded_by: Option<String>,
+    pub updated_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: PrimitiveDateTime,
+    pub actor_id: Option<String>,
+    pub actor_role: Option<String>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}

@@ -1,0 +1,202 @@
+// Written by hand to the column types both backends share (see migrations/*).
+
+diesel::table! {
+    organisations (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        organisation_id -> Nullable<Text>,
+        role -> Text,
+        name -> Text,
+        email -> Text,
+        password_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    advisors (user_id) {
+        user_id -> Text,
+        accreditation_number -> Text,
+        accredited_until -> Date,
+        scopes -> Text,
+        status -> Text,
+        tied_organisation_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    checklists (id) {
+        id -> Text,
+        kind -> Text,
+        version -> Integer,
+        title -> Text,
+        source -> Text,
+        hash -> Text,
+        published_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    premises (id) {
+        id -> Text,
+        organisation_id -> Text,
+        kind -> Text,
+        name -> Text,
+        address -> Text,
+        town -> Text,
+        postcode -> Text,
+        capacity -> Integer,
+        place_of_worship -> Bool,
+        event_start -> Nullable<Timestamp>,
+        event_end -> Nullable<Timestamp>,
+        dsi_name -> Nullable<Text>,
+        dsi_email -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> Text,
+        premises_id -> Text,
+        organisation_id -> Text,
+        checklist_id -> Text,
+        tier -> Text,
+        status -> Text,
+        advisor_id -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        result -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        assigned_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    answers (application_id, item_id) {
+        application_id -> Text,
+        item_id -> Text,
+        status -> Text,
+        note -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scores (application_id, item_id) {
+        application_id -> Text,
+        item_id -> Text,
+        score -> Nullable<Integer>,
+        note -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evidence (id) {
+        id -> Text,
+        application_id -> Text,
+        item_id -> Nullable<Text>,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        data -> Binary,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certificates (id) {
+        id -> Text,
+        number -> Text,
+        application_id -> Text,
+        premises_id -> Text,
+        organisation_id -> Text,
+        kind -> Text,
+        tier -> Text,
+        premises_name -> Text,
+        address -> Text,
+        town -> Text,
+        postcode -> Text,
+        advisor_id -> Text,
+        advisor_name -> Text,
+        accreditation_number -> Text,
+        checklist_id -> Text,
+        outcome -> Text,
+        conditions -> Text,
+        issued_at -> Timestamp,
+        expires_at -> Timestamp,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        superseded_by -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sequences (name) {
+        name -> Text,
+        value -> BigInt,
+        last_hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_role -> Nullable<Text>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(advisors -> users (user_id));
+diesel::joinable!(premises -> organisations (organisation_id));
+diesel::joinable!(applications -> premises (premises_id));
+diesel::joinable!(applications -> checklists (checklist_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    users,
+    advisors,
+    checklists,
+    premises,
+    applications,
+    answers,
+    scores,
+    evidence,
+    certificates,
+    sequences,
+    audit_log,
+    secrets,
+);

@@ -1,0 +1,156 @@
+//! Shared counters and the audit chain. Both are rows in `sequences`: the UPDATE that
+//! advances one locks its row until the transaction ends, so concurrent writers on any
+//! instance take turns and neither serials nor chain links can fork.
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::DbConnection;
+use super::schema::{audit_log, sequences};
+use crate::auth::Caller;
+use crate::domain::audit::{AuditRecord, chain_hash, format_time};
+
+fn advance(conn: &mut DbConnection, name: &str) -> QueryResult<(i64, String)> {
+    diesel::update(sequences::table.find(name))
+        .set(sequences::value.eq(sequences::value + 1))
+        .returning((sequences::value, sequences::last_hash))
+        .get_result(conn)
+}
+
+/// The next certificate serial (1, 2, …), unique across instances.
+pub fn next_certificate_serial(conn: &mut DbConnection) -> QueryResult<i64> {
+    advance(conn, "certificate").map(|(value, _)| value)
+}
+
+/// What changed, for the audit log.
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: &'a str,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+impl<'a> Change<'a> {
+    pub fn new(action: &'a str, entity_type: &'a str, entity_id: &'a str) -> Self {
+        Change {
+            action,
+            entity_type,
+            entity_id,
+            before: None,
+            after: None,
+        }
+    }
+
+    pub fn before(mut self, v: impl Serialize) -> Self {
+        self.before = serde_json::to_value(v).ok();
+        self
+    }
+
+    pub fn after(mut self, v: impl Serialize) -> Self {
+        self.after = serde_json::to_value(v).ok();
+        self
+    }
+}
+
+/// Appends one entry to the audit chain, inside the caller's transaction.
+pub fn audit(
+    conn: &mut DbConnection,
+    actor: Option<&Caller>,
+    change: Change<'_>,
+) -> QueryResult<i64> {
+    let (seq, prev_hash) = advance(conn, "audit")?;
+    let at = super::now();
+    let record = AuditRecord {
+        seq,
+        at: format_time(at),
+        actor_id: actor.map(|a| a.user_id.clone()),
+        actor_role: actor.map(|a| a.role.as_str().to_string()),
+        action: change.action.to_string(),
+        entity_type: change.entity_type.to_string(),
+        entity_id: change.entity_id.to_string(),
+        before: change.before.map(|v| v.to_string()),
+        after: change.after.map(|v| v.to_string()),
+    };
+    let hash = chain_hash(&prev_hash, &record);
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::seq.eq(seq),
+            audit_log::at.eq(at),
+            audit_log::actor_id.eq(&record.actor_id),
+            audit_log::actor_role.eq(&record.actor_role),
+            audit_log::action.eq(&record.action),
+            audit_log::entity_type.eq(&record.entity_type),
+            audit_log::entity_id.eq(&record.entity_id),
+            audit_log::before.eq(&record.before),
+            audit_log::after.eq(&record.after),
+            audit_log::prev_hash.eq(&prev_hash),
+            audit_log::hash.eq(&hash),
+        ))
+        .execute(conn)?;
+    diesel::update(sequences::table.find("audit"))
+        .set(sequences::last_hash.eq(&hash))
+        .execute(conn)?;
+    Ok(seq)
+}
+
+/// Checks the whole audit chain in batches; Ok(count) or the first broken entry.
+pub fn verify_audit(
+    conn: &mut DbConnection,
+) -> anyhow::Result<Result<u64, crate::domain::audit::ChainError>> {
+    use super::models::AuditEntry;
+    let mut after = 0i64;
+    let mut entries = Vec::new();
+    loop {
+        let batch: Vec<AuditEntry> = audit_log::table
+            .filter(audit_log::seq.gt(after))
+            .order(audit_log::seq.asc())
+            .limit(5000)
+            .select(audit_log::all_columns)
+            .load(conn)?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        entries.extend(batch.into_iter().map(|e| {
+            (
+                AuditRecord {
+                    seq: e.seq,
+                    at: format_time(e.at),
+                    actor_id: e.actor_id,
+                    actor_role: e.actor_role,
+                    action: e.action,
+                    entity_type: e.entity_type,
+                    entity_id: e.entity_id,
+                    before: e.before,
+                    after: e.after,
+                },
+                e.prev_hash,
+                e.hash,
+            )
+        }));
+    }
+    let result = crate::domain::audit::verify_chain(entries);
+    // The chain head must match the last entry, or entries were cut off the end.
+    if let Ok(count) = result {
+        let (value, last_hash): (i64, String) = sequences::table
+            .find("audit")
+            .select((sequences::value, sequences::last_hash))
+            .first(conn)?;
+        if value != count as i64 {
+            return Ok(Err(crate::domain::audit::ChainError::Gap {
+                seq: count as i64 + 1,
+                expected: count as i64 + 1,
+            }));
+        }
+        let stored_last: Option<String> = audit_log::table
+            .order(audit_log::seq.desc())
+            .select(audit_log::hash)
+            .first(conn)
+            .optional()?;
+        if stored_last.unwrap_or_default() != last_hash {
+            return Ok(Err(crate::domain::audit::ChainError::BrokenLink {
+                seq: value,
+            }));
+        }
+    }
+    Ok(result)
+}

@@ -1,0 +1,17 @@
+//! protectcert: a protective-security compliance certification service.
+//!
+//! `domain` is pure logic (tiers, checklists, scoring, certificate numbers, status,
+//! audit chain); `db` is storage; `api` the HTTP interface; `startup` wires them.
+
+pub mod api;
+pub mod auth;
+pub mod certificates;
+pub mod checklists;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod secrets;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,73 @@
+//! Wiring: opens storage, runs migrations, publishes checklists, loads secrets and
+//! builds the actix server. `spawn` is shared by `main` and the tests.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+
+use crate::auth::token::TokenKeys;
+use crate::checklists::ChecklistStore;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::{api, secrets};
+
+/// Everything a request handler needs; cheap to clone.
+pub struct AppState {
+    pub db: Db,
+    pub settings: Settings,
+    pub tokens: TokenKeys,
+    pub checklists: Arc<ChecklistStore>,
+}
+
+/// Opens the database, migrates it, publishes the checklist files and loads keys.
+pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
+    let url = settings.database_url();
+    let db = Db::connect(&url, settings.database_pool_size)?;
+    let applied = {
+        let db = db.clone();
+        web::block(move || db.migrate()).await??
+    };
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    let checklists = {
+        let db = db.clone();
+        let dir = settings.checklists_dir.clone();
+        web::block(move || ChecklistStore::publish_and_load(&db, &dir)).await??
+    };
+    let jwt_secret = {
+        let db = db.clone();
+        let configured = settings.jwt_secret.clone();
+        web::block(move || secrets::jwt_secret(&db, &configured)).await??
+    };
+    let tokens = TokenKeys::new(&jwt_secret, settings.token_ttl_minutes);
+    Ok(AppState {
+        db,
+        settings,
+        tokens,
+        checklists: Arc::new(checklists),
+    })
+}
+
+/// Builds the HTTP server on an already bound listener (port 0 in tests).
+pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(
+                actix_web::middleware::ErrorHandlers::new()
+                    .default_handler(crate::error::problem_for_bare_errors),
+            )
+            .wrap(actix_web::middleware::Logger::new("%r %s %Dms").log_target("protectcert::http"))
+            .wrap(actix_web::middleware::NormalizePath::new(
+                actix_web::middleware::TrailingSlash::Trim,
+            ))
+            .app_data(state.clone())
+            .configure(api::configure)
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

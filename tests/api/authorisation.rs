@@ -1,0 +1,280 @@
+//! Every endpoint × every role, including an operator of someone else's organisation
+//! and an advisor who is not assigned. "ok" means authorisation let the request
+//! through (it may still be refused for the application's state: 409/422); the
+//! others are exact statuses. Denials never reveal whether a thing exists: another
+//! organisation's records read as 404.
+
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, Reply, certified_scheme, spawn_app};
+
+const ROLES: [&str; 7] = [
+    "anonymous",
+    "operator",
+    "other operator",
+    "assigned advisor",
+    "other advisor",
+    "police",
+    "admin",
+];
+
+enum Body {
+    None,
+    Json(Value),
+    Evidence,
+}
+
+fn allowed(status: u16) -> bool {
+    (200..300).contains(&status) || status == 409 || status == 422
+}
+
+#[tokio::test]
+async fn every_endpoint_for_every_role() {
+    let app = spawn_app().await;
+    let scheme = certified_scheme(&app).await;
+    let (other_operator, _) = app.operator("Someone Else Ltd").await;
+    let (other_advisor, _) = app
+        .advisor(&scheme.admin, &["building", "event"], None)
+        .await;
+    let police = app.police(&scheme.admin).await;
+    let tokens: [Option<&str>; 7] = [
+        None,
+        Some(&scheme.operator),
+        Some(&other_operator),
+        Some(&scheme.advisor),
+        Some(&other_advisor),
+        Some(&police),
+        Some(&scheme.admin),
+    ];
+
+    // A second premises with a draft application and one piece of evidence.
+    let premises = app.building(&scheme.operator, 250).await;
+    let premises_id = premises["id"].as_str().expect("id").to_string();
+    let draft = app
+        .post(
+            "/api/v1/applications",
+            Some(&scheme.operator),
+            json!({"premises_id": premises_id}),
+        )
+        .await
+        .expect(201);
+    let draft_id = draft["id"].as_str().expect("id").to_string();
+    let item = draft["items"][0]["id"].as_str().expect("item").to_string();
+    let form = Form::new().part(
+        "file",
+        Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec())
+            .file_name("p.pdf")
+            .mime_str("application/pdf")
+            .expect("mime"),
+    );
+    let evidence = Reply::from(
+        app.client
+            .post(app.url(&format!("/api/v1/applications/{draft_id}/evidence")))
+            .bearer_auth(&scheme.operator)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload"),
+    )
+    .await
+    .expect(201);
+    let evidence_id = evidence["id"].as_str().expect("id").to_string();
+    let completed_id = scheme.application["id"].as_str().expect("id").to_string();
+    let number = scheme.number().to_string();
+    let new_user = || json!({"name": "N", "email": format!("{}@x.test", uuid::Uuid::new_v4().simple()), "password": PASSWORD, "role": "police"});
+    let new_advisor = || {
+        json!({"name": "N", "email": format!("{}@x.test", uuid::Uuid::new_v4().simple()), "password": PASSWORD,
+        "accreditation_number": uuid::Uuid::new_v4().simple().to_string(), "accredited_until": "2099-01-01", "scopes": ["building"]})
+    };
+    let new_premises = json!({"kind": "building", "name": "N", "address": "1 Road, Town", "postcode": "AB1 2CD", "capacity": 300});
+
+    // Columns follow ROLES.
+    let matrix: Vec<(&str, String, Body, [&str; 7])> = vec![
+        ("GET", "/healthz".into(), Body::None, ["ok"; 7]),
+        ("GET", "/api/v1/openapi.json".into(), Body::None, ["ok"; 7]),
+        (
+            "GET",
+            "/api/v1/me".into(),
+            Body::None,
+            ["401", "ok", "ok", "ok", "ok", "ok", "ok"],
+        ),
+        (
+            "POST",
+            "/api/v1/users".into(),
+            Body::Json(new_user()),
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
+        (
+            "POST",
+            "/api/v1/advisors".into(),
+            Body::Json(new_advisor()),
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
+        ("GET", "/api/v1/advisors".into(), Body::None, ["ok"; 7]),
+        (
+            "POST",
+            "/api/v1/premises".into(),
+            Body::Json(new_premises),
+            ["401", "ok", "ok", "403", "403", "403", "403"],
+        ),
+        (
+            "GET",
+            "/api/v1/premises".into(),
+            Body::None,
+            ["401", "ok", "ok", "403", "403", "403", "ok"],
+        ),
+        (
+            "GET",
+            format!("/api/v1/premises/{premises_id}"),
+            Body::None,
+            ["401", "ok", "404", "403", "403", "403", "ok"],
+        ),
+        ("GET", "/api/v1/checklists".into(), Body::None, ["ok"; 7]),
+        (
+            "GET",
+            "/api/v1/checklists/building-v1".into(),
+            Body::None,
+            ["ok"; 7],
+        ),
+        // Another organisation's premises id is "no such premises in your organisation" (422).
+        (
+            "POST",
+            "/api/v1/applications".into(),
+            Body::Json(json!({"premises_id": premises_id})),
+            ["401", "ok", "422", "403", "403", "403", "403"],
+        ),
+        (
+            "GET",
+            "/api/v1/applications".into(),
+            Body::None,
+            ["401", "ok", "ok", "ok", "ok", "403", "ok"],
+        ),
+        (
+            "GET",
+            format!("/api/v1/applications/{draft_id}"),
+            Body::None,
+            ["401", "ok", "404", "404", "404", "403", "ok"],
+        ),
+        (
+            "GET",
+            format!("/api/v1/applications/{completed_id}"),
+            Body::None,
+            ["401", "ok", "404", "ok", "404", "403", "ok"],
+        ),
+        (
+            "PUT",
+            format!("/api/v1/applications/{draft_id}/answers/{item}"),
+            Body::Json(json!({"status": "in_place"})),
+            ["401", "ok", "404", "404", "404", "403", "403"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/applications/{draft_id}/evidence"),
+            Body::Evidence,
+            ["401", "ok", "404", "403", "403", "403", "403"],
+        ),
+        (
+            "GET",
+            format!("/api/v1/applications/{draft_id}/evidence/{evidence_id}"),
+            Body::None,
+            ["401", "ok", "404", "404", "404", "403", "ok"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/applications/{draft_id}/submit"),
+            Body::Json(json!({})),
+            ["401", "ok", "404", "404", "404", "403", "403"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/applications/{completed_id}/claim"),
+            Body::Json(json!({})),
+            ["401", "403", "403", "ok", "404", "403", "403"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/applications/{completed_id}/assign"),
+            Body::Json(json!({"advisor_id": scheme.advisor_id})),
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
+        (
+            "PUT",
+            format!("/api/v1/applications/{completed_id}/scores"),
+            Body::Json(json!({"scores": [{"item_id": item, "score": 1}]})),
+            ["401", "403", "404", "ok", "404", "403", "403"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/applications/{completed_id}/complete"),
+            Body::Json(json!({})),
+            ["401", "403", "404", "ok", "404", "403", "403"],
+        ),
+        (
+            "GET",
+            format!("/api/v1/certificates/{number}"),
+            Body::None,
+            ["401", "ok", "404", "403", "403", "ok", "ok"],
+        ),
+        (
+            "GET",
+            format!("/api/v1/verify/{number}"),
+            Body::None,
+            ["ok"; 7],
+        ),
+        (
+            "GET",
+            "/api/v1/audit".into(),
+            Body::None,
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
+        // Last: it changes the draft's state when allowed.
+        (
+            "POST",
+            format!("/api/v1/applications/{draft_id}/withdraw"),
+            Body::Json(json!({})),
+            ["401", "ok", "404", "404", "404", "403", "403"],
+        ),
+    ];
+
+    let mut failures = Vec::new();
+    for (method, path, body, expected) in &matrix {
+        for (col, want) in expected.iter().enumerate() {
+            let method_ = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+            let mut req = app.client.request(method_, app.url(path));
+            if let Some(t) = tokens[col] {
+                req = req.bearer_auth(t);
+            }
+            req = match body {
+                Body::None => req,
+                Body::Json(v) => req.json(v),
+                Body::Evidence => req.multipart(
+                    Form::new().part(
+                        "file",
+                        Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec())
+                            .file_name("p.pdf")
+                            .mime_str("application/pdf")
+                            .expect("mime"),
+                    ),
+                ),
+            };
+            let reply = Reply::from(req.send().await.expect("request")).await;
+            let got = reply.status.as_u16();
+            let ok = match *want {
+                "ok" => allowed(got),
+                code => code.parse::<u16>().ok() == Some(got),
+            };
+            if !ok {
+                failures.push(format!(
+                    "{method} {path} as {}: want {want}, got {got} {}",
+                    ROLES[col], reply.body
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorisation matrix failures:\n{}",
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,386 @@
+//! Boots the real app on a random port with a fresh database: SQLite in a temp dir,
+//! or a new PostgreSQL database when PROTECTCERT_TEST_DATABASE_URL is set.
+
+use std::net::TcpListener;
+
+use diesel::{Connection, RunQueryDsl};
+use protectcert::config::Settings;
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub settings: Settings,
+    pub db: protectcert::db::Db,
+    _dir: tempfile::TempDir,
+}
+
+/// A fresh database URL: a SQLite file, or a new PostgreSQL database.
+fn fresh_database(dir: &std::path::Path) -> String {
+    match std::env::var("PROTECTCERT_TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!("pc_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = diesel::PgConnection::establish(&admin_url)
+                .expect("connect to PROTECTCERT_TEST_DATABASE_URL");
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .expect("create test database");
+            match admin_url.rfind('/') {
+                Some(slash) if slash > "postgres://".len() => {
+                    format!("{}/{name}", &admin_url[..slash])
+                }
+                _ => format!("{admin_url}/{name}"),
+            }
+        }
+        _ => dir.join("protectcert.db").to_string_lossy().into_owned(),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings::defaults().expect("default settings");
+    settings.data_dir = dir.path().to_path_buf();
+    settings.database_url = fresh_database(dir.path());
+    settings.database_pool_size = 4;
+    settings.checklists_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/config/checklists").into();
+    customise(&mut settings);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let address = format!("http://127.0.0.1:{port}");
+    settings.public_url = address.clone();
+    let state = protectcert::startup::prepare(settings.clone())
+        .await
+        .expect("prepare app");
+    let db = state.db.clone();
+    let server = protectcert::startup::serve(state, listener).expect("server");
+    tokio::spawn(server);
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        settings,
+        db,
+        _dir: dir,
+    }
+}
+
+/// A JSON response read into status + body, asserting problem+json on errors.
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    pub async fn from(res: Response) -> Reply {
+        let status = res.status();
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let text = res.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if status.is_client_error() || status.is_server_error() {
+            assert_eq!(
+                content_type, "application/problem+json",
+                "error {status} must be problem+json, body: {body}"
+            );
+            assert_eq!(
+                body["status"],
+                status.as_u16(),
+                "problem status field: {body}"
+            );
+        }
+        Reply { status, body }
+    }
+
+    #[track_caller]
+    pub fn ok(self) -> Value {
+        assert!(
+            self.status.is_success(),
+            "expected success, got {}: {}",
+            self.status,
+            self.body
+        );
+        self.body
+    }
+
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        self.body
+    }
+
+    /// The field names a problem reports.
+    pub fn fields(body: &Value) -> Vec<String> {
+        body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Reply::from(req.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request("GET", path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.request("POST", path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.request("PUT", path, token, Some(body)).await
+    }
+
+    pub async fn login(&self, email: &str) -> String {
+        let body = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"email": email, "password": PASSWORD}),
+            )
+            .await
+            .ok();
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    /// Creates an admin the way a fresh install does (the CLI path) and logs in.
+    pub async fn admin(&self) -> String {
+        let email = format!("admin-{}@scheme.test", uuid::Uuid::new_v4().simple());
+        let db = self.db.clone();
+        let e = email.clone();
+        tokio::task::spawn_blocking(move || {
+            protectcert::api::users::create_admin_cli(&db, "Scheme Admin", &e, PASSWORD)
+        })
+        .await
+        .expect("join")
+        .expect("create admin");
+        self.login(&email).await
+    }
+
+    /// Signs up an operator with a new organisation; returns (token, organisation id).
+    pub async fn operator(&self, organisation: &str) -> (String, String) {
+        let email = format!("op-{}@venue.test", uuid::Uuid::new_v4().simple());
+        let body = self
+            .post(
+                "/api/v1/auth/signup",
+                None,
+                json!({"organisation": organisation, "name": "Olive Operator", "email": email, "password": PASSWORD}),
+            )
+            .await
+            .expect(201);
+        let org = body["organisation"]["id"]
+            .as_str()
+            .expect("org id")
+            .to_string();
+        (self.login(&email).await, org)
+    }
+
+    /// Accredits an advisor (by an admin); returns (token, advisor user id).
+    pub async fn advisor(
+        &self,
+        admin: &str,
+        scopes: &[&str],
+        tied_organisation: Option<&str>,
+    ) -> (String, String) {
+        let email = format!("adv-{}@advisors.test", uuid::Uuid::new_v4().simple());
+        let number = format!("ACC-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let body = self
+            .post(
+                "/api/v1/advisors",
+                Some(admin),
+                json!({
+                    "name": "Ada Advisor", "email": email, "password": PASSWORD,
+                    "accreditation_number": number, "accredited_until": "2099-12-31",
+                    "scopes": scopes, "tied_organisation_id": tied_organisation,
+                }),
+            )
+            .await
+            .expect(201);
+        let id = body["id"].as_str().expect("advisor id").to_string();
+        (self.login(&email).await, id)
+    }
+
+    pub async fn police(&self, admin: &str) -> String {
+        let email = format!("pc-{}@police.test", uuid::Uuid::new_v4().simple());
+        self.post(
+            "/api/v1/users",
+            Some(admin),
+            json!({"name": "Pat Constable", "email": email, "password": PASSWORD, "role": "police"}),
+        )
+        .await
+        .expect(201);
+        self.login(&email).await
+    }
+
+    pub async fn building(&self, operator: &str, capacity: u32) -> Value {
+        self.post(
+            "/api/v1/premises",
+            Some(operator),
+            json!({
+                "kind": "building", "name": "Riverside Hall", "address": "1 Quay Street, Bristol",
+                "postcode": "BS1 4DJ", "capacity": capacity,
+            }),
+        )
+        .await
+        .expect(201)
+    }
+
+    pub async fn event(&self, operator: &str, capacity: u32) -> Value {
+        let start = time::OffsetDateTime::now_utc() + time::Duration::days(60);
+        let end = start + time::Duration::days(2);
+        let fmt = &time::format_description::well_known::Rfc3339;
+        self.post(
+            "/api/v1/premises",
+            Some(operator),
+            json!({
+                "kind": "event", "name": "Harbour Festival", "address": "Harbourside, Bristol",
+                "postcode": "BS1 5TX", "capacity": capacity,
+                "event_start": start.format(fmt).expect("fmt"), "event_end": end.format(fmt).expect("fmt"),
+            }),
+        )
+        .await
+        .expect(201)
+    }
+
+    /// Starts an application and answers every applicable item `in_place`.
+    pub async fn answered_application(&self, operator: &str, premises_id: &str) -> Value {
+        let app = self
+            .post(
+                "/api/v1/applications",
+                Some(operator),
+                json!({"premises_id": premises_id}),
+            )
+            .await
+            .expect(201);
+        let id = app["id"].as_str().expect("id").to_string();
+        for item in app["items"].as_array().expect("items") {
+            let item_id = item["id"].as_str().expect("item id");
+            self.put(
+                &format!("/api/v1/applications/{id}/answers/{item_id}"),
+                Some(operator),
+                json!({"status": "in_place", "note": "documented"}),
+            )
+            .await
+            .ok();
+        }
+        app
+    }
+
+    /// Scores every item of a claimed application with `score_for(item)`.
+    pub async fn score_all(&self, advisor: &str, app: &Value, score_for: impl Fn(&Value) -> Value) {
+        let id = app["id"].as_str().expect("id");
+        let scores: Vec<Value> = app["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|item| json!({"item_id": item["id"], "score": score_for(item), "note": ""}))
+            .collect();
+        self.put(
+            &format!("/api/v1/applications/{id}/scores"),
+            Some(advisor),
+            json!({"scores": scores}),
+        )
+        .await
+        .ok();
+    }
+}
+
+/// A whole scheme with one certified building, for tests that start from there.
+pub struct Scheme {
+    pub admin: String,
+    pub operator: String,
+    pub advisor: String,
+    pub advisor_id: String,
+    pub premises: Value,
+    pub application: Value,
+    pub completion: Value,
+}
+
+impl Scheme {
+    pub fn number(&self) -> &str {
+        self.completion["certificate"]["number"]
+            .as_str()
+            .expect("certificate number")
+    }
+}
+
+pub async fn certified_scheme(app: &TestApp) -> Scheme {
+    let admin = app.admin().await;
+    let (operator, _) = app.operator("Quayside Venues Ltd").await;
+    let (advisor, advisor_id) = app.advisor(&admin, &["building", "event"], None).await;
+    let premises = app.building(&operator, 450).await;
+    let application = app
+        .answered_application(&operator, premises["id"].as_str().expect("id"))
+        .await;
+    let id = application["id"].as_str().expect("id").to_string();
+    app.post(
+        &format!("/api/v1/applications/{id}/submit"),
+        Some(&operator),
+        json!({}),
+    )
+    .await
+    .ok();
+    let claimed = app
+        .post(
+            &format!("/api/v1/applications/{id}/claim"),
+            Some(&advisor),
+            json!({}),
+        )
+        .await
+        .ok();
+    app.score_all(&advisor, &claimed, |item| item["max_score"].clone())
+        .await;
+    let completion = app
+        .post(
+            &format!("/api/v1/applications/{id}/complete"),
+            Some(&advisor),
+            json!({}),
+        )
+        .await
+        .ok();
+    Scheme {
+        admin,
+        operator,
+        advisor,
+        advisor_id,
+        premises,
+        application: claimed,
+        completion,
+    }
+}

@@ -1,0 +1,15 @@
+//! One integration-test binary (built once) that drives the real app over HTTP.
+//! Every test gets its own app and database; set PROTECTCERT_TEST_DATABASE_URL to a
+//! PostgreSQL server URL to run the same suite on PostgreSQL.
+
+mod audit;
+mod auth;
+mod authorisation;
+mod certificates;
+mod checklists;
+mod cli;
+mod evidence;
+mod health;
+mod helpers;
+mod premises;
+mod workflow;

@@ -1,0 +1,123 @@
+use serde_json::json;
+
+use crate::helpers::{Reply, spawn_app};
+
+#[tokio::test]
+async fn tier_follows_head_count_thresholds_from_the_checklist() {
+    let app = spawn_app().await;
+    let (op, _) = app.operator("Venues").await;
+    for (capacity, tier) in [
+        (199, "out_of_scope"),
+        (200, "standard"),
+        (799, "standard"),
+        (800, "enhanced"),
+        (25_000, "enhanced"),
+    ] {
+        let body = app.building(&op, capacity).await;
+        assert_eq!(body["tier"], tier, "capacity {capacity}");
+    }
+    let worship = app
+        .post(
+            "/api/v1/premises",
+            Some(&op),
+            json!({"kind": "building", "name": "St Mary's", "address": "Church Lane, York", "postcode": "YO1 7HH",
+                   "capacity": 2000, "place_of_worship": true}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(
+        worship["tier"], "standard",
+        "places of worship stay standard"
+    );
+    assert_eq!(
+        worship["town"], "York",
+        "town defaults to the address's last part"
+    );
+}
+
+#[tokio::test]
+async fn events_need_dates_and_get_them_back() {
+    let app = spawn_app().await;
+    let (op, org) = app.operator("Festivals").await;
+    let event = app.event(&op, 5000).await;
+    assert_eq!(event["kind"], "event");
+    assert_eq!(event["tier"], "enhanced");
+    assert_eq!(event["organisation_id"], org.as_str());
+    assert!(event["event_end"].is_string());
+    let body = app
+        .post(
+            "/api/v1/premises",
+            Some(&op),
+            json!({"kind": "event", "name": "Fair", "address": "Park, Leeds", "postcode": "LS1 1AA", "capacity": 900,
+                   "event_start": "2030-06-02T10:00:00Z", "event_end": "2030-06-01T10:00:00Z"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(Reply::fields(&body), ["event_end"]);
+    let body = app
+        .post(
+            "/api/v1/premises",
+            Some(&op),
+            json!({"kind": "event", "name": "Fair", "address": "Park, Leeds", "postcode": "LS1 1AA", "capacity": 900}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(Reply::fields(&body), ["event_start", "event_end"]);
+}
+
+#[tokio::test]
+async fn bad_premises_fields_are_named_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let (op, _) = app.operator("Venues").await;
+    let body = app
+        .post(
+            "/api/v1/premises",
+            Some(&op),
+            json!({"kind": "castle", "name": "", "address": "x", "postcode": "!!", "capacity": 0,
+                   "designated_senior_individual": {"name": "Dee", "email": "nope"}}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(
+        Reply::fields(&body),
+        [
+            "kind",
+            "name",
+            "postcode",
+            "capacity",
+            "designated_senior_individual.email"
+        ]
+    );
+    let list = app.get("/api/v1/premises", Some(&op)).await.ok();
+    assert_eq!(list.as_array().map(Vec::len), Some(0));
+    // A wrong JSON type is a 400 problem, not a crash.
+    app.post(
+        "/api/v1/premises",
+        Some(&op),
+        json!({"kind": "building", "capacity": "lots"}),
+    )
+    .await
+    .expect(400);
+}
+
+#[tokio::test]
+async fn operators_see_only_their_own_premises() {
+    let app = spawn_app().await;
+    let (a, _) = app.operator("A").await;
+    let (b, _) = app.operator("B").await;
+    let mine = app.building(&a, 300).await;
+    let id = mine["id"].as_str().expect("id");
+    app.get(&format!("/api/v1/premises/{id}"), Some(&a))
+        .await
+        .ok();
+    let body = app
+        .get(&format!("/api/v1/premises/{id}"), Some(&b))
+        .await
+        .expect(404);
+    assert_eq!(body["code"], "not_found");
+    let list = app.get("/api/v1/premises", Some(&b)).await.ok();
+    assert_eq!(list.as_array().map(Vec::len), Some(0));
+    let admin = app.admin().await;
+    let all = app.get("/api/v1/premises", Some(&admin)).await.ok();
+    assert_eq!(all.as_array().map(Vec::len), Some(1));
+}
