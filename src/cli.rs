@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `admin create`, `audit verify`.
+//! The command line: `serve` (the default), `migrate`, `admin create`, `audit verify`,
+//! `verify-pdf`, `keys rotate`.
 
 use std::io::Read;
 use std::net::TcpListener;
@@ -39,6 +40,32 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Check a certificate PDF: its signature, its QR token and its live status.
+    /// Exits 0 only when the certificate is genuine and valid now.
+    VerifyPdf {
+        /// The PDF file.
+        file: PathBuf,
+        /// A running service to ask for the scheme CA, keys and live status
+        /// (e.g. https://certs.example.org); without it, this installation's own.
+        #[arg(long)]
+        url: Option<String>,
+        /// A scheme CA certificate (PEM) to trust instead of the scheme's own.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+    },
+    /// Manage the keys that sign QR tokens and the status list.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Add a new token signing key. Every instance signs with it from now on (the
+    /// newest key is read at signing time); earlier keys stay published so that
+    /// issued certificates still verify.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -83,6 +110,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             println!("admin created: {id}");
             Ok(std::process::ExitCode::SUCCESS)
         }
+        Command::VerifyPdf { file, url, ca } => verify_pdf(&settings, &file, url, ca).await,
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let db = open(&settings)?;
+            let kid = actix_web::web::block(move || -> anyhow::Result<String> {
+                db.migrate()?;
+                crate::certificates::token::insert_new_key(&mut *db.get()?)
+            })
+            .await??;
+            println!(
+                "new token signing key {kid}: it signs from now on; earlier keys stay published"
+            );
+            Ok(std::process::ExitCode::SUCCESS)
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -104,6 +146,46 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
         }
     }
+}
+
+async fn verify_pdf(
+    settings: &Settings,
+    file: &std::path::Path,
+    url: Option<String>,
+    ca: Option<PathBuf>,
+) -> anyhow::Result<std::process::ExitCode> {
+    use crate::certificates::verify_pdf::{Scheme, check};
+    let pdf =
+        std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let ca = ca
+        .map(|p| crate::certificates::pki::load_ca(&p))
+        .transpose()?;
+    let scheme = match url {
+        Some(url) => Scheme::Remote(url.trim_end_matches('/').to_string()),
+        None => {
+            let db = open(settings)?;
+            let (key, cert) = (
+                settings.pdf_signing_key.clone(),
+                settings.pdf_signing_cert.clone(),
+            );
+            let local_db = db.clone();
+            let identity = actix_web::web::block(move || {
+                crate::certificates::pki::load(&local_db, &key, &cert, None)
+            })
+            .await??;
+            Scheme::Local {
+                db,
+                ca: Box::new(identity.ca().clone()),
+            }
+        }
+    };
+    let report = check(&pdf, &scheme, ca).await?;
+    print!("{}", report.text);
+    Ok(if report.valid {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::from(1)
+    })
 }
 
 fn open(settings: &Settings) -> anyhow::Result<Db> {

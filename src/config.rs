@@ -18,6 +18,9 @@ pub struct Settings {
     pub jwt_secret: String,
     pub token_ttl_minutes: i64,
     pub checklists_dir: PathBuf,
+    pub certificate_templates_dir: PathBuf,
+    pub pdf_signing_key: String,
+    pub pdf_signing_cert: String,
     pub evidence_max_bytes: usize,
     pub evidence_content_types: Vec<String>,
 }

@@ -1,7 +1,8 @@
 //! protectcert: a protective-security compliance certification service.
 //!
 //! `domain` is pure logic (tiers, checklists, scoring, certificate numbers, status,
-//! audit chain); `db` is storage; `api` the HTTP interface; `startup` wires them.
+//! audit chain); `db` is storage; `api` the JSON interface, `web` the HTML pages;
+//! `certificates` renders, signs and checks certificate PDFs; `startup` wires them.
 
 pub mod api;
 pub mod auth;
@@ -15,3 +16,4 @@ pub mod error;
 pub mod secrets;
 pub mod startup;
 pub mod telemetry;
+pub mod web;

@@ -19,24 +19,32 @@ pub fn jwt_secret(db: &Db, configured: &str) -> anyhow::Result<Vec<u8>> {
     let value = get_or_create(db, "jwt_secret", || {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
-        hex::encode(bytes)
+        Ok(hex::encode(bytes))
     })?;
     Ok(value.into_bytes())
 }
 
-/// Reads a stored secret or stores a new one; two instances starting together agree
-/// on one value because the insert of the loser fails and it reads the winner's.
-pub fn get_or_create(db: &Db, name: &str, make: impl Fn() -> String) -> anyhow::Result<String> {
-    let mut conn = db.get()?;
-    let existing: Option<String> = secrets::table
+/// A stored secret, if there is one.
+pub fn get(db: &Db, name: &str) -> anyhow::Result<Option<String>> {
+    Ok(secrets::table
         .find(name)
         .select(secrets::value)
-        .first(&mut conn)
-        .optional()?;
-    if let Some(v) = existing {
+        .first(&mut db.get()?)
+        .optional()?)
+}
+
+/// Reads a stored secret or stores a new one; two instances starting together agree
+/// on one value because the insert of the loser fails and it reads the winner's.
+pub fn get_or_create(
+    db: &Db,
+    name: &str,
+    make: impl FnOnce() -> anyhow::Result<String>,
+) -> anyhow::Result<String> {
+    if let Some(v) = get(db, name)? {
         return Ok(v);
     }
-    let value = make();
+    let mut conn = db.get()?;
+    let value = make()?;
     let inserted = write_tx(&mut conn, |tx| {
         diesel::insert_into(secrets::table)
             .values((

@@ -8,6 +8,7 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 
 use crate::auth::token::TokenKeys;
+use crate::certificates::document::CertificateDocuments;
 use crate::checklists::ChecklistStore;
 use crate::config::Settings;
 use crate::db::Db;
@@ -19,6 +20,7 @@ pub struct AppState {
     pub settings: Settings,
     pub tokens: TokenKeys,
     pub checklists: Arc<ChecklistStore>,
+    pub documents: Arc<CertificateDocuments>,
 }
 
 /// Opens the database, migrates it, publishes the checklist files and loads keys.
@@ -43,11 +45,34 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         web::block(move || secrets::jwt_secret(&db, &configured)).await??
     };
     let tokens = TokenKeys::new(&jwt_secret, settings.token_ttl_minutes);
+    let documents = {
+        let db = db.clone();
+        let settings = settings.clone();
+        web::block(move || -> anyhow::Result<CertificateDocuments> {
+            let identity = crate::certificates::pki::load_or_create(
+                &db,
+                &settings.pdf_signing_key,
+                &settings.pdf_signing_cert,
+                &settings.scheme_name,
+                &settings.data_dir,
+            )?;
+            // The first QR token key, so that the JWKS is never empty.
+            crate::certificates::token::current_key(&mut *db.get()?)?;
+            CertificateDocuments::new(
+                &settings.certificate_templates_dir,
+                identity,
+                &settings.scheme_name,
+                settings.public_url(),
+            )
+        })
+        .await??
+    };
     Ok(AppState {
         db,
         settings,
         tokens,
         checklists: Arc::new(checklists),
+        documents: Arc::new(documents),
     })
 }
 

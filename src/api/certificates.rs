@@ -154,7 +154,7 @@ pub async fn get_certificate(
 
 /// What anyone may see: enough to trust or distrust a certificate, nothing that
 /// would help an attacker.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, serde::Deserialize, ToSchema)]
 pub struct PublicVerification {
     pub number: String,
     pub status: VerifiedStatus,

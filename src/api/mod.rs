@@ -4,12 +4,14 @@ pub mod advisors;
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod certificate_pdf;
 pub mod certificates;
 pub mod checklists;
 pub mod openapi;
 pub mod premises;
 pub mod users;
 pub mod validate;
+pub mod verification;
 
 use actix_web::{HttpResponse, web};
 use diesel::RunQueryDsl;
@@ -26,6 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::QueryConfig::default().error_handler(|err, _| query_error(err).into()))
     .app_data(web::PathConfig::default().error_handler(|err, _| path_error(err).into()))
     .service(web::resource("/healthz").route(web::get().to(healthz)))
+    .configure(verification::well_known)
+    .configure(crate::web::configure)
     .service(
         web::scope("/api/v1")
             .service(web::resource("/openapi.json").route(web::get().to(openapi::serve)))
@@ -36,6 +40,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(checklists::routes)
             .configure(applications::routes)
             .configure(certificates::routes)
+            .configure(certificate_pdf::routes)
+            .configure(verification::routes)
             .configure(audit::routes),
     )
     .default_service(web::to(not_found));

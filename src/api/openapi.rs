@@ -29,6 +29,8 @@ use super::*;
         applications::assessment::put_scores,
         applications::assessment::complete,
         certificates::get_certificate, certificates::verify_number,
+        certificate_pdf::download,
+        verification::verify_token, verification::status_list, verification::jwks, verification::scheme_ca,
         audit::list_audit,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),

@@ -1,10 +1,11 @@
-//! Issuing a certificate record when an assessment is certified, in the caller's
-//! transaction: number, premises snapshot, expiry, conditions; earlier certificates
-//! for the same premises are superseded.
+//! Issuing a certificate when an assessment is certified, in the caller's
+//! transaction: number, premises snapshot, expiry, conditions and the signed PDF;
+//! earlier certificates for the same premises are superseded.
 
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
+use super::document::CertificateDocuments;
 use crate::auth::Caller;
 use crate::checklists::StoredChecklist;
 use crate::db::models::{Application, Certificate, Premises};
@@ -20,6 +21,7 @@ use crate::error::ApiError;
 #[allow(clippy::too_many_arguments)]
 pub fn issue_certificate(
     tx: &mut DbConnection,
+    documents: &CertificateDocuments,
     caller: &Caller,
     app: &Application,
     prem: &Premises,
@@ -95,6 +97,7 @@ pub fn issue_certificate(
     diesel::insert_into(certificates::table)
         .values(&cert)
         .execute(tx)?;
+    documents.issue(tx, &cert, prem, checklist.checklist.version)?;
     audit(
         tx,
         Some(caller),

@@ -1,3 +1,10 @@
-//! Certificates: issuing the record (and, with the PDF work, rendering and signing).
+//! Certificates: issuing the record, rendering and signing its PDF, QR tokens,
+//! and checking a PDF's signature.
 
+pub mod document;
 pub mod issue;
+pub mod pki;
+pub mod render;
+pub mod signature;
+pub mod token;
+pub mod verify_pdf;

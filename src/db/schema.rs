@@ -179,11 +179,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    certificate_documents (certificate_id) {
+        certificate_id -> Text,
+        pdf -> Binary,
+        sha256 -> Text,
+        token -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    token_keys (kid) {
+        kid -> Text,
+        private_key -> Text,
+        public_key -> Text,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(advisors -> users (user_id));
 diesel::joinable!(premises -> organisations (organisation_id));
 diesel::joinable!(applications -> premises (premises_id));
 diesel::joinable!(applications -> checklists (checklist_id));
+diesel::joinable!(certificate_documents -> certificates (certificate_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -199,4 +220,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sequences,
     audit_log,
     secrets,
+    certificate_documents,
+    token_keys,
 );

@@ -8,6 +8,7 @@ mod authorisation;
 mod certificates;
 mod checklists;
 mod cli;
+mod documents;
 mod evidence;
 mod health;
 mod helpers;

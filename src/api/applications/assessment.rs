@@ -300,6 +300,7 @@ pub async fn complete(
                 } else {
                     Some(issue_certificate(
                         tx,
+                        &st.documents,
                         &caller,
                         &app,
                         &prem,

@@ -1,0 +1,2 @@
+DROP TABLE token_keys;
+DROP TABLE certificate_documents;

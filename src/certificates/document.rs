@@ -1,0 +1,224 @@
+//! The signed PDF of a certificate: its QR token, its fields, the rendered page,
+//! the token in the PDF's metadata (so machines need not scan the image), and the
+//! PDF signature. Made once, when the certificate is issued, and stored byte for byte.
+
+use std::path::Path;
+
+use diesel::prelude::*;
+use lopdf::{Dictionary, Object};
+use sha2::{Digest, Sha256};
+
+use super::pki::SigningIdentity;
+use super::render::{CertificateFields, ConditionFields, Templates};
+use super::token::{self, CertificateClaims};
+use crate::db::models::{Certificate, Premises};
+use crate::db::schema::certificate_documents;
+use crate::db::{DbConnection, to_utc};
+use crate::domain::scoring::ConditionDraft;
+use crate::domain::tier::{PremisesKind, Tier};
+
+/// The metadata key under which the PDF carries its QR token.
+pub const TOKEN_METADATA_KEY: &str = "ProtectcertToken";
+
+/// Renders and signs certificates; shared by every request (cheap to share: fonts
+/// are parsed and templates checked once at start).
+pub struct CertificateDocuments {
+    templates: Templates,
+    pub identity: SigningIdentity,
+    scheme_name: String,
+    public_url: String,
+}
+
+impl CertificateDocuments {
+    pub fn new(
+        templates_dir: &Path,
+        identity: SigningIdentity,
+        scheme_name: &str,
+        public_url: &str,
+    ) -> anyhow::Result<CertificateDocuments> {
+        Ok(CertificateDocuments {
+            templates: Templates::load(templates_dir)?,
+            identity,
+            scheme_name: scheme_name.to_string(),
+            public_url: public_url.trim_end_matches('/').to_string(),
+        })
+    }
+
+    /// The URL a QR code opens.
+    pub fn verification_url(&self, token: &str) -> String {
+        format!("{}/v/{token}", self.public_url)
+    }
+
+    /// Makes and stores the PDF of a new certificate, in the caller's transaction.
+    pub fn issue(
+        &self,
+        tx: &mut DbConnection,
+        cert: &Certificate,
+        prem: &Premises,
+        checklist_version: u32,
+    ) -> anyhow::Result<()> {
+        let token = token::sign(tx, &claims_of(cert))?;
+        let fields = self.fields(cert, prem, checklist_version)?;
+        let pdf = self.build(&fields, &token)?;
+        diesel::insert_into(certificate_documents::table)
+            .values((
+                certificate_documents::certificate_id.eq(&cert.id),
+                certificate_documents::sha256.eq(hex::encode(Sha256::digest(&pdf))),
+                certificate_documents::pdf.eq(&pdf),
+                certificate_documents::token.eq(&token),
+                certificate_documents::created_at.eq(cert.issued_at),
+            ))
+            .execute(tx)?;
+        Ok(())
+    }
+
+    /// Renders, tags and signs: the whole making of the file (what the benchmark times).
+    pub fn build(&self, fields: &CertificateFields, token: &str) -> anyhow::Result<Vec<u8>> {
+        let kind = PremisesKind::parse(&fields.kind)
+            .ok_or_else(|| anyhow::anyhow!("unknown premises kind {}", fields.kind))?;
+        let mut doc = self
+            .templates
+            .for_kind(kind)
+            .render(fields, &self.verification_url(token))?;
+        set_metadata(&mut doc, fields, token, &self.scheme_name)?;
+        super::signature::sign_document(
+            doc,
+            &self.identity,
+            &self.scheme_name,
+            &format!("Certificate {} issued by the scheme", fields.number),
+        )
+    }
+
+    pub fn fields(
+        &self,
+        cert: &Certificate,
+        prem: &Premises,
+        checklist_version: u32,
+    ) -> anyhow::Result<CertificateFields> {
+        let conditions: Vec<ConditionDraft> = serde_json::from_str(&cert.conditions)?;
+        let tier = Tier::parse(&cert.tier).unwrap_or(Tier::Standard);
+        Ok(CertificateFields {
+            scheme_name: self.scheme_name.clone(),
+            public_url: self.public_url.clone(),
+            number: cert.number.clone(),
+            premises_name: cert.premises_name.clone(),
+            address: cert.address.clone(),
+            town: cert.town.clone(),
+            postcode: cert.postcode.clone(),
+            kind: cert.kind.clone(),
+            tier: cert.tier.clone(),
+            tier_label: tier_label(tier).to_string(),
+            outcome_label: match cert.outcome.as_str() {
+                "certified_with_conditions" => "Certified with conditions",
+                _ => "Certified",
+            }
+            .to_string(),
+            issued: long_date(to_utc(cert.issued_at)),
+            expires: long_date(to_utc(cert.expires_at)),
+            event_start: prem
+                .event_start
+                .map(|t| date_time(to_utc(t)))
+                .unwrap_or_default(),
+            event_end: prem
+                .event_end
+                .map(|t| date_time(to_utc(t)))
+                .unwrap_or_default(),
+            advisor_name: cert.advisor_name.clone(),
+            accreditation_number: cert.accreditation_number.clone(),
+            checklist_version: checklist_version.to_string(),
+            conditions: conditions
+                .into_iter()
+                .map(|c| ConditionFields {
+                    item_id: c.item_id,
+                    text: c.text,
+                    due: long_date(c.due_at),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// The public claims of a certificate, as its QR token carries them.
+pub fn claims_of(cert: &Certificate) -> CertificateClaims {
+    CertificateClaims {
+        sub: cert.number.clone(),
+        name: cert.premises_name.clone(),
+        postcode: cert.postcode.clone(),
+        kind: cert.kind.clone(),
+        tier: cert.tier.clone(),
+        iat: to_utc(cert.issued_at).unix_timestamp(),
+        exp: to_utc(cert.expires_at).unix_timestamp(),
+    }
+}
+
+pub fn tier_label(tier: Tier) -> &'static str {
+    match tier {
+        Tier::Enhanced => "Enhanced tier",
+        Tier::Standard => "Standard tier",
+        Tier::OutOfScope => "Below the Act's thresholds (voluntary certification)",
+    }
+}
+
+/// The document information dictionary: title and author for readers, and the QR
+/// token for machines.
+fn set_metadata(
+    doc: &mut lopdf::Document,
+    fields: &CertificateFields,
+    token: &str,
+    scheme_name: &str,
+) -> anyhow::Result<()> {
+    let info = Dictionary::from_iter(vec![
+        (
+            "Title",
+            Object::string_literal(format!("Protective Security Certificate {}", fields.number)),
+        ),
+        ("Author", Object::string_literal(scheme_name)),
+        (
+            "Subject",
+            Object::string_literal(format!("{}, {}", fields.premises_name, fields.postcode)),
+        ),
+        ("Creator", Object::string_literal("protectcert")),
+        (TOKEN_METADATA_KEY, Object::string_literal(token)),
+    ]);
+    let id = doc.add_object(info);
+    doc.trailer.set("Info", Object::Reference(id));
+    Ok(())
+}
+
+/// The QR token a PDF carries in its metadata.
+pub fn token_in(pdf: &[u8]) -> Option<String> {
+    let doc = lopdf::Document::load_mem(pdf).ok()?;
+    let info = doc.trailer.get(b"Info").ok()?;
+    let info = match info {
+        Object::Reference(id) => doc.get_dictionary(*id).ok()?,
+        Object::Dictionary(d) => d,
+        _ => return None,
+    };
+    let value = info
+        .get(TOKEN_METADATA_KEY.as_bytes())
+        .ok()?
+        .as_str()
+        .ok()?;
+    String::from_utf8(value.to_vec()).ok()
+}
+
+/// A date as people write it: `11 July 2027`.
+pub fn long_date(t: time::OffsetDateTime) -> String {
+    format!("{} {} {}", t.day(), t.month(), t.year())
+}
+
+fn date_time(t: time::OffsetDateTime) -> String {
+    format!("{} {:02}:{:02} UTC", long_date(t), t.hour(), t.minute())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_as_people_write_them() {
+        let t = time::macros::datetime!(2027-07-11 22:05 UTC);
+        assert_eq!(long_date(t), "11 July 2027");
+        assert_eq!(date_time(t), "11 July 2027 22:05 UTC");
+    }
+}

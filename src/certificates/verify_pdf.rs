@@ -1,0 +1,144 @@
+//! `protectcert verify-pdf FILE`: what a verifier with only the file can check.
+//! The PDF signature against the scheme CA, the QR token (read from the PDF's
+//! metadata) against the scheme's keys, and the certificate's live status. The
+//! scheme's material comes from a running service (`--url`) or from this
+//! installation's own configuration and database.
+
+use std::fmt::Write as _;
+
+use anyhow::Context;
+use der::DecodePem;
+use x509_cert::Certificate;
+
+use super::document::token_in;
+use super::signature::verify_document;
+use super::token::{self, CertificateClaims, PublicKey};
+use crate::api::certificates::{PublicVerification, find_by_number};
+use crate::db::Db;
+use crate::domain::status::VerifiedStatus;
+
+/// Where the scheme's CA, keys and register are read from.
+pub enum Scheme {
+    /// A running service: `/.well-known/scheme-ca.pem`, `/.well-known/jwks.json`
+    /// and `/api/v1/verify/token/{token}`.
+    Remote(String),
+    /// This installation: the configured or stored signing identity and the database.
+    Local { db: Db, ca: Box<Certificate> },
+}
+
+/// The verdict, with a line per check for people.
+pub struct Report {
+    pub valid: bool,
+    pub text: String,
+}
+
+pub async fn check(
+    pdf: &[u8],
+    scheme: &Scheme,
+    ca_override: Option<Certificate>,
+) -> anyhow::Result<Report> {
+    let mut text = String::new();
+    let mut valid = true;
+
+    let ca = match (ca_override, scheme) {
+        (Some(ca), _) => ca,
+        (None, Scheme::Local { ca, .. }) => (**ca).clone(),
+        (None, Scheme::Remote(url)) => {
+            let pem = http_text(&format!("{url}/.well-known/scheme-ca.pem")).await?;
+            Certificate::from_pem(pem.as_bytes())
+                .context("the service's scheme CA is not PEM X.509")?
+        }
+    };
+    match verify_document(pdf, &ca) {
+        Ok(signer) => writeln!(text, "signature: valid, whole document, signed by {signer}")?,
+        Err(problem) => {
+            valid = false;
+            writeln!(text, "signature: NOT VALID: {problem}")?;
+        }
+    }
+
+    let Some(token) = token_in(pdf) else {
+        writeln!(text, "token: none in the PDF's metadata")?;
+        writeln!(text, "verdict: NOT VALID")?;
+        return Ok(Report { valid: false, text });
+    };
+    let keys: Vec<PublicKey> = match scheme {
+        Scheme::Remote(url) => {
+            let jwks: serde_json::Value =
+                serde_json::from_str(&http_text(&format!("{url}/.well-known/jwks.json")).await?)?;
+            token::keys_from_jwks(&jwks)
+        }
+        Scheme::Local { db, .. } => {
+            let db = db.clone();
+            actix_web::web::block(move || -> anyhow::Result<_> {
+                Ok(token::published_keys(&mut *db.get()?)?)
+            })
+            .await??
+        }
+    };
+    let claims: CertificateClaims = match token::verify::<CertificateClaims>(&token, &keys) {
+        Ok(claims) => {
+            writeln!(
+                text,
+                "token: valid, certificate {} for {} ({}), {} {}",
+                claims.sub, claims.name, claims.postcode, claims.tier, claims.kind
+            )?;
+            claims
+        }
+        Err(e) => {
+            writeln!(text, "token: NOT VALID: {e}")?;
+            writeln!(text, "verdict: NOT VALID")?;
+            return Ok(Report { valid: false, text });
+        }
+    };
+
+    let live: PublicVerification = match scheme {
+        Scheme::Remote(url) => {
+            let body = http_text(&format!("{url}/api/v1/verify/token/{token}")).await?;
+            let v: serde_json::Value = serde_json::from_str(&body)?;
+            serde_json::from_value(v["certificate"].clone())
+                .context("the service's answer has no certificate")?
+        }
+        Scheme::Local { db, .. } => {
+            let db = db.clone();
+            let number = claims.sub.clone();
+            actix_web::web::block(move || -> anyhow::Result<_> {
+                let cert =
+                    find_by_number(&mut *db.get()?, &number).map_err(|e| anyhow::anyhow!("{e}"))?;
+                Ok(PublicVerification::from(&cert))
+            })
+            .await??
+        }
+    };
+    writeln!(
+        text,
+        "status: {} (expires {})",
+        live.status.as_str(),
+        crate::certificates::document::long_date(live.expires_at)
+    )?;
+    if live.status != VerifiedStatus::Valid {
+        valid = false;
+    }
+    writeln!(
+        text,
+        "verdict: {}",
+        if valid {
+            "VALID".to_string()
+        } else {
+            format!("NOT VALID ({})", live.status.as_str())
+        }
+    )?;
+    Ok(Report { valid, text })
+}
+
+async fn http_text(url: &str) -> anyhow::Result<String> {
+    let res = reqwest::get(url)
+        .await
+        .with_context(|| format!("cannot reach {url}"))?;
+    let status = res.status();
+    let body = res.text().await?;
+    if !status.is_success() {
+        anyhow::bail!("{url} answered {status}: {body}");
+    }
+    Ok(body)
+}
