@@ -222,10 +222,45 @@ async fn every_endpoint_for_every_role() {
             Body::None,
             ["ok"; 7],
         ),
+        // The register search: an operator gets their own organisation's only
+        // (checked by content below), advisors none.
+        (
+            "GET",
+            "/api/v1/certificates".into(),
+            Body::None,
+            ["401", "ok", "ok", "403", "403", "ok", "ok"],
+        ),
+        (
+            "GET",
+            format!("/api/v1/certificates?q={number}&postcode=BS1&status=valid"),
+            Body::None,
+            ["401", "ok", "ok", "403", "403", "ok", "ok"],
+        ),
+        // Status actions are the admin's alone; the admin's suspend then reinstate
+        // leave the certificate active.
+        (
+            "POST",
+            format!("/api/v1/certificates/{number}/suspend"),
+            Body::Json(json!({"reason": "matrix"})),
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/certificates/{number}/reinstate"),
+            Body::Json(json!({"reason": "matrix"})),
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
         (
             "GET",
             "/api/v1/audit".into(),
             Body::None,
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
+        // Near the end: revocation is final.
+        (
+            "POST",
+            format!("/api/v1/certificates/{number}/revoke"),
+            Body::Json(json!({"reason": "matrix"})),
             ["401", "403", "403", "403", "403", "403", "ok"],
         ),
         // Last: it changes the draft's state when allowed.
@@ -277,4 +312,22 @@ async fn every_endpoint_for_every_role() {
         "authorisation matrix failures:\n{}",
         failures.join("\n")
     );
+
+    // The search lets an operator through, but shows them nothing of another
+    // organisation's: the owner finds the certificate, the other operator does not.
+    for query in ["", "?postcode=BS1", &format!("?q={number}")] {
+        let path = format!("/api/v1/certificates{query}");
+        let own = app.get(&path, Some(&scheme.operator)).await.ok();
+        let own: Vec<&Value> = own.as_array().expect("list").iter().collect();
+        assert!(
+            own.iter().any(|c| c["number"] == number.as_str()),
+            "{path}: the owner must find {number}"
+        );
+        let others = app.get(&path, Some(&other_operator)).await.ok();
+        assert_eq!(
+            others,
+            json!([]),
+            "{path}: another operator must see nothing"
+        );
+    }
 }
