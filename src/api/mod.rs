@@ -4,7 +4,6 @@ pub mod advisors;
 pub mod applications;
 pub mod audit;
 pub mod auth;
-pub mod certificate_pdf;
 pub mod certificates;
 pub mod checklists;
 pub mod openapi;
@@ -40,7 +39,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(checklists::routes)
             .configure(applications::routes)
             .configure(certificates::routes)
-            .configure(certificate_pdf::routes)
             .configure(verification::routes)
             .configure(audit::routes),
     )

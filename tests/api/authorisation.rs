@@ -82,6 +82,8 @@ async fn every_endpoint_for_every_role() {
     let evidence_id = evidence["id"].as_str().expect("id").to_string();
     let completed_id = scheme.application["id"].as_str().expect("id").to_string();
     let number = scheme.number().to_string();
+    let pdf = crate::documents::download_pdf(&app, &scheme.operator, &number).await;
+    let token = protectcert::certificates::document::token_in(&pdf).expect("token in the PDF");
     let new_user = || json!({"name": "N", "email": format!("{}@x.test", uuid::Uuid::new_v4().simple()), "password": PASSWORD, "role": "police"});
     let new_advisor = || {
         json!({"name": "N", "email": format!("{}@x.test", uuid::Uuid::new_v4().simple()), "password": PASSWORD,
@@ -224,8 +226,77 @@ async fn every_endpoint_for_every_role() {
         ),
         (
             "GET",
+            format!("/api/v1/certificates/{number}/pdf"),
+            Body::None,
+            ["401", "ok", "404", "403", "403", "ok", "ok"],
+        ),
+        // Verification is public whoever asks: the QR token (API and page), the
+        // number page, the signed status list and the keys.
+        (
+            "GET",
+            format!("/api/v1/verify/token/{token}"),
+            Body::None,
+            ["ok"; 7],
+        ),
+        ("GET", format!("/v/{token}"), Body::None, ["ok"; 7]),
+        (
+            "GET",
+            format!("/verify?number={number}"),
+            Body::None,
+            ["ok"; 7],
+        ),
+        ("GET", "/api/v1/status-list".into(), Body::None, ["ok"; 7]),
+        (
+            "GET",
+            "/.well-known/jwks.json".into(),
+            Body::None,
+            ["ok"; 7],
+        ),
+        (
+            "GET",
+            "/.well-known/scheme-ca.pem".into(),
+            Body::None,
+            ["ok"; 7],
+        ),
+        // The register search: an operator gets their own organisation's only
+        // (checked by content below), advisors none.
+        (
+            "GET",
+            "/api/v1/certificates".into(),
+            Body::None,
+            ["401", "ok", "ok", "403", "403", "ok", "ok"],
+        ),
+        (
+            "GET",
+            format!("/api/v1/certificates?q={number}&postcode=BS1&status=valid"),
+            Body::None,
+            ["401", "ok", "ok", "403", "403", "ok", "ok"],
+        ),
+        // Status actions are the admin's alone; the admin's suspend then reinstate
+        // leave the certificate active.
+        (
+            "POST",
+            format!("/api/v1/certificates/{number}/suspend"),
+            Body::Json(json!({"reason": "matrix"})),
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/certificates/{number}/reinstate"),
+            Body::Json(json!({"reason": "matrix"})),
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
+        (
+            "GET",
             "/api/v1/audit".into(),
             Body::None,
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
+        // Near the end: revocation is final.
+        (
+            "POST",
+            format!("/api/v1/certificates/{number}/revoke"),
+            Body::Json(json!({"reason": "matrix"})),
             ["401", "403", "403", "403", "403", "403", "ok"],
         ),
         // Last: it changes the draft's state when allowed.
@@ -277,4 +348,22 @@ async fn every_endpoint_for_every_role() {
         "authorisation matrix failures:\n{}",
         failures.join("\n")
     );
+
+    // The search lets an operator through, but shows them nothing of another
+    // organisation's: the owner finds the certificate, the other operator does not.
+    for query in ["", "?postcode=BS1", &format!("?q={number}")] {
+        let path = format!("/api/v1/certificates{query}");
+        let own = app.get(&path, Some(&scheme.operator)).await.ok();
+        let own: Vec<&Value> = own.as_array().expect("list").iter().collect();
+        assert!(
+            own.iter().any(|c| c["number"] == number.as_str()),
+            "{path}: the owner must find {number}"
+        );
+        let others = app.get(&path, Some(&other_operator)).await.ok();
+        assert_eq!(
+            others,
+            json!([]),
+            "{path}: another operator must see nothing"
+        );
+    }
 }

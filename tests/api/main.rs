@@ -13,4 +13,5 @@ mod evidence;
 mod health;
 mod helpers;
 mod premises;
+mod register;
 mod workflow;

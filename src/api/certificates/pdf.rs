@@ -3,15 +3,11 @@
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 
-use crate::api::certificates::{find_by_number, parse_number};
+use super::{find_by_number, parse_number};
 use crate::auth::{Caller, Role};
 use crate::db::schema::certificate_documents;
 use crate::error::ApiError;
 use crate::startup::AppState;
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/certificates/{number}/pdf").route(web::get().to(download)));
-}
 
 #[utoipa::path(get, path = "/api/v1/certificates/{number}/pdf", tag = "certificates",
     params(("number" = String, Path)), security(("bearer" = [])),

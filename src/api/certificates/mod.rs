@@ -1,5 +1,21 @@
-//! Certificate records (operators of the premises, police, admin) and public
-//! verification by number (status only: see DOMAIN.md on disclosure).
+//! Certificates: the register (police, admin, and operators for their own),
+//! status actions (admin), and public verification by number (status only: see
+//! DOMAIN.md on disclosure).
+//!
+//! - `read`: one record, public verification
+//! - `search`: the register search
+//! - `status`: suspend, reinstate, revoke
+//! - `pdf`: the signed PDF, exactly as issued
+//!
+//! Every surface reads the database on each request, so a status change shows on
+//! all of them at once.
+
+pub mod pdf;
+pub mod read;
+pub mod search;
+pub mod status;
+
+use std::collections::HashMap;
 
 use actix_web::web;
 use diesel::prelude::*;
@@ -7,7 +23,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api::premises::Person;
-use crate::auth::{Caller, Role};
 use crate::db::models::{Certificate, Premises};
 use crate::db::schema::{certificates, premises};
 use crate::db::{DbConnection, to_utc};
@@ -16,11 +31,16 @@ use crate::domain::scoring::ConditionDraft;
 use crate::domain::status::{StoredStatus, VerifiedStatus, verified_status};
 use crate::domain::tier::{PremisesKind, Tier};
 use crate::error::{ApiError, FieldError};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/certificates/{number}").route(web::get().to(get_certificate)))
-        .service(web::resource("/verify/{number}").route(web::get().to(verify_number)));
+    use web::{get, post, resource};
+    cfg.service(resource("/certificates").route(get().to(search::search_certificates)))
+        .service(resource("/certificates/{number}").route(get().to(read::get_certificate)))
+        .service(resource("/certificates/{number}/pdf").route(get().to(pdf::download)))
+        .service(resource("/certificates/{number}/suspend").route(post().to(status::suspend)))
+        .service(resource("/certificates/{number}/reinstate").route(post().to(status::reinstate)))
+        .service(resource("/certificates/{number}/revoke").route(post().to(status::revoke)))
+        .service(resource("/verify/{number}").route(get().to(read::verify_number)));
 }
 
 /// Parses a typed certificate number; a mistyped one is a 400 that says so.
@@ -62,6 +82,40 @@ pub(crate) fn status_now(c: &Certificate) -> VerifiedStatus {
     )
 }
 
+/// The full record of one certificate, with the premises' designated senior
+/// individual.
+pub(crate) fn record_view(
+    conn: &mut DbConnection,
+    cert: &Certificate,
+) -> Result<CertificateView, ApiError> {
+    let prem: Option<Premises> = premises::table
+        .find(&cert.premises_id)
+        .select(premises::all_columns)
+        .first(conn)
+        .optional()?;
+    CertificateView::new(cert, prem.as_ref())
+}
+
+/// Full records of many certificates, in their order, loading the premises in one query.
+pub(crate) fn record_views(
+    conn: &mut DbConnection,
+    certs: &[Certificate],
+) -> Result<Vec<CertificateView>, ApiError> {
+    let ids: Vec<&str> = certs.iter().map(|c| c.premises_id.as_str()).collect();
+    let found: HashMap<String, Premises> = premises::table
+        .filter(premises::id.eq_any(ids))
+        .select(premises::all_columns)
+        .load::<Premises>(conn)?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    certs
+        .iter()
+        .map(|c| CertificateView::new(c, found.get(&c.premises_id)))
+        .collect()
+}
+
+/// The full record police rely on.
 #[derive(Serialize, ToSchema)]
 pub struct CertificateView {
     pub number: String,
@@ -124,34 +178,6 @@ impl CertificateView {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/certificates/{number}", tag = "certificates", params(("number" = String, Path)),
-    security(("bearer" = [])),
-    responses((status = 200, body = CertificateView), (status = 400, description = "mistyped number", body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn get_certificate(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<web::Json<CertificateView>, ApiError> {
-    caller.require(&[Role::Operator, Role::Police, Role::Admin])?;
-    let number = parse_number(&path.into_inner())?;
-    let view = state
-        .db
-        .run(move |conn| {
-            let cert = find_by_number(conn, &number)?;
-            if caller.is(Role::Operator) && !caller.operates(&cert.organisation_id) {
-                return Err(ApiError::not_found("certificate"));
-            }
-            let prem: Option<Premises> = premises::table
-                .find(&cert.premises_id)
-                .select(premises::all_columns)
-                .first(conn)
-                .optional()?;
-            CertificateView::new(&cert, prem.as_ref())
-        })
-        .await?;
-    Ok(web::Json(view))
-}
-
 /// What anyone may see: enough to trust or distrust a certificate, nothing that
 /// would help an attacker.
 #[derive(Serialize, serde::Deserialize, ToSchema)]
@@ -181,18 +207,4 @@ impl From<&Certificate> for PublicVerification {
             expires_at: to_utc(c.expires_at),
         }
     }
-}
-
-#[utoipa::path(get, path = "/api/v1/verify/{number}", tag = "verification", params(("number" = String, Path)),
-    responses((status = 200, body = PublicVerification), (status = 400, description = "mistyped number", body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn verify_number(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<web::Json<PublicVerification>, ApiError> {
-    let number = parse_number(&path.into_inner())?;
-    let cert = state
-        .db
-        .run(move |conn| find_by_number(conn, &number))
-        .await?;
-    Ok(web::Json(PublicVerification::from(&cert)))
 }
