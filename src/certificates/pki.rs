@@ -137,6 +137,12 @@ pub fn parse(key_pem: &str, chain_pem: &str) -> anyhow::Result<SigningIdentity> 
     Ok(SigningIdentity { key, chain })
 }
 
+/// A new, unstored identity (for benchmarks and tools that need a throwaway one).
+pub fn generate_identity(scheme_name: &str) -> anyhow::Result<SigningIdentity> {
+    let stored = generate(scheme_name)?;
+    parse(&stored.key_pem, &stored.chain_pem)
+}
+
 /// A new scheme CA and a signing certificate under it, as PEM.
 fn generate(scheme_name: &str) -> anyhow::Result<StoredIdentity> {
     let mut rng = rand::rngs::OsRng;
