@@ -33,7 +33,10 @@ fn main() -> anyhow::Result<()> {
 
     let pdf = documents.build(&fields, &token)?;
     if !std::env::args().any(|a| a == "--bench") {
-        println!("certificate_pdf: one certificate made ({} bytes); run `cargo bench --bench certificate_pdf` to measure", pdf.len());
+        println!(
+            "certificate_pdf: one certificate made ({} bytes); run `cargo bench --bench certificate_pdf` to measure",
+            pdf.len()
+        );
         return Ok(());
     }
     for _ in 0..WARM_UP {

@@ -92,7 +92,7 @@ pub fn sign_document(
     doc.save_to(&mut bytes)?;
     let (start, end) = placeholder(&bytes)?;
     let range = [0, start, end, bytes.len() - end];
-    patch_byte_range(&mut bytes, range)?;
+    patch_byte_range(&mut bytes, start, range)?;
 
     let mut hasher = Sha256::new();
     hasher.update(&bytes[..start]);
@@ -117,12 +117,22 @@ fn placeholder(bytes: &[u8]) -> anyhow::Result<(usize, usize)> {
     Ok((start, start + needle.len()))
 }
 
-/// Writes the real byte range over the markers, padded to the same width.
-fn patch_byte_range(bytes: &mut [u8], range: [usize; 4]) -> anyhow::Result<()> {
+/// Writes the real byte range over the markers, padded to the same width. The
+/// markers are looked for only inside the `/ByteRange` array of the object that
+/// holds the placeholder: premises names and postcodes elsewhere in the file are
+/// user text and may contain the same digits.
+fn patch_byte_range(bytes: &mut [u8], placeholder: usize, range: [usize; 4]) -> anyhow::Result<()> {
+    let missing = || anyhow::anyhow!("the signature dictionary's /ByteRange was not found");
+    let object = rfind(&bytes[..placeholder], b" obj").ok_or_else(missing)?;
+    let object_end = placeholder + find(&bytes[placeholder..], b"endobj").ok_or_else(missing)?;
+    let key = object + find(&bytes[object..object_end], b"/ByteRange").ok_or_else(missing)?;
+    let open = key + find(&bytes[key..object_end], b"[").ok_or_else(missing)?;
+    let close = open + find(&bytes[open..object_end], b"]").ok_or_else(missing)?;
     for (marker, value) in RANGE_MARKERS.iter().zip(&range[1..]) {
         let marker = marker.to_string();
-        let at = find(bytes, marker.as_bytes())
-            .ok_or_else(|| anyhow::anyhow!("byte range marker {marker} not found"))?;
+        let at = open
+            + find(&bytes[open..close], marker.as_bytes())
+                .ok_or_else(|| anyhow::anyhow!("byte range marker {marker} not found"))?;
         let text = format!("{value:<width$}", width = marker.len());
         if text.len() != marker.len() {
             anyhow::bail!("the PDF is too large for the byte range");
@@ -134,6 +144,10 @@ fn patch_byte_range(bytes: &mut [u8], range: [usize; 4]) -> anyhow::Result<()> {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
 }
 
 fn sha256_algorithm() -> AlgorithmIdentifierOwned {
@@ -353,6 +367,77 @@ mod tests {
     fn pdf_dates_are_utc_and_zero_padded() {
         let t = time::macros::datetime!(2026-03-04 05:06:07 UTC);
         assert_eq!(pdf_date(t), "D:20260304050607Z");
+    }
+
+    /// A one-page document whose metadata holds `info` (user text in real life).
+    fn document_with_info(info: &str) -> lopdf::Document {
+        let mut doc = lopdf::Document::with_version("1.7");
+        let pages_id = doc.new_object_id();
+        let page_id = doc.add_object(Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"Page".to_vec())),
+            ("Parent", Object::Reference(pages_id)),
+            (
+                "MediaBox",
+                Object::Array(vec![0.into(), 0.into(), 595.into(), 842.into()]),
+            ),
+        ]));
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(Dictionary::from_iter(vec![
+                ("Type", Object::Name(b"Pages".to_vec())),
+                ("Kids", Object::Array(vec![Object::Reference(page_id)])),
+                ("Count", Object::Integer(1)),
+            ])),
+        );
+        let catalog = doc.add_object(Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"Catalog".to_vec())),
+            ("Pages", Object::Reference(pages_id)),
+        ]));
+        doc.trailer.set("Root", Object::Reference(catalog));
+        let info = doc.add_object(Dictionary::from_iter(vec![(
+            "Subject",
+            Object::string_literal(info),
+        )]));
+        doc.trailer.set("Info", Object::Reference(info));
+        doc
+    }
+
+    #[test]
+    fn user_text_that_looks_like_the_byte_range_markers_does_not_capture_them() {
+        let identity = super::super::pki::generate_identity("Test Scheme").expect("identity");
+        let hostile = "Hall 1111111111 2222222222 3333333333, 1111111111";
+        let pdf = sign_document(
+            document_with_info(hostile),
+            &identity,
+            "Test Scheme",
+            "test",
+        )
+        .expect("sign");
+        assert!(pdf.windows(hostile.len()).any(|w| w == hostile.as_bytes()));
+        assert!(verify_document(&pdf, identity.ca()).is_ok());
+    }
+
+    #[test]
+    fn a_signed_document_verifies_and_any_change_is_caught() {
+        let identity = super::super::pki::generate_identity("Test Scheme").expect("identity");
+        let pdf =
+            sign_document(document_with_info("Riverside Hall"), &identity, "S", "r").expect("sign");
+        assert!(verify_document(&pdf, identity.ca()).is_ok());
+        let at = pdf
+            .windows(14)
+            .position(|w| w == b"Riverside Hall")
+            .expect("text");
+        let mut altered = pdf.clone();
+        altered[at] = b'G';
+        assert_eq!(
+            verify_document(&altered, identity.ca()),
+            Err(SignatureProblem::Altered)
+        );
+        let other = super::super::pki::generate_identity("Other").expect("other");
+        assert_eq!(
+            verify_document(&pdf, other.ca()),
+            Err(SignatureProblem::UntrustedSigner)
+        );
     }
 
     #[test]
