@@ -36,7 +36,9 @@ pub struct CreatePremisesRequest {
     pub kind: String,
     pub name: String,
     pub address: String,
-    /// Defaults to the last comma-separated part of the address.
+    /// Public on verification pages. Defaults to the last part of the address
+    /// after a comma that is not the postcode and has no digits; when the address
+    /// has none, `town` is required (an address line is never published as a town).
     pub town: Option<String>,
     pub postcode: String,
     /// The most people who may be present at the same time, staff included.
@@ -152,12 +154,16 @@ pub async fn create_premises(
         .filter(|t| !t.is_empty())
     {
         Some(t) => check.text("town", t, 100),
-        None => address
-            .rsplit(',')
-            .map(str::trim)
-            .find(|part| !part.is_empty())
-            .unwrap_or_default()
-            .to_string(),
+        None => match town_from_address(&address, &body.postcode) {
+            Some(town) => town,
+            None => {
+                check.fail(
+                    "town",
+                    "cannot tell the town from the address: give `town` (it is shown publicly)",
+                );
+                String::new()
+            }
+        },
     };
     let postcode = check.postcode("postcode", &body.postcode);
     if !(1..=1_000_000).contains(&body.capacity) {
@@ -306,4 +312,44 @@ pub async fn get_premises(
         &row,
         current_tier(&state, &row),
     )))
+}
+
+/// The town in an address like `1 Quay Street, Bristol, BS1 4DJ`: the last part
+/// after a comma that is neither the postcode nor holds digits (street lines do).
+fn town_from_address(address: &str, postcode: &str) -> Option<String> {
+    let squash = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_uppercase)
+            .collect()
+    };
+    let postcode = squash(postcode);
+    let mut parts = address.split(',').map(str::trim);
+    parts.next()?;
+    parts
+        .rev()
+        .find(|p| !p.is_empty() && squash(p) != postcode && !p.chars().any(|c| c.is_ascii_digit()))
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod town_tests {
+    use super::town_from_address;
+
+    #[test]
+    fn the_town_is_the_last_part_that_is_not_a_postcode_or_a_street() {
+        let town = |a: &str| town_from_address(a, "BS1 4DJ");
+        assert_eq!(town("1 Quay Street, Bristol").as_deref(), Some("Bristol"));
+        assert_eq!(
+            town("1 Quay Street, Bristol, BS1 4DJ").as_deref(),
+            Some("Bristol")
+        );
+        assert_eq!(
+            town("Harbourside, Bristol, bs14dj").as_deref(),
+            Some("Bristol")
+        );
+        // No comma, or only street lines: no guess, the address is never the town.
+        assert_eq!(town("1 Quay Street Bristol"), None);
+        assert_eq!(town("Unit 4, 12 Dock Road"), None);
+    }
 }

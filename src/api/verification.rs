@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api::certificates::{PublicVerification, find_by_number};
-use crate::certificates::token::{self, CertificateClaims, TokenError};
+use crate::certificates::token::{self, CertificateClaims, TokenError, TokenType};
 use crate::db::models::Certificate;
 use crate::db::schema::certificates;
 use crate::db::{DbConnection, now, to_utc};
@@ -45,7 +45,8 @@ pub struct CheckedToken {
 /// certificate it names. Shared by the JSON API and the page a QR code opens.
 pub fn check_token(conn: &mut DbConnection, token: &str) -> Result<CheckedToken, ApiError> {
     let keys = token::published_keys(conn)?;
-    let claims: CertificateClaims = token::verify(token, &keys).map_err(token_problem)?;
+    let claims: CertificateClaims =
+        token::verify(token, &keys, TokenType::Certificate).map_err(token_problem)?;
     let certificate = find_by_number(conn, &claims.sub)?;
     Ok(CheckedToken {
         claims,
@@ -101,11 +102,15 @@ pub async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
         .json(token::jwks(&keys)))
 }
 
+const STATUS_LIST_LIFETIME_SECS: i64 = 24 * 3600;
+
 /// The signed claims of the status list.
 #[derive(Serialize, ToSchema)]
 pub struct StatusListClaims {
     /// When the list was made (seconds since the epoch).
     pub iat: i64,
+    /// After this, an offline verifier should fetch a fresh list (a day later).
+    pub exp: i64,
     /// Numbers of certificates suspended now.
     pub suspended: Vec<String>,
     /// Numbers of certificates revoked (final).
@@ -137,12 +142,14 @@ pub async fn status_list(state: web::Data<AppState>) -> Result<web::Json<StatusL
             let (suspended, revoked): (Vec<_>, Vec<_>) = rows
                 .into_iter()
                 .partition(|(_, status)| status == StoredStatus::Suspended.as_str());
+            let iat = to_utc(now()).unix_timestamp();
             let list = StatusListClaims {
-                iat: to_utc(now()).unix_timestamp(),
+                iat,
+                exp: iat + STATUS_LIST_LIFETIME_SECS,
                 suspended: suspended.into_iter().map(|(n, _)| n).collect(),
                 revoked: revoked.into_iter().map(|(n, _)| n).collect(),
             };
-            let token = token::sign(conn, &list)?;
+            let token = token::sign(conn, TokenType::StatusList, &list)?;
             Ok(StatusList { list, token })
         })
         .await?;

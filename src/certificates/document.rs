@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::pki::SigningIdentity;
 use super::render::{CertificateFields, ConditionFields, Templates};
-use super::token::{self, CertificateClaims};
+use super::token::{self, CertificateClaims, TokenType};
 use crate::db::models::{Certificate, Premises};
 use crate::db::schema::certificate_documents;
 use crate::db::{DbConnection, to_utc};
@@ -57,7 +57,7 @@ impl CertificateDocuments {
         prem: &Premises,
         checklist_version: u32,
     ) -> anyhow::Result<()> {
-        let token = token::sign(tx, &claims_of(cert))?;
+        let token = token::sign(tx, TokenType::Certificate, &claims_of(cert))?;
         let fields = self.fields(cert, prem, checklist_version)?;
         let pdf = self.build(&fields, &token)?;
         diesel::insert_into(certificate_documents::table)
@@ -142,12 +142,25 @@ impl CertificateDocuments {
 pub fn claims_of(cert: &Certificate) -> CertificateClaims {
     CertificateClaims {
         sub: cert.number.clone(),
-        name: cert.premises_name.clone(),
+        name: claim_name(&cert.premises_name),
         postcode: cert.postcode.clone(),
         kind: cert.kind.clone(),
         tier: cert.tier.clone(),
         iat: to_utc(cert.issued_at).unix_timestamp(),
         exp: to_utc(cert.expires_at).unix_timestamp(),
+    }
+}
+
+/// Names can be 200 characters; the token rides in the QR code, which must stay
+/// scannable from paper, so the signed name is cut (the register has it whole).
+const CLAIM_NAME_CHARS: usize = 60;
+
+fn claim_name(name: &str) -> String {
+    if name.chars().count() <= CLAIM_NAME_CHARS {
+        name.to_string()
+    } else {
+        let cut: String = name.chars().take(CLAIM_NAME_CHARS - 1).collect();
+        format!("{}…", cut.trim_end())
     }
 }
 
@@ -214,6 +227,15 @@ fn date_time(t: time::OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_names_are_cut_in_the_token_only_past_the_limit() {
+        assert_eq!(claim_name("Riverside Hall"), "Riverside Hall");
+        let long = "Ä".repeat(200);
+        let cut = claim_name(&long);
+        assert_eq!(cut.chars().count(), CLAIM_NAME_CHARS);
+        assert!(cut.ends_with('…'));
+    }
 
     #[test]
     fn dates_read_as_people_write_them() {

@@ -56,8 +56,10 @@ struct TextSpec {
     /// Line spacing as a multiple of the size.
     #[serde(default = "default_line_height")]
     line_height: f32,
-    /// Lines beyond this are cut, the last one ending in "…".
+    /// Lines beyond this are cut: the last line kept becomes `overflow` (so that a
+    /// reader knows there is more), or ends in "…" when there is none.
     max_lines: Option<usize>,
+    overflow: Option<String>,
     text: String,
 }
 
@@ -348,8 +350,10 @@ fn layout_lines(rendered: &str, spec: &TextSpec, font: &Font) -> Vec<String> {
         && lines.len() > max
     {
         lines.truncate(max);
-        if let Some(last) = lines.last_mut() {
-            last.push_str(" …");
+        match (&spec.overflow, lines.last_mut()) {
+            (Some(overflow), Some(last)) => *last = overflow.clone(),
+            (None, Some(last)) => last.push_str(" …"),
+            _ => {}
         }
     }
     lines
@@ -473,6 +477,7 @@ mod tests {
             width: Some(50.0),
             line_height: 1.2,
             max_lines: Some(3),
+            overflow: None,
             text: String::new(),
         };
         let text = "word ".repeat(100);
@@ -481,6 +486,15 @@ mod tests {
         assert!(lines[2].ends_with('…'));
         let max = Pt::from(Mm(50.0)).0;
         assert!(lines[..2].iter().all(|l| text_width(l, 10.0, font) <= max));
+
+        // With an overflow line, the reader is told where the rest is.
+        let spec = TextSpec {
+            overflow: Some("More conditions: see the register".into()),
+            ..spec
+        };
+        let lines = layout_lines(&text, &spec, font);
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[2], "More conditions: see the register");
     }
 
     #[test]

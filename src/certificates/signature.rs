@@ -143,11 +143,11 @@ fn patch_byte_range(bytes: &mut [u8], placeholder: usize, range: [usize; 4]) -> 
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).rposition(|w| w == needle)
+    memchr::memmem::rfind(haystack, needle)
 }
 
 fn sha256_algorithm() -> AlgorithmIdentifierOwned {

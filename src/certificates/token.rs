@@ -36,6 +36,23 @@ pub struct CertificateClaims {
     pub exp: i64,
 }
 
+/// What a token is, in its header's `typ`, so that one kind can never be passed
+/// off as the other (both are signed with the same keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenType {
+    Certificate,
+    StatusList,
+}
+
+impl TokenType {
+    pub fn typ(self) -> &'static str {
+        match self {
+            TokenType::Certificate => "cert+jwt",
+            TokenType::StatusList => "status-list+jwt",
+        }
+    }
+}
+
 /// One published verification key.
 #[derive(Debug, Clone)]
 pub struct PublicKey {
@@ -52,6 +69,11 @@ pub enum TokenError {
     UnknownKey(String),
     #[error("the token's signature does not verify: it was altered or not issued by the scheme")]
     BadSignature,
+    #[error("the token is a {found}, not a {expected}")]
+    WrongType {
+        found: String,
+        expected: &'static str,
+    },
 }
 
 /// The current signing key, creating the first one when there is none.
@@ -130,11 +152,16 @@ pub fn published_keys(conn: &mut DbConnection) -> QueryResult<Vec<PublicKey>> {
         .collect())
 }
 
-/// Signs any claims with the current key; the header names the key.
-pub fn sign<T: Serialize>(conn: &mut DbConnection, claims: &T) -> anyhow::Result<String> {
+/// Signs claims with the current key; the header names the key and the type.
+pub fn sign<T: Serialize>(
+    conn: &mut DbConnection,
+    typ: TokenType,
+    claims: &T,
+) -> anyhow::Result<String> {
     let (kid, key) = current_key(conn)?;
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(kid);
+    header.typ = Some(typ.typ().to_string());
     Ok(jsonwebtoken::encode(&header, claims, &key)?)
 }
 
@@ -144,10 +171,17 @@ pub fn sign<T: Serialize>(conn: &mut DbConnection, claims: &T) -> anyhow::Result
 pub fn verify<T: serde::de::DeserializeOwned>(
     token: &str,
     keys: &[PublicKey],
+    typ: TokenType,
 ) -> Result<T, TokenError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
     if header.alg != Algorithm::EdDSA {
         return Err(TokenError::BadSignature);
+    }
+    if header.typ.as_deref() != Some(typ.typ()) {
+        return Err(TokenError::WrongType {
+            found: header.typ.unwrap_or_else(|| "token of no type".into()),
+            expected: typ.typ(),
+        });
     }
     let kid = header.kid.ok_or(TokenError::Malformed)?;
     let key = keys
@@ -230,6 +264,7 @@ mod tests {
     fn sign_with(public: &PublicKey, key: &EncodingKey) -> String {
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(public.kid.clone());
+        header.typ = Some(TokenType::Certificate.typ().into());
         jsonwebtoken::encode(&header, &claims(), key).expect("sign")
     }
 
@@ -237,7 +272,8 @@ mod tests {
     fn a_signed_token_verifies_even_past_its_expiry() {
         let (public, key) = key_pair();
         let token = sign_with(&public, &key);
-        let back: CertificateClaims = verify(&token, &[public]).expect("verify");
+        let back: CertificateClaims =
+            verify(&token, &[public], TokenType::Certificate).expect("verify");
         assert_eq!(back, claims());
     }
 
@@ -252,17 +288,30 @@ mod tests {
         parts[1] = URL_SAFE_NO_PAD.encode(payload.to_string());
         let forged = parts.join(".");
         assert!(matches!(
-            verify::<CertificateClaims>(&forged, std::slice::from_ref(&public)),
+            verify::<CertificateClaims>(
+                &forged,
+                std::slice::from_ref(&public),
+                TokenType::Certificate
+            ),
             Err(TokenError::BadSignature)
         ));
         let (other, _) = key_pair();
         assert!(matches!(
-            verify::<CertificateClaims>(&token, &[other]),
+            verify::<CertificateClaims>(&token, &[other], TokenType::Certificate),
             Err(TokenError::UnknownKey(_))
         ));
         assert!(matches!(
-            verify::<CertificateClaims>("not-a-token", &[public]),
+            verify::<CertificateClaims>(
+                "not-a-token",
+                std::slice::from_ref(&public),
+                TokenType::Certificate
+            ),
             Err(TokenError::Malformed)
+        ));
+        // A genuine token of the other type is refused for what it is.
+        assert!(matches!(
+            verify::<CertificateClaims>(&token, &[public], TokenType::StatusList),
+            Err(TokenError::WrongType { .. })
         ));
     }
 

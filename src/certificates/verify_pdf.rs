@@ -12,7 +12,7 @@ use x509_cert::Certificate;
 
 use super::document::token_in;
 use super::signature::verify_document;
-use super::token::{self, CertificateClaims, PublicKey};
+use super::token::{self, CertificateClaims, PublicKey, TokenType};
 use crate::api::certificates::{PublicVerification, find_by_number};
 use crate::db::Db;
 use crate::domain::status::VerifiedStatus;
@@ -76,21 +76,22 @@ pub async fn check(
             .await??
         }
     };
-    let claims: CertificateClaims = match token::verify::<CertificateClaims>(&token, &keys) {
-        Ok(claims) => {
-            writeln!(
-                text,
-                "token: valid, certificate {} for {} ({}), {} {}",
-                claims.sub, claims.name, claims.postcode, claims.tier, claims.kind
-            )?;
-            claims
-        }
-        Err(e) => {
-            writeln!(text, "token: NOT VALID: {e}")?;
-            writeln!(text, "verdict: NOT VALID")?;
-            return Ok(Report { valid: false, text });
-        }
-    };
+    let claims: CertificateClaims =
+        match token::verify::<CertificateClaims>(&token, &keys, TokenType::Certificate) {
+            Ok(claims) => {
+                writeln!(
+                    text,
+                    "token: valid, certificate {} for {} ({}), {} {}",
+                    claims.sub, claims.name, claims.postcode, claims.tier, claims.kind
+                )?;
+                claims
+            }
+            Err(e) => {
+                writeln!(text, "token: NOT VALID: {e}")?;
+                writeln!(text, "verdict: NOT VALID")?;
+                return Ok(Report { valid: false, text });
+            }
+        };
 
     let live: PublicVerification = match scheme {
         Scheme::Remote(url) => {

@@ -398,7 +398,34 @@ async fn the_status_list_is_signed_with_a_published_key() {
         .find(|k| k["kid"] == header["kid"])
         .expect("published");
     assert!(ed25519_verifies(token, key["x"].as_str().expect("x")));
-    let _ = scheme;
+    assert_eq!(header["typ"], "status-list+jwt");
+    // Fresh for a day; an offline verifier knows when to fetch again.
+    assert_eq!(
+        list["exp"].as_i64().expect("exp") - list["iat"].as_i64().expect("iat"),
+        86_400
+    );
+    // Signed with the same key, but never accepted as a certificate's token.
+    let refused = app
+        .get(&format!("/api/v1/verify/token/{token}"), None)
+        .await
+        .expect(400);
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("status-list+jwt"),
+        "{refused}"
+    );
+    // The certificate's own token says what it is.
+    let pdf = download_pdf(&app, &scheme.operator, scheme.number()).await;
+    let cert_token = protectcert::certificates::document::token_in(&pdf).expect("token");
+    let cert_header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(cert_token.split('.').next().expect("h"))
+            .expect("b64"),
+    )
+    .expect("json");
+    assert_eq!(cert_header["typ"], "cert+jwt");
 }
 
 #[tokio::test]

@@ -83,6 +83,8 @@ async fn bad_premises_fields_are_named_and_nothing_is_stored() {
         [
             "kind",
             "name",
+            // "x" names no town, and a town is published: it must be given.
+            "town",
             "postcode",
             "capacity",
             "designated_senior_individual.email"
@@ -120,4 +122,43 @@ async fn operators_see_only_their_own_premises() {
     let admin = app.admin().await;
     let all = app.get("/api/v1/premises", Some(&admin)).await.ok();
     assert_eq!(all.as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn an_address_line_is_never_published_as_the_town() {
+    let app = spawn_app().await;
+    let (op, _) = app.operator("Venues").await;
+    let premises = |address: &str, town: Option<&str>| {
+        json!({"kind": "building", "name": "Dock Hall", "address": address, "postcode": "BS1 4DJ",
+               "capacity": 300, "town": town})
+    };
+    // No comma: the town cannot be told apart, so it must be given.
+    let refused = app
+        .post(
+            "/api/v1/premises",
+            Some(&op),
+            premises("12 Dock Road Bristol", None),
+        )
+        .await
+        .expect(422);
+    assert_eq!(Reply::fields(&refused), ["town"]);
+    // The postcode after the last comma is skipped, the town before it is taken.
+    let derived = app
+        .post(
+            "/api/v1/premises",
+            Some(&op),
+            premises("12 Dock Road, Bristol, BS1 4DJ", None),
+        )
+        .await
+        .expect(201);
+    assert_eq!(derived["town"], "Bristol");
+    let given = app
+        .post(
+            "/api/v1/premises",
+            Some(&op),
+            premises("12 Dock Road Bristol", Some("Bristol")),
+        )
+        .await
+        .expect(201);
+    assert_eq!(given["town"], "Bristol");
 }
