@@ -227,6 +227,12 @@ pub enum SignatureProblem {
     BadCms,
     #[error("the signature was not made by a certificate of this scheme's CA")]
     UntrustedSigner,
+    #[error(
+        "the signing certificate is not for signing documents (a CA, or no digitalSignature use)"
+    )]
+    SignerNotForSigning,
+    #[error("the signing certificate is outside its validity period")]
+    SignerExpired,
 }
 
 /// Checks the PDF's signature covers the whole file, matches its bytes, and was
@@ -262,8 +268,12 @@ pub fn verify_document(bytes: &[u8], ca: &Certificate) -> Result<String, Signatu
         .filter(|c| !c.is_ascii_whitespace())
         .collect();
     let raw = hex::decode(&hex_value).map_err(|_| SignatureProblem::BadCms)?;
-    // The value is zero-padded after the DER; the DER header says where it ends.
+    // The value is zero-padded after the DER; the DER header says where it ends,
+    // and the padding must be nothing but zeros (it is outside the signed range).
     let cms = der_prefix(&raw).ok_or(SignatureProblem::BadCms)?;
+    if raw[cms.len()..].iter().any(|&b| b != 0) {
+        return Err(SignatureProblem::Altered);
+    }
     let info = ContentInfo::from_der(cms).map_err(|_| SignatureProblem::BadCms)?;
     let signed: SignedData = info
         .content
@@ -324,7 +334,32 @@ pub fn verify_document(bytes: &[u8], ca: &Certificate) -> Result<String, Signatu
     if !issued_by(&leaf, ca) {
         return Err(SignatureProblem::UntrustedSigner);
     }
+    check_signing_certificate(&leaf, std::time::SystemTime::now())?;
     Ok(leaf.tbs_certificate.subject.to_string())
+}
+
+/// The signer must be an end-entity certificate meant for signatures, valid now:
+/// a CA that issues other certificates must not make every one of them a signer
+/// of scheme documents by default.
+fn check_signing_certificate(
+    cert: &Certificate,
+    now: std::time::SystemTime,
+) -> Result<(), SignatureProblem> {
+    use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
+    let tbs = &cert.tbs_certificate;
+    let validity = &tbs.validity;
+    if now < validity.not_before.to_system_time() || now > validity.not_after.to_system_time() {
+        return Err(SignatureProblem::SignerExpired);
+    }
+    let is_ca = matches!(tbs.get::<BasicConstraints>(), Ok(Some((_, bc))) if bc.ca);
+    let signs = matches!(
+        tbs.get::<KeyUsage>(),
+        Ok(Some((_, usage))) if usage.0.contains(KeyUsages::DigitalSignature)
+    );
+    if is_ca || !signs {
+        return Err(SignatureProblem::SignerNotForSigning);
+    }
+    Ok(())
 }
 
 /// Whether `ca` signed `cert` (names chain and the signature verifies).
@@ -437,6 +472,45 @@ mod tests {
         assert_eq!(
             verify_document(&pdf, other.ca()),
             Err(SignatureProblem::UntrustedSigner)
+        );
+    }
+
+    #[test]
+    fn bytes_hidden_in_the_signature_padding_are_caught() {
+        let identity = super::super::pki::generate_identity("Test Scheme").expect("identity");
+        let pdf = sign_document(document_with_info("x"), &identity, "S", "r").expect("sign");
+        // The last hex digit before '>' is padding: outside the signed range.
+        let (_, end) = placeholder_end(&pdf);
+        let mut hidden = pdf.clone();
+        hidden[end - 2] = b'F';
+        assert_eq!(
+            verify_document(&hidden, identity.ca()),
+            Err(SignatureProblem::Altered)
+        );
+    }
+
+    /// Where the signature value ends in a signed file.
+    fn placeholder_end(pdf: &[u8]) -> (usize, usize) {
+        let contents = find(pdf, b"/Contents").expect("contents");
+        let start = contents + find(&pdf[contents..], b"<").expect("<");
+        let end = start + find(&pdf[start..], b">").expect(">") + 1;
+        (start, end)
+    }
+
+    #[test]
+    fn only_a_current_end_entity_signing_certificate_may_sign() {
+        let identity = super::super::pki::generate_identity("Test Scheme").expect("identity");
+        let now = std::time::SystemTime::now();
+        assert_eq!(check_signing_certificate(identity.leaf(), now), Ok(()));
+        // The CA itself is not a document signer.
+        assert_eq!(
+            check_signing_certificate(identity.ca(), now),
+            Err(SignatureProblem::SignerNotForSigning)
+        );
+        let far_future = now + std::time::Duration::from_secs(50 * 365 * 24 * 3600);
+        assert_eq!(
+            check_signing_certificate(identity.leaf(), far_future),
+            Err(SignatureProblem::SignerExpired)
         );
     }
 

@@ -45,8 +45,16 @@ pub async fn check(
         (None, Scheme::Local { ca, .. }) => (**ca).clone(),
         (None, Scheme::Remote(url)) => {
             let pem = http_text(&format!("{url}/.well-known/scheme-ca.pem")).await?;
-            Certificate::from_pem(pem.as_bytes())
-                .context("the service's scheme CA is not PEM X.509")?
+            let ca = Certificate::from_pem(pem.as_bytes())
+                .context("the service's scheme CA is not PEM X.509")?;
+            // Trusting what the same URL serves is only as good as the URL: say so,
+            // with the fingerprint to compare against a CA obtained separately.
+            writeln!(
+                text,
+                "trust: the CA served by {url} (SHA-256 {}); pass --ca to pin a CA you obtained separately",
+                fingerprint(&ca)?
+            )?;
+            ca
         }
     };
     match verify_document(pdf, &ca) {
@@ -130,6 +138,18 @@ pub async fn check(
         }
     )?;
     Ok(Report { valid, text })
+}
+
+/// SHA-256 of the certificate's DER, as colon-separated hex.
+fn fingerprint(cert: &Certificate) -> anyhow::Result<String> {
+    use der::Encode;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(cert.to_der()?);
+    Ok(digest
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":"))
 }
 
 async fn http_text(url: &str) -> anyhow::Result<String> {

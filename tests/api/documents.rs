@@ -498,6 +498,8 @@ async fn verify_pdf_passes_a_genuine_certificate_and_fails_a_tampered_one() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("signature: valid"), "{text}");
     assert!(text.contains("verdict: VALID"), "{text}");
+    // Trusting the CA the same URL serves is said out loud, with its fingerprint.
+    assert!(text.contains("trust: the CA served by"), "{text}");
     // … and against this installation's own database.
     let out = run(&good, &[]);
     assert!(out.status.success(), "{}", stdout(&out));
@@ -520,4 +522,21 @@ async fn verify_pdf_passes_a_genuine_certificate_and_fails_a_tampered_one() {
         text.contains("not made by a certificate of this scheme's CA"),
         "{text}"
     );
+
+    // A genuine file of a certificate the scheme has revoked is not valid.
+    app.post(
+        &format!("/api/v1/certificates/{}/revoke", scheme.number()),
+        Some(&scheme.admin),
+        serde_json::json!({"reason": "premises closed"}),
+    )
+    .await
+    .ok();
+    for extra in [&["--url", app.address.as_str()][..], &[]] {
+        let out = run(&good, extra);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        assert!(text.contains("signature: valid"), "{text}");
+        assert!(text.contains("status: revoked"), "{text}");
+        assert!(text.contains("verdict: NOT VALID (revoked)"), "{text}");
+    }
 }
