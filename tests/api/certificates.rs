@@ -78,6 +78,9 @@ async fn renewal_supersedes_the_previous_certificate() {
     let app = spawn_app().await;
     let scheme = certified_scheme(&app).await;
     let first = scheme.number().to_string();
+    let first_pdf = crate::documents::download_pdf(&app, &scheme.operator, &first).await;
+    let first_token =
+        protectcert::certificates::document::token_in(&first_pdf).expect("token in the PDF");
     let prem_id = scheme.premises["id"].as_str().expect("id");
     let renewal = app.answered_application(&scheme.operator, prem_id).await;
     let id = renewal["id"].as_str().expect("id");
@@ -118,6 +121,19 @@ async fn renewal_supersedes_the_previous_certificate() {
         .await
         .ok();
     assert_eq!(record["superseded_by"], second);
+    // The old paper's QR code and its number say so too.
+    let by_token = app
+        .get(&format!("/api/v1/verify/token/{first_token}"), None)
+        .await
+        .ok();
+    assert_eq!(by_token["certificate"]["status"], "superseded");
+    for path in [
+        format!("/v/{first_token}"),
+        format!("/verify?number={first}"),
+    ] {
+        let page = crate::documents::page(&app, &path).await;
+        assert!(page.contains("<h1>SUPERSEDED</h1>"), "{path}: {page}");
+    }
     let new = app
         .get(&format!("/api/v1/verify/{second}"), None)
         .await
