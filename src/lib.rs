@@ -1,7 +1,8 @@
 //! protectcert: a protective-security compliance certification service.
 //!
 //! `domain` is pure logic (tiers, checklists, scoring, certificate numbers, status,
-//! audit chain); `db` is storage; `api` the HTTP interface; `startup` wires them.
+//! audit chain, reminder schedule); `db` is storage; `api` the HTTP interface; `web`
+//! HTML pages; `notify` reminder emails; `startup` wires them.
 
 pub mod api;
 pub mod auth;
@@ -12,6 +13,8 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod notify;
 pub mod secrets;
 pub mod startup;
 pub mod telemetry;
+pub mod web;

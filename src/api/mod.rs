@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod certificates;
 pub mod checklists;
+pub mod notifications;
 pub mod openapi;
 pub mod premises;
 pub mod users;
@@ -36,8 +37,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(checklists::routes)
             .configure(applications::routes)
             .configure(certificates::routes)
-            .configure(audit::routes),
+            .configure(audit::routes)
+            .configure(notifications::routes),
     )
+    .configure(crate::web::renew::configure)
     .default_service(web::to(not_found));
 }
 

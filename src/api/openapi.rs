@@ -30,6 +30,7 @@ use super::*;
         applications::assessment::complete,
         certificates::get_certificate, certificates::verify_number,
         audit::list_audit,
+        notifications::list_notifications,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth),

@@ -12,4 +12,5 @@ mod evidence;
 mod health;
 mod helpers;
 mod premises;
+mod reminders;
 mod workflow;

@@ -1,0 +1,3 @@
+//! HTML pages served by the same binary.
+
+pub mod renew;
