@@ -65,9 +65,12 @@ impl Reminders {
             scheme_name: settings.scheme_name.clone(),
             max_attempts: settings.smtp_max_attempts,
             retry_base_secs: settings.smtp_retry_base_secs,
-            // Far longer than one SMTP conversation may take, so a claim only lapses
-            // when its instance died; then another instance takes the row over.
-            lease: Duration::seconds((settings.smtp_timeout_secs.max(1) * 4 + 60) as i64),
+            // Longer than a whole claimed batch may take to send, so a claim only
+            // lapses when its instance died; then another instance takes the row over.
+            lease: Duration::seconds(
+                (settings.smtp_timeout_secs.max(1) * (CLAIM_BATCH as u64 / IN_FLIGHT as u64 + 2)
+                    + 60) as i64,
+            ),
             instance: format!(
                 "{}-{}",
                 std::process::id(),
@@ -116,10 +119,12 @@ impl Reminders {
         report: &mut SweepReport,
     ) -> anyhow::Result<()> {
         let at = from_utc(now);
-        let lease_until = from_utc(now + self.lease);
         loop {
+            // The lease runs from the real time of claiming (when that is later than
+            // the sweep's clock), so a long sweep never holds a lapsed claim.
+            let lease_until = from_utc(now.max(OffsetDateTime::now_utc()) + self.lease);
             let instance = self.instance.clone();
-            let claimed = db
+            let claim = db
                 .run(move |conn| {
                     Ok(outbox::claim(
                         conn,
@@ -130,9 +135,11 @@ impl Reminders {
                     )?)
                 })
                 .await?;
-            if claimed.is_empty() {
+            if !claim.any_ready {
                 return Ok(());
             }
+            // Another instance won every row of this batch: look for the next ones.
+            let claimed = claim.rows;
             let results: Vec<anyhow::Result<(Notification, Outcome)>> =
                 futures_util::stream::iter(claimed)
                     .map(|row| self.deliver_one(db, row, now))

@@ -128,23 +128,23 @@ fn insert_if_absent(conn: &mut DbConnection, row: &Notification) -> QueryResult<
 
 type CertificateRow = (String, String, String, String, String, PrimitiveDateTime);
 
-/// Certificate expiry reminders: one range scan of the (status, expires_at) index per
-/// offset, leaving out certificates that already have that reminder.
+/// Certificate expiry reminders. Per offset, one range scan of the (status, expires_at)
+/// index that leaves out certificates already reminded (a probe of the outbox's unique
+/// index each); then the details of the few that are left.
 fn certificate_reminders(
     conn: &mut DbConnection,
     p: &QueueParams<'_>,
 ) -> anyhow::Result<Vec<Reminder>> {
     let today = p.now.date();
-    let mut found: Vec<(i32, CertificateRow)> = Vec::new();
+    let mut due: Vec<(i32, String)> = Vec::new();
     for &offset in p.schedule.offsets() {
         let Some((first, last)) = p.schedule.due_dates_for(offset, today) else {
             continue;
         };
-        let rows: Vec<CertificateRow> = certificates::table
+        let numbers: Vec<String> = certificates::table
             .filter(certificates::status.eq(StoredStatus::Active.as_str()))
             .filter(certificates::expires_at.ge(day_start(first)))
             .filter(certificates::expires_at.lt(day_start(last.next_day().unwrap_or(last))))
-            // NOT EXISTS this reminder in the outbox: one probe of its unique index.
             .filter(
                 sql::<Bool>(
                     "NOT EXISTS (SELECT 1 FROM notifications n \
@@ -154,6 +154,15 @@ fn certificate_reminders(
                 .bind::<Integer, _>(offset)
                 .sql(")"),
             )
+            .select(certificates::number)
+            .load(conn)?;
+        due.extend(numbers.into_iter().map(|n| (offset, n)));
+    }
+    let mut details: HashMap<String, CertificateRow> = HashMap::new();
+    let numbers: Vec<&String> = due.iter().map(|(_, n)| n).collect();
+    for chunk in numbers.chunks(IN_CHUNK) {
+        let rows: Vec<CertificateRow> = certificates::table
+            .filter(certificates::number.eq_any(chunk))
             .select((
                 certificates::number,
                 certificates::premises_id,
@@ -163,39 +172,37 @@ fn certificate_reminders(
                 certificates::expires_at,
             ))
             .load(conn)?;
-        found.extend(rows.into_iter().map(|r| (offset, r)));
+        details.extend(rows.into_iter().map(|r| (r.0.clone(), r)));
     }
-    let recipients = Recipients::load(
-        conn,
-        found.iter().map(|(_, r)| (r.1.as_str(), r.2.as_str())),
-    )?;
-    Ok(found
+    let recipients =
+        Recipients::load(conn, details.values().map(|r| (r.1.as_str(), r.2.as_str())))?;
+    Ok(due
         .into_iter()
-        .map(
-            |(offset, (number, premises_id, org, premises_name, town, expires_at))| {
-                let due_on = expires_at.date();
-                Reminder {
-                    subject: ReminderSubject::Certificate {
-                        number: number.clone(),
-                    },
-                    kind: ReminderKind::CertificateExpiry,
-                    offset_days: offset,
-                    due_on,
-                    recipients: recipients.for_premises(&premises_id, &org),
-                    context: json!({
-                        "scheme_name": p.scheme_name,
-                        "number": number,
-                        "premises_id": premises_id,
-                        "premises_name": premises_name,
-                        "town": town,
-                        "expires_on": iso(due_on),
-                        "renew_url": renew_url(p.public_url, &premises_id),
-                        "offset": offset,
-                        "when": describe_offset(offset),
-                    }),
-                }
-            },
-        )
+        .filter_map(|(offset, number)| {
+            let (number, premises_id, org, premises_name, town, expires_at) =
+                details.get(&number)?.clone();
+            let due_on = expires_at.date();
+            Some(Reminder {
+                subject: ReminderSubject::Certificate {
+                    number: number.clone(),
+                },
+                kind: ReminderKind::CertificateExpiry,
+                offset_days: offset,
+                due_on,
+                recipients: recipients.for_premises(&premises_id, &org),
+                context: json!({
+                    "scheme_name": p.scheme_name,
+                    "number": number,
+                    "premises_id": premises_id,
+                    "premises_name": premises_name,
+                    "town": town,
+                    "expires_on": iso(due_on),
+                    "renew_url": renew_url(p.public_url, &premises_id),
+                    "offset": offset,
+                    "when": describe_offset(offset),
+                }),
+            })
+        })
         .collect())
 }
 
@@ -449,7 +456,14 @@ impl Recipients {
     }
 }
 
-/// Claims up to `limit` rows that are ready to send for `instance` until
+/// The rows one claim won, and whether there were any to compete for.
+pub struct Claim {
+    pub rows: Vec<Notification>,
+    /// False when no row was ready: the sender can stop.
+    pub any_ready: bool,
+}
+
+/// Claims up to `limit` rows that are ready to send at `now` for `instance` until
 /// `lease_until`. Each row is claimed by a conditional UPDATE whose affected-row
 /// count says whether this instance won it, so concurrent senders never share a row.
 pub fn claim(
@@ -458,7 +472,7 @@ pub fn claim(
     now: PrimitiveDateTime,
     lease_until: PrimitiveDateTime,
     limit: i64,
-) -> QueryResult<Vec<Notification>> {
+) -> QueryResult<Claim> {
     let ready = || {
         notifications::status
             .eq(PENDING)
@@ -478,6 +492,7 @@ pub fn claim(
         .limit(limit)
         .select(notifications::id)
         .load(conn)?;
+    let any_ready = !candidates.is_empty();
     let mut won = Vec::new();
     for id in candidates {
         let n = diesel::update(notifications::table.find(&id))
@@ -492,9 +507,12 @@ pub fn claim(
         }
     }
     if won.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Claim {
+            rows: Vec::new(),
+            any_ready,
+        });
     }
-    notifications::table
+    let rows = notifications::table
         .filter(notifications::id.eq_any(&won))
         .filter(notifications::claimed_by.eq(instance))
         .order((
@@ -502,7 +520,8 @@ pub fn claim(
             notifications::id.asc(),
         ))
         .select(notifications::all_columns)
-        .load(conn)
+        .load(conn)?;
+    Ok(Claim { rows, any_ready })
 }
 
 /// Why a claimed reminder should not go out after all: its certificate was renewed,
