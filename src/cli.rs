@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `admin create`, `audit verify`,
-//! `verify-pdf`, `keys rotate`.
+//! `verify-pdf`, `keys rotate`, `reminders run`.
 
 use std::io::Read;
 use std::net::TcpListener;
@@ -58,6 +58,11 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Reminder emails.
+    Reminders {
+        #[command(subcommand)]
+        command: RemindersCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -66,6 +71,17 @@ pub enum KeysCommand {
     /// newest key is read at signing time); earlier keys stay published so that
     /// issued certificates still verify.
     Rotate,
+}
+
+#[derive(Subcommand)]
+pub enum RemindersCommand {
+    /// Queue the reminders that are due and send the outbox once, then exit (for cron).
+    Run {
+        /// Act as if it were this instant (RFC 3339, e.g. 2027-06-01T09:00:00Z), to see
+        /// what a given day sends.
+        #[arg(long)]
+        now: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -125,6 +141,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             );
             Ok(std::process::ExitCode::SUCCESS)
         }
+        Command::Reminders {
+            command: RemindersCommand::Run { now },
+        } => reminders_run(settings, now).await,
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -188,13 +207,41 @@ async fn verify_pdf(
     })
 }
 
+async fn reminders_run(
+    settings: Settings,
+    now: Option<String>,
+) -> anyhow::Result<std::process::ExitCode> {
+    let now = match now {
+        Some(t) => time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339)
+            .map_err(|e| anyhow::anyhow!("--now `{t}` is not an RFC 3339 time: {e}"))?,
+        None => time::OffsetDateTime::now_utc(),
+    };
+    let reminders = crate::notify::Reminders::new(&settings)?;
+    let db = open(&settings)?;
+    {
+        let db = db.clone();
+        actix_web::web::block(move || db.migrate()).await??;
+    }
+    let report = reminders.sweep(&db, now).await?;
+    println!("{report}");
+    println!("mail: {}", reminders.mailer().describe());
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
 fn open(settings: &Settings) -> anyhow::Result<Db> {
     Db::connect(&settings.database_url(), settings.database_pool_size)
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<std::process::ExitCode> {
     let listen = settings.listen.clone();
+    let reminders = crate::notify::Reminders::new(&settings)?;
+    let interval = settings.reminders_interval_secs;
     let state = crate::startup::prepare(settings).await?;
+    tracing::info!(
+        "reminders: a sweep every {interval} s, mail to {}",
+        reminders.mailer().describe()
+    );
+    actix_web::rt::spawn(reminders.run_every(state.db.clone(), interval));
     let listener = TcpListener::bind(&listen)
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     tracing::info!("protectcert listening on http://{}", listener.local_addr()?);

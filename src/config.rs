@@ -23,6 +23,15 @@ pub struct Settings {
     pub pdf_signing_cert: String,
     pub evidence_max_bytes: usize,
     pub evidence_content_types: Vec<String>,
+    pub smtp_url: String,
+    pub mail_from: String,
+    pub reminder_offsets_days: Vec<u32>,
+    pub lapse_notice_after_days: u32,
+    pub reminder_window_days: u32,
+    pub reminders_interval_secs: u64,
+    pub smtp_max_attempts: u32,
+    pub smtp_retry_base_secs: u64,
+    pub smtp_timeout_secs: u64,
 }
 
 impl Settings {
@@ -38,7 +47,8 @@ impl Settings {
                 config::Environment::with_prefix("PROTECTCERT")
                     .try_parsing(true)
                     .list_separator(",")
-                    .with_list_parse_key("evidence_content_types"),
+                    .with_list_parse_key("evidence_content_types")
+                    .with_list_parse_key("reminder_offsets_days"),
             )
             .build()?
             .try_deserialize()?;
@@ -65,6 +75,16 @@ impl Settings {
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
             anyhow::bail!("public_url must start with http:// or https://");
         }
+        self.reminder_schedule()?;
+        self.mail_from
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| anyhow::anyhow!("mail_from `{}`: {e}", self.mail_from))?;
+        if self.reminders_interval_secs == 0 {
+            anyhow::bail!("reminders_interval_secs must be at least 1");
+        }
+        if self.smtp_max_attempts == 0 {
+            anyhow::bail!("smtp_max_attempts must be at least 1");
+        }
         Ok(())
     }
 
@@ -78,6 +98,16 @@ impl Settings {
         } else {
             self.database_url.clone()
         }
+    }
+
+    /// When reminders go out, from `reminder_offsets_days`, `lapse_notice_after_days`
+    /// and `reminder_window_days`.
+    pub fn reminder_schedule(&self) -> anyhow::Result<crate::domain::reminders::Schedule> {
+        Ok(crate::domain::reminders::Schedule::new(
+            &self.reminder_offsets_days,
+            self.lapse_notice_after_days,
+            self.reminder_window_days,
+        )?)
     }
 
     pub fn public_url(&self) -> &str {
@@ -95,5 +125,13 @@ mod tests {
         assert_eq!(s.listen, "127.0.0.1:8080");
         assert!(s.database_url().ends_with("protectcert.db"));
         s.validate().expect("defaults are valid");
+        assert!(
+            s.smtp_url.is_empty(),
+            "the embedded default writes .eml files"
+        );
+        assert_eq!(
+            s.reminder_schedule().expect("schedule").offsets(),
+            &[-90, -30, -7, 0, 30]
+        );
     }
 }

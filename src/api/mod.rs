@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod certificates;
 pub mod checklists;
+pub mod notifications;
 pub mod openapi;
 pub mod premises;
 pub mod users;
@@ -40,7 +41,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(applications::routes)
             .configure(certificates::routes)
             .configure(verification::routes)
-            .configure(audit::routes),
+            .configure(audit::routes)
+            .configure(notifications::routes),
     )
     .default_service(web::to(not_found));
 }

@@ -34,6 +34,7 @@ use super::*;
         certificates::pdf::download,
         verification::verify_token, verification::status_list, verification::jwks, verification::scheme_ca,
         audit::list_audit,
+        notifications::list_notifications,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth),

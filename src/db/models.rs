@@ -180,3 +180,31 @@ pub struct AuditEntry {
     pub prev_hash: String,
     pub hash: String,
 }
+
+/// One email in the reminder outbox.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = notifications)]
+pub struct Notification {
+    pub id: String,
+    /// What the reminder is about, e.g. `certificate:PSC-2026-000001-K`.
+    pub subject: String,
+    pub kind: String,
+    /// Days relative to the due date: -30 before, 0 on the day, 30 after.
+    pub offset_days: i32,
+    pub due_on: Date,
+    /// JSON array of addresses.
+    pub recipients: String,
+    pub mail_subject: String,
+    /// JSON the templates render the bodies from.
+    pub context: String,
+    /// `pending`, `sent`, `failed` or `skipped`.
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: PrimitiveDateTime,
+    pub claimed_by: Option<String>,
+    pub claimed_until: Option<PrimitiveDateTime>,
+    pub sent_at: Option<PrimitiveDateTime>,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}

@@ -199,6 +199,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        subject -> Text,
+        kind -> Text,
+        offset_days -> Integer,
+        due_on -> Date,
+        recipients -> Text,
+        mail_subject -> Text,
+        context -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(advisors -> users (user_id));
 diesel::joinable!(premises -> organisations (organisation_id));
@@ -222,4 +244,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     secrets,
     certificate_documents,
     token_keys,
+    notifications,
 );

@@ -5,6 +5,7 @@ pub mod application;
 pub mod audit;
 pub mod certificate_number;
 pub mod checklist;
+pub mod reminders;
 pub mod scoring;
 pub mod status;
 pub mod tier;

@@ -1,6 +1,7 @@
 //! HTML pages served by the same binary. Templates are minijinja files embedded at
 //! build time; `.html` templates are auto-escaped.
 
+pub mod renew;
 pub mod verify;
 
 use std::sync::LazyLock;
@@ -13,7 +14,10 @@ use crate::error::ApiError;
 static PAGES: LazyLock<minijinja::Environment<'static>> = LazyLock::new(|| {
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    for (name, source) in [("verify.html", include_str!("templates/verify.html"))] {
+    for (name, source) in [
+        ("verify.html", include_str!("templates/verify.html")),
+        ("renew.html", include_str!("templates/renew.html")),
+    ] {
         if let Err(e) = env.add_template(name, source) {
             // Embedded templates are checked by the tests; this cannot fail at run time.
             tracing::error!(template = name, error = %e, "embedded page template is broken");
@@ -30,5 +34,5 @@ pub fn render_page<T: Serialize>(name: &str, context: &T) -> Result<String, ApiE
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(verify::routes);
+    cfg.configure(verify::routes).configure(renew::configure);
 }

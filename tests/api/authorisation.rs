@@ -292,6 +292,20 @@ async fn every_endpoint_for_every_role() {
             Body::None,
             ["401", "403", "403", "403", "403", "403", "ok"],
         ),
+        (
+            "GET",
+            "/api/v1/notifications".into(),
+            Body::None,
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
+        // The renewal page that reminder emails link to is public and says nothing
+        // about the premises.
+        (
+            "GET",
+            format!("/renew/{premises_id}"),
+            Body::None,
+            ["ok"; 7],
+        ),
         // Near the end: revocation is final.
         (
             "POST",

@@ -14,4 +14,5 @@ mod health;
 mod helpers;
 mod premises;
 mod register;
+mod reminders;
 mod workflow;

@@ -1,0 +1,2 @@
+DROP INDEX certificates_conditions;
+DROP TABLE notifications;

@@ -1,0 +1,664 @@
+//! The outbox in the database: queueing the reminders that are due (insert-if-absent
+//! on the unique key), claiming rows to send (a conditional UPDATE, so that of several
+//! instances exactly one wins each row), and recording what happened.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Integer};
+use serde_json::{Value, json};
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
+
+use crate::db::models::Notification;
+use crate::db::schema::{advisors, certificates, checklists, notifications, premises, users};
+use crate::db::sequences::{Change, audit};
+use crate::db::{DbConnection, from_utc, write_tx};
+use crate::domain::checklist::Checklist;
+use crate::domain::reminders::{ReminderKind, ReminderSubject, Schedule, describe_offset};
+use crate::domain::scoring::ConditionDraft;
+use crate::domain::status::StoredStatus;
+
+pub const PENDING: &str = "pending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+pub const SKIPPED: &str = "skipped";
+
+/// Rows per write transaction when queueing: keeps SQLite's single write lock short
+/// while a first sweep over a large register queues many reminders.
+const QUEUE_CHUNK: usize = 500;
+/// Values per `IN (...)` list, well under both backends' bind limits.
+const IN_CHUNK: usize = 500;
+
+/// What a sweep needs to know to queue reminders.
+pub struct QueueParams<'a> {
+    pub schedule: &'a Schedule,
+    pub now: OffsetDateTime,
+    pub public_url: &'a str,
+    pub scheme_name: &'a str,
+}
+
+/// A reminder as queued: what, when, to whom.
+#[derive(Debug, Clone)]
+pub struct Reminder {
+    pub subject: ReminderSubject,
+    pub kind: ReminderKind,
+    pub offset_days: i32,
+    pub due_on: Date,
+    pub recipients: Vec<String>,
+    pub context: Value,
+}
+
+fn day_start(d: Date) -> PrimitiveDateTime {
+    PrimitiveDateTime::new(d, Time::MIDNIGHT)
+}
+
+fn iso(d: Date) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    d.format(&format).unwrap_or_else(|_| d.to_string())
+}
+
+/// Finds every reminder due at `now` that is not in the outbox yet and queues it.
+/// Returns the reminders this call inserted (another instance may have queued some
+/// of the same ones first; the unique key keeps one copy).
+pub fn queue_due(conn: &mut DbConnection, p: &QueueParams<'_>) -> anyhow::Result<Vec<Reminder>> {
+    let mut due = certificate_reminders(conn, p)?;
+    due.extend(condition_reminders(conn, p)?);
+    due.extend(accreditation_reminders(conn, p)?);
+    let mut queued = Vec::new();
+    for chunk in due.chunks(QUEUE_CHUNK) {
+        let inserted = write_tx(conn, |tx| -> anyhow::Result<Vec<Reminder>> {
+            let mut inserted = Vec::new();
+            for r in chunk {
+                if insert_if_absent(tx, &new_row(r, p.now)?)? {
+                    inserted.push(r.clone());
+                }
+            }
+            Ok(inserted)
+        })?;
+        queued.extend(inserted);
+    }
+    Ok(queued)
+}
+
+fn new_row(r: &Reminder, now: OffsetDateTime) -> anyhow::Result<Notification> {
+    let now = from_utc(now);
+    let recipients = serde_json::to_string(&r.recipients)?;
+    let (status, last_error) = if r.recipients.is_empty() {
+        (SKIPPED, Some("no recipient on record".to_string()))
+    } else {
+        (PENDING, None)
+    };
+    Ok(Notification {
+        id: uuid::Uuid::new_v4().to_string(),
+        subject: r.subject.to_string(),
+        kind: r.kind.as_str().to_string(),
+        offset_days: r.offset_days,
+        due_on: r.due_on,
+        recipients,
+        mail_subject: super::templates::subject(r.kind, &r.context)?,
+        context: r.context.to_string(),
+        status: status.to_string(),
+        attempts: 0,
+        last_error,
+        next_attempt_at: now,
+        claimed_by: None,
+        claimed_until: None,
+        sent_at: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// The database refuses a second row with the same (subject, kind, offset_days); the
+/// statement is the same on both backends, but diesel builds it per backend.
+fn insert_if_absent(conn: &mut DbConnection, row: &Notification) -> QueryResult<bool> {
+    let inserted = match conn {
+        DbConnection::Sqlite(c) => diesel::insert_into(notifications::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        DbConnection::Postgres(c) => diesel::insert_into(notifications::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
+    Ok(inserted == 1)
+}
+
+type CertificateRow = (String, String, String, String, String, PrimitiveDateTime);
+
+/// Certificate expiry reminders. Per offset, one range scan of the (status, expires_at)
+/// index that leaves out certificates already reminded (a probe of the outbox's unique
+/// index each); then the details of the few that are left.
+fn certificate_reminders(
+    conn: &mut DbConnection,
+    p: &QueueParams<'_>,
+) -> anyhow::Result<Vec<Reminder>> {
+    let today = p.now.date();
+    let mut due: Vec<(i32, String)> = Vec::new();
+    for &offset in p.schedule.offsets() {
+        let Some((first, last)) = p.schedule.due_dates_for(offset, today) else {
+            continue;
+        };
+        let numbers: Vec<String> = certificates::table
+            .filter(certificates::status.eq(StoredStatus::Active.as_str()))
+            .filter(certificates::expires_at.ge(day_start(first)))
+            .filter(certificates::expires_at.lt(day_start(last.next_day().unwrap_or(last))))
+            .filter(
+                sql::<Bool>(
+                    "NOT EXISTS (SELECT 1 FROM notifications n \
+                     WHERE n.subject = 'certificate:' || certificates.number \
+                     AND n.kind = 'certificate_expiry' AND n.offset_days = ",
+                )
+                .bind::<Integer, _>(offset)
+                .sql(")"),
+            )
+            .select(certificates::number)
+            .load(conn)?;
+        due.extend(numbers.into_iter().map(|n| (offset, n)));
+    }
+    let mut details: HashMap<String, CertificateRow> = HashMap::new();
+    let numbers: Vec<&String> = due.iter().map(|(_, n)| n).collect();
+    for chunk in numbers.chunks(IN_CHUNK) {
+        let rows: Vec<CertificateRow> = certificates::table
+            .filter(certificates::number.eq_any(chunk))
+            .select((
+                certificates::number,
+                certificates::premises_id,
+                certificates::organisation_id,
+                certificates::premises_name,
+                certificates::town,
+                certificates::expires_at,
+            ))
+            .load(conn)?;
+        details.extend(rows.into_iter().map(|r| (r.0.clone(), r)));
+    }
+    let recipients =
+        Recipients::load(conn, details.values().map(|r| (r.1.as_str(), r.2.as_str())))?;
+    Ok(due
+        .into_iter()
+        .filter_map(|(offset, number)| {
+            let (number, premises_id, org, premises_name, town, expires_at) =
+                details.get(&number)?.clone();
+            let due_on = expires_at.date();
+            Some(Reminder {
+                subject: ReminderSubject::Certificate {
+                    number: number.clone(),
+                },
+                kind: ReminderKind::CertificateExpiry,
+                offset_days: offset,
+                due_on,
+                recipients: recipients.for_premises(&premises_id, &org),
+                context: json!({
+                    "scheme_name": p.scheme_name,
+                    "number": number,
+                    "premises_id": premises_id,
+                    "premises_name": premises_name,
+                    "town": town,
+                    "expires_on": iso(due_on),
+                    "renew_url": renew_url(p.public_url, &premises_id),
+                    "offset": offset,
+                    "when": describe_offset(offset),
+                }),
+            })
+        })
+        .collect())
+}
+
+pub fn renew_url(public_url: &str, premises_id: &str) -> String {
+    format!("{}/renew/{premises_id}", public_url.trim_end_matches('/'))
+}
+
+/// The longest time from issue to a condition's due date in any published checklist
+/// version: bounds how far back to look for certificates with conditions.
+fn longest_condition_days(conn: &mut DbConnection) -> anyhow::Result<i64> {
+    let sources: Vec<String> = checklists::table.select(checklists::source).load(conn)?;
+    let mut longest = 0u32;
+    for source in sources {
+        if let Ok(c) = Checklist::parse(&source) {
+            longest = longest
+                .max(c.scoring.condition_due_days)
+                .max(c.scoring.critical_condition_due_days);
+        }
+    }
+    Ok(i64::from(longest))
+}
+
+type ConditionsRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    PrimitiveDateTime,
+    String,
+);
+
+/// Condition due-date reminders, for active certificates issued recently enough to
+/// carry a condition that can still be due.
+fn condition_reminders(
+    conn: &mut DbConnection,
+    p: &QueueParams<'_>,
+) -> anyhow::Result<Vec<Reminder>> {
+    let today = p.now.date();
+    let Some(earliest_due) = p.schedule.earliest_due_date(today) else {
+        return Ok(Vec::new());
+    };
+    let issued_since = earliest_due - time::Duration::days(longest_condition_days(conn)? + 1);
+    let rows: Vec<ConditionsRow> = certificates::table
+        .filter(certificates::status.eq(StoredStatus::Active.as_str()))
+        .filter(certificates::outcome.eq("certified_with_conditions"))
+        .filter(certificates::issued_at.ge(day_start(issued_since)))
+        .select((
+            certificates::number,
+            certificates::premises_id,
+            certificates::organisation_id,
+            certificates::premises_name,
+            certificates::town,
+            certificates::expires_at,
+            certificates::conditions,
+        ))
+        .load(conn)?;
+    let mut due = Vec::new();
+    for (number, premises_id, org, premises_name, town, expires_at, conditions) in rows {
+        let Ok(conditions) = serde_json::from_str::<Vec<ConditionDraft>>(&conditions) else {
+            tracing::warn!(certificate = %number, "unreadable conditions; no reminders for them");
+            continue;
+        };
+        for c in conditions {
+            let due_on = c.due_at.date();
+            let Some(offset) = p.schedule.current_offset(due_on, today) else {
+                continue;
+            };
+            due.push(Reminder {
+                subject: ReminderSubject::Condition {
+                    number: number.clone(),
+                    item_id: c.item_id.clone(),
+                },
+                kind: ReminderKind::ConditionDue,
+                offset_days: offset,
+                due_on,
+                recipients: Vec::new(),
+                context: json!({
+                    "scheme_name": p.scheme_name,
+                    "number": number,
+                    "premises_id": premises_id,
+                    "premises_name": premises_name,
+                    "town": town,
+                    "expires_on": iso(expires_at.date()),
+                    "item_id": c.item_id,
+                    "condition": c.text,
+                    "due_on": iso(due_on),
+                    "renew_url": renew_url(p.public_url, &premises_id),
+                    "offset": offset,
+                    "when": describe_offset(offset),
+                    "organisation_id": org,
+                }),
+            });
+        }
+    }
+    let mut due = without_queued(conn, ReminderKind::ConditionDue, due)?;
+    let recipients = Recipients::load(
+        conn,
+        due.iter().filter_map(|r| {
+            Some((
+                r.context["premises_id"].as_str()?,
+                r.context["organisation_id"].as_str()?,
+            ))
+        }),
+    )?;
+    for r in &mut due {
+        let premises_id = r.context["premises_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let org = r.context["organisation_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        r.recipients = recipients.for_premises(&premises_id, &org);
+    }
+    Ok(due)
+}
+
+/// Accreditation reminders for active advisors, to the advisor.
+fn accreditation_reminders(
+    conn: &mut DbConnection,
+    p: &QueueParams<'_>,
+) -> anyhow::Result<Vec<Reminder>> {
+    let today = p.now.date();
+    let mut due = Vec::new();
+    for &offset in p.schedule.offsets() {
+        let Some((first, last)) = p.schedule.due_dates_for(offset, today) else {
+            continue;
+        };
+        let rows: Vec<(String, String, String, String, Date)> = advisors::table
+            .inner_join(users::table)
+            .filter(advisors::status.eq("active"))
+            .filter(advisors::accredited_until.ge(first))
+            .filter(advisors::accredited_until.le(last))
+            .select((
+                users::id,
+                users::name,
+                users::email,
+                advisors::accreditation_number,
+                advisors::accredited_until,
+            ))
+            .load(conn)?;
+        for (advisor_id, name, email, number, until) in rows {
+            due.push(Reminder {
+                subject: ReminderSubject::Accreditation { advisor_id, until },
+                kind: ReminderKind::AccreditationExpiry,
+                offset_days: offset,
+                due_on: until,
+                recipients: vec![email],
+                context: json!({
+                    "scheme_name": p.scheme_name,
+                    "advisor_name": name,
+                    "accreditation_number": number,
+                    "accredited_until": iso(until),
+                    "offset": offset,
+                    "when": describe_offset(offset),
+                }),
+            });
+        }
+    }
+    without_queued(conn, ReminderKind::AccreditationExpiry, due)
+}
+
+/// Drops the reminders the outbox already has.
+fn without_queued(
+    conn: &mut DbConnection,
+    kind: ReminderKind,
+    due: Vec<Reminder>,
+) -> anyhow::Result<Vec<Reminder>> {
+    let subjects: Vec<String> = due
+        .iter()
+        .map(|r| r.subject.to_string())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut queued: HashSet<(String, i32)> = HashSet::new();
+    for chunk in subjects.chunks(IN_CHUNK) {
+        let rows: Vec<(String, i32)> = notifications::table
+            .filter(notifications::kind.eq(kind.as_str()))
+            .filter(notifications::subject.eq_any(chunk))
+            .select((notifications::subject, notifications::offset_days))
+            .load(conn)?;
+        queued.extend(rows);
+    }
+    Ok(due
+        .into_iter()
+        .filter(|r| !queued.contains(&(r.subject.to_string(), r.offset_days)))
+        .collect())
+}
+
+/// Who hears about a premises: the operators of its organisation and its designated
+/// senior individual, when one is recorded.
+struct Recipients {
+    operators: HashMap<String, Vec<String>>,
+    dsi: HashMap<String, String>,
+}
+
+impl Recipients {
+    fn load<'a>(
+        conn: &mut DbConnection,
+        premises_and_orgs: impl Iterator<Item = (&'a str, &'a str)>,
+    ) -> anyhow::Result<Recipients> {
+        let mut premises_ids = HashSet::new();
+        let mut org_ids = HashSet::new();
+        for (p, o) in premises_and_orgs {
+            premises_ids.insert(p.to_string());
+            org_ids.insert(o.to_string());
+        }
+        let premises_ids: Vec<String> = premises_ids.into_iter().collect();
+        let org_ids: Vec<String> = org_ids.into_iter().collect();
+        let mut dsi = HashMap::new();
+        for chunk in premises_ids.chunks(IN_CHUNK) {
+            let rows: Vec<(String, Option<String>)> = premises::table
+                .filter(premises::id.eq_any(chunk))
+                .select((premises::id, premises::dsi_email))
+                .load(conn)?;
+            dsi.extend(rows.into_iter().filter_map(|(id, e)| Some((id, e?))));
+        }
+        let mut operators: HashMap<String, Vec<String>> = HashMap::new();
+        for chunk in org_ids.chunks(IN_CHUNK) {
+            let rows: Vec<(Option<String>, String)> = users::table
+                .filter(users::role.eq("operator"))
+                .filter(users::organisation_id.eq_any(chunk))
+                .order(users::created_at.asc())
+                .select((users::organisation_id, users::email))
+                .load(conn)?;
+            for (org, email) in rows {
+                if let Some(org) = org {
+                    operators.entry(org).or_default().push(email);
+                }
+            }
+        }
+        Ok(Recipients { operators, dsi })
+    }
+
+    fn for_premises(&self, premises_id: &str, organisation_id: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let candidates = self
+            .operators
+            .get(organisation_id)
+            .into_iter()
+            .flatten()
+            .chain(self.dsi.get(premises_id));
+        for email in candidates {
+            if !out.iter().any(|e| e.eq_ignore_ascii_case(email)) {
+                out.push(email.clone());
+            }
+        }
+        out
+    }
+}
+
+/// The rows one claim won, and whether there were any to compete for.
+pub struct Claim {
+    pub rows: Vec<Notification>,
+    /// False when no row was ready: the sender can stop.
+    pub any_ready: bool,
+}
+
+/// Claims up to `limit` rows that are ready to send at `now` for `instance` until
+/// `lease_until`. Each row is claimed by a conditional UPDATE whose affected-row
+/// count says whether this instance won it, so concurrent senders never share a row.
+pub fn claim(
+    conn: &mut DbConnection,
+    instance: &str,
+    now: PrimitiveDateTime,
+    lease_until: PrimitiveDateTime,
+    limit: i64,
+) -> QueryResult<Claim> {
+    let ready = || {
+        notifications::status
+            .eq(PENDING)
+            .and(notifications::next_attempt_at.le(now))
+            .and(
+                notifications::claimed_until
+                    .is_null()
+                    .or(notifications::claimed_until.lt(now)),
+            )
+    };
+    let candidates: Vec<String> = notifications::table
+        .filter(ready())
+        .order((
+            notifications::next_attempt_at.asc(),
+            notifications::id.asc(),
+        ))
+        .limit(limit)
+        .select(notifications::id)
+        .load(conn)?;
+    let any_ready = !candidates.is_empty();
+    let mut won = Vec::new();
+    for id in candidates {
+        let n = diesel::update(notifications::table.find(&id))
+            .filter(ready())
+            .set((
+                notifications::claimed_by.eq(instance),
+                notifications::claimed_until.eq(lease_until),
+            ))
+            .execute(conn)?;
+        if n == 1 {
+            won.push(id);
+        }
+    }
+    if won.is_empty() {
+        return Ok(Claim {
+            rows: Vec::new(),
+            any_ready,
+        });
+    }
+    let rows = notifications::table
+        .filter(notifications::id.eq_any(&won))
+        .filter(notifications::claimed_by.eq(instance))
+        .order((
+            notifications::next_attempt_at.asc(),
+            notifications::id.asc(),
+        ))
+        .select(notifications::all_columns)
+        .load(conn)?;
+    Ok(Claim { rows, any_ready })
+}
+
+/// Why a claimed reminder should not go out after all: its certificate was renewed,
+/// suspended or revoked, or the accreditation was renewed or suspended.
+pub fn reason_to_skip(conn: &mut DbConnection, row: &Notification) -> QueryResult<Option<String>> {
+    let Ok(subject) = row.subject.parse::<ReminderSubject>() else {
+        return Ok(Some(format!("unknown subject {}", row.subject)));
+    };
+    if let Some(number) = subject.certificate_number() {
+        let status: Option<String> = certificates::table
+            .filter(certificates::number.eq(number))
+            .select(certificates::status)
+            .first(conn)
+            .optional()?;
+        return Ok(match status.as_deref() {
+            Some("active") => None,
+            Some(other) => Some(format!("certificate {number} is {other}")),
+            None => Some(format!("certificate {number} not found")),
+        });
+    }
+    if let ReminderSubject::Accreditation { advisor_id, until } = subject {
+        let current: Option<(String, Date)> = advisors::table
+            .find(&advisor_id)
+            .select((advisors::status, advisors::accredited_until))
+            .first(conn)
+            .optional()?;
+        return Ok(match current {
+            Some((status, _)) if status != "active" => Some(format!("accreditation is {status}")),
+            Some((_, now_until)) if now_until != until => {
+                Some(format!("accreditation renewed until {}", iso(now_until)))
+            }
+            Some(_) => None,
+            None => Some("advisor not found".to_string()),
+        });
+    }
+    Ok(None)
+}
+
+/// What became of one claimed row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    /// Will be tried again at `next_attempt_at`.
+    Retrying {
+        error: String,
+        next_attempt_at: PrimitiveDateTime,
+    },
+    /// Permanently refused, attempts used up: stays visible as `failed`.
+    Failed {
+        error: String,
+    },
+    Skipped {
+        reason: String,
+    },
+}
+
+/// Records the outcome, only while this instance still holds the claim.
+pub fn record(
+    conn: &mut DbConnection,
+    row: &Notification,
+    instance: &str,
+    now: PrimitiveDateTime,
+    outcome: &Outcome,
+) -> QueryResult<bool> {
+    write_tx(conn, |tx| {
+        let mine = notifications::table
+            .find(&row.id)
+            .filter(notifications::claimed_by.eq(instance))
+            .filter(notifications::status.eq(PENDING));
+        let attempts = row.attempts + i32::from(!matches!(outcome, Outcome::Skipped { .. }));
+        let release = (
+            notifications::claimed_by.eq(None::<String>),
+            notifications::claimed_until.eq(None::<PrimitiveDateTime>),
+            notifications::updated_at.eq(now),
+            notifications::attempts.eq(attempts),
+        );
+        let n = match outcome {
+            Outcome::Sent => diesel::update(mine)
+                .set((
+                    release,
+                    notifications::status.eq(SENT),
+                    notifications::sent_at.eq(now),
+                ))
+                .execute(tx)?,
+            Outcome::Retrying {
+                error,
+                next_attempt_at,
+            } => diesel::update(mine)
+                .set((
+                    release,
+                    notifications::last_error.eq(error),
+                    notifications::next_attempt_at.eq(next_attempt_at),
+                ))
+                .execute(tx)?,
+            Outcome::Failed { error } => diesel::update(mine)
+                .set((
+                    release,
+                    notifications::status.eq(FAILED),
+                    notifications::last_error.eq(error),
+                ))
+                .execute(tx)?,
+            Outcome::Skipped { reason } => diesel::update(mine)
+                .set((
+                    release,
+                    notifications::status.eq(SKIPPED),
+                    notifications::last_error.eq(reason),
+                ))
+                .execute(tx)?,
+        };
+        if n != 1 {
+            return Ok(false);
+        }
+        let action = match outcome {
+            Outcome::Sent => Some("notification.sent"),
+            Outcome::Failed { .. } => Some("notification.failed"),
+            Outcome::Skipped { .. } => Some("notification.skipped"),
+            // Retries are visible on the row itself; not a business event.
+            Outcome::Retrying { .. } => None,
+        };
+        if let Some(action) = action {
+            let detail = match outcome {
+                Outcome::Failed { error } => Some(error.as_str()),
+                Outcome::Skipped { reason } => Some(reason.as_str()),
+                _ => None,
+            };
+            audit(
+                tx,
+                None,
+                Change::new(action, "notification", &row.id).after(json!({
+                    "subject": row.subject,
+                    "kind": row.kind,
+                    "offset_days": row.offset_days,
+                    "attempts": attempts,
+                    "detail": detail,
+                })),
+            )?;
+        }
+        Ok(true)
+    })
+}
