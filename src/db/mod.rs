@@ -51,11 +51,11 @@ struct SqlitePragmas;
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
         if let DbConnection::Sqlite(c) = conn {
-            // WAL lets readers run beside the one writer; the busy timeout makes a
-            // second writer wait instead of failing at once.
+            // The busy timeout makes a second writer wait instead of failing at once.
+            // (WAL is a property of the file, set once in `Db::connect`.)
             c.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
@@ -79,6 +79,14 @@ impl Db {
             && !parent.as_os_str().is_empty()
         {
             std::fs::create_dir_all(parent)?;
+        }
+        if backend == Backend::Sqlite {
+            // WAL lets readers run beside the one writer. Switching to it takes a
+            // lock that the pool's connections, opening together, would race for;
+            // it persists in the file, so one connection does it before the pool.
+            let mut conn = SqliteConnection::establish(url)
+                .map_err(|e| anyhow::anyhow!("cannot open the database at {url}: {e}"))?;
+            conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
         }
         let manager = ConnectionManager::<DbConnection>::new(url);
         let pool = Pool::builder()

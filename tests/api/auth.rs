@@ -163,3 +163,22 @@ async fn admin_creates_police_and_admin_accounts_only() {
         .expect(422);
     assert_eq!(Reply::fields(&body), ["role"]);
 }
+
+#[tokio::test]
+async fn the_public_advisor_register_shows_dates_as_dates_and_no_contact_details() {
+    let app = crate::helpers::spawn_app().await;
+    let admin = app.admin().await;
+    let (_, id) = app.advisor(&admin, &["building"], None).await;
+    let register = app.get("/api/v1/advisors", None).await.ok();
+    let entry = register
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|a| a["id"] == id.as_str())
+        .expect("the advisor is on the register")
+        .clone();
+    // As the OpenAPI document says: an ISO date, not serde's compact tuple.
+    assert_eq!(entry["accredited_until"], "2099-12-31");
+    assert_eq!(entry["scopes"], serde_json::json!(["building"]));
+    assert!(entry.get("email").is_none(), "{entry}");
+}
