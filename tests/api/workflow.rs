@@ -400,6 +400,21 @@ async fn one_bad_score_in_a_batch_stores_none_of_it() {
         Reply::fields(&body),
         ["scores[1].score", "scores[2].item_id", "scores[3].score"]
     );
+    // A score of the wrong JSON type is named by its place in the batch.
+    let body = app
+        .put(
+            &format!("/api/v1/applications/{id}/scores"),
+            Some(&advisor),
+            json!({"scores": [
+                {"item_id": ids[0], "score": 4},
+                {"item_id": ids[1], "score": 4},
+                {"item_id": ids[2], "score": "5"}
+            ]}),
+        )
+        .await
+        .expect(400);
+    assert_eq!(body["code"], "bad_request");
+    assert_eq!(Reply::fields(&body), ["scores[2].score"]);
     let read = app
         .get(&format!("/api/v1/applications/{id}"), Some(&advisor))
         .await

@@ -12,6 +12,7 @@ use super::self_assessment::checklist_for;
 use super::views::{self, CertificateSummary, StoredAssessment};
 use super::{load_visible, require_assigned, require_status};
 use crate::api::advisors::eligibility;
+use crate::api::extract::Json;
 use crate::auth::Caller;
 use crate::certificates::issue::issue_certificate;
 use crate::db::models::Score;
@@ -60,7 +61,7 @@ pub async fn put_scores(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    body: web::Json<ScoresRequest>,
+    body: Json<ScoresRequest>,
 ) -> Result<web::Json<ScoresResponse>, ApiError> {
     let id = path.into_inner();
     let body = body.into_inner();

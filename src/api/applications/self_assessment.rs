@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::views::{self, AnswerView, ApplicationView};
 use super::{kind_of, load_visible, require_owner, require_status};
 use crate::api::advisors::eligibility;
+use crate::api::extract::{Json, Query};
 use crate::api::validate::Check;
 use crate::auth::{Caller, Role};
 use crate::checklists::StoredChecklist;
@@ -43,7 +44,7 @@ pub(crate) fn checklist_for(
 pub async fn create_application(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<CreateApplicationRequest>,
+    body: Json<CreateApplicationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Operator])?;
     let premises_id = body.into_inner().premises_id;
@@ -117,7 +118,7 @@ pub struct ListQuery {
 pub async fn list_applications(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<ListQuery>,
+    query: Query<ListQuery>,
 ) -> Result<web::Json<Vec<ApplicationView>>, ApiError> {
     caller.require(&[Role::Operator, Role::Advisor, Role::Admin])?;
     let status = match query.into_inner().status {
@@ -213,7 +214,7 @@ pub async fn put_answer(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(String, String)>,
-    body: web::Json<AnswerRequest>,
+    body: Json<AnswerRequest>,
 ) -> Result<web::Json<AnswerView>, ApiError> {
     let (id, item_id) = path.into_inner();
     let body = body.into_inner();

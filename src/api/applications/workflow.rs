@@ -10,6 +10,7 @@ use super::self_assessment::checklist_for;
 use super::views::{self, ApplicationView};
 use super::{kind_of, load_visible, require_owner, require_status};
 use crate::api::advisors::eligibility;
+use crate::api::extract::Json;
 use crate::auth::{Caller, Role};
 use crate::db::models::Application;
 use crate::db::schema::{answers, applications};
@@ -235,7 +236,7 @@ pub async fn assign(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    body: web::Json<AssignRequest>,
+    body: Json<AssignRequest>,
 ) -> Result<web::Json<ApplicationView>, ApiError> {
     caller.require(&[Role::Admin])?;
     let advisor_id = body.into_inner().advisor_id;
