@@ -562,3 +562,29 @@ async fn withdrawn_applications_free_the_premises() {
     .await
     .expect(201);
 }
+
+#[tokio::test]
+async fn racing_applications_for_one_premises_open_only_one() {
+    let app = spawn_app().await;
+    let (op, _) = app.operator("Venues").await;
+    let prem = app.building(&op, 300).await;
+    let body = json!({"premises_id": prem["id"]});
+    let replies = futures_util::future::join_all(
+        (0..8).map(|_| app.post("/api/v1/applications", Some(&op), body.clone())),
+    )
+    .await;
+    let mut created = 0;
+    for reply in replies {
+        match reply.status.as_u16() {
+            201 => created += 1,
+            409 => assert_eq!(reply.body["code"], "application_open", "{}", reply.body),
+            other => panic!("unexpected {other}: {}", reply.body),
+        }
+    }
+    assert_eq!(
+        created, 1,
+        "exactly one of the racing requests opens an application"
+    );
+    let list = app.get("/api/v1/applications", Some(&op)).await.ok();
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+}

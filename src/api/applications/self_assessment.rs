@@ -61,10 +61,7 @@ pub async fn create_application(
                     .count()
                     .get_result(tx)?;
                 if open > 0 {
-                    return Err(ApiError::conflict(
-                        "application_open",
-                        "these premises already have an open application; finish or withdraw it first",
-                    ));
+                    return Err(already_open());
                 }
                 let checklist = st
                     .checklists
@@ -92,7 +89,19 @@ pub async fn create_application(
                     completed_at: None,
                     updated_at: at,
                 };
-                diesel::insert_into(applications::table).values(&app).execute(tx)?;
+                // Two requests racing past the count above (PostgreSQL's default
+                // isolation lets both see none) meet the one-open-per-premises index;
+                // the id is a fresh UUID, so a unique violation can only be that one.
+                diesel::insert_into(applications::table)
+                    .values(&app)
+                    .execute(tx)
+                    .map_err(|e| match e {
+                        diesel::result::Error::DatabaseError(
+                            diesel::result::DatabaseErrorKind::UniqueViolation,
+                            _,
+                        ) => already_open(),
+                        other => other.into(),
+                    })?;
                 audit(
                     tx,
                     Some(&caller),
@@ -105,6 +114,13 @@ pub async fn create_application(
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
+}
+
+fn already_open() -> ApiError {
+    ApiError::conflict(
+        "application_open",
+        "these premises already have an open application; finish or withdraw it first",
+    )
 }
 
 #[derive(Deserialize, IntoParams)]
