@@ -588,3 +588,84 @@ async fn racing_applications_for_one_premises_open_only_one() {
     let list = app.get("/api/v1/applications", Some(&op)).await.ok();
     assert_eq!(list.as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn reassigning_clears_the_previous_advisors_scores() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (op, _) = app.operator("Venues").await;
+    let (first, first_id) = app.advisor(&admin, &["building"], None).await;
+    let (second, second_id) = app.advisor(&admin, &["building"], None).await;
+    let application = submitted(&app, &op, 300).await;
+    let id = application["id"].as_str().expect("id");
+    let claimed = app
+        .post(
+            &format!("/api/v1/applications/{id}/claim"),
+            Some(&first),
+            json!({}),
+        )
+        .await
+        .ok();
+    let items = item_ids(&claimed).len();
+    app.score_all(&first, &claimed, |item| item["max_score"].clone())
+        .await;
+    // Re-assigning the same advisor keeps their scores.
+    let same = app
+        .post(
+            &format!("/api/v1/applications/{id}/assign"),
+            Some(&admin),
+            json!({"advisor_id": first_id}),
+        )
+        .await
+        .ok();
+    assert_eq!(same["progress"]["scored"], items);
+    // Another advisor starts from none, and cannot complete on the first one's.
+    let moved = app
+        .post(
+            &format!("/api/v1/applications/{id}/assign"),
+            Some(&admin),
+            json!({"advisor_id": second_id}),
+        )
+        .await
+        .ok();
+    assert_eq!(moved["advisor"]["id"], second_id.as_str());
+    assert_eq!(moved["progress"]["scored"], 0);
+    let body = app
+        .post(
+            &format!("/api/v1/applications/{id}/complete"),
+            Some(&second),
+            json!({}),
+        )
+        .await
+        .expect(409);
+    assert_eq!(body["code"], "unscored_items");
+    let audit = app
+        .get(
+            &format!("/api/v1/audit?entity_type=application&entity_id={id}"),
+            Some(&admin),
+        )
+        .await
+        .ok();
+    let assigned: Vec<&Value> = audit
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["action"] == "application.assigned")
+        .collect();
+    assert_eq!(assigned.len(), 2);
+    assert_eq!(assigned[0]["after"]["scores_cleared"], 0);
+    assert_eq!(assigned[1]["before"]["advisor_id"], first_id.as_str());
+    assert_eq!(assigned[1]["after"]["scores_cleared"], items);
+    // The new advisor's own scores complete it.
+    app.score_all(&second, &moved, |item| item["max_score"].clone())
+        .await;
+    let done = app
+        .post(
+            &format!("/api/v1/applications/{id}/complete"),
+            Some(&second),
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(done["outcome"], "certified");
+}
