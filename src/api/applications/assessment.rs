@@ -222,11 +222,12 @@ pub async fn complete(
                     .map(|s| (s.item_id, s.score.and_then(|v| u8::try_from(v).ok())))
                     .collect();
                 let completed_at = now();
-                let assessment = match scoring::assess(
+                let assessment = match scoring::assess_until(
                     &checklist.checklist,
                     views::tier_of(&app),
                     &by_item,
                     to_utc(completed_at),
+                    prem.event_end.map(to_utc),
                 ) {
                     Ok(a) => a,
                     Err(ScoringError::Unscored(items)) => {
