@@ -248,6 +248,48 @@ pub fn path_error(err: actix_web::error::PathError) -> ApiError {
     }
 }
 
+/// A JSON body or query string that does not fit its type (see `api::extract`),
+/// as a 400 naming the field: the path where serde stopped (`scores[2].score`),
+/// and for a missing or unknown field the name from serde's message under it
+/// (`designated_senior_individual.email`).
+pub fn deserialize_error<E: std::fmt::Display>(
+    what: &str,
+    err: serde_path_to_error::Error<E>,
+) -> ApiError {
+    let path = match err.path().to_string() {
+        root if root == "." => String::new(),
+        p => p,
+    };
+    let msg = err.inner().to_string();
+    // serde_json adds the position, which means nothing to a form or a client.
+    let msg = match msg.rfind(" at line ") {
+        Some(at) => msg[..at].to_string(),
+        None => msg,
+    };
+    // The path ends with an unknown key already, but stops at the struct that
+    // misses a field: serde's message names that one.
+    let missing = msg
+        .starts_with("missing field")
+        .then(|| field_from_serde_message(&msg))
+        .flatten();
+    let field = match (missing, path.is_empty()) {
+        (Some(name), true) => Some(name),
+        (Some(name), false) => Some(format!("{path}.{name}")),
+        (None, true) => None,
+        (None, false) => Some(path),
+    };
+    let detail = match &field {
+        Some(f) => format!("{what}: {f}: {msg}"),
+        None => format!("{what}: {msg}"),
+    };
+    ApiError::BadRequest {
+        detail,
+        errors: field
+            .map(|f| vec![FieldError::new(f, msg)])
+            .unwrap_or_default(),
+    }
+}
+
 /// serde says "missing field `email`" or "unknown field `x`" or, for a wrong value,
 /// "invalid type: ... at line 1 column 20" (no name). Pull the name out when present.
 fn field_from_serde_message(msg: &str) -> Option<String> {
@@ -327,6 +369,76 @@ mod tests {
             field_from_serde_message("unknown variant `castle`, expected `building` or `event`"),
             None
         );
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Person {
+        name: String,
+        email: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        capacity: Option<u32>,
+        #[serde(default)]
+        people: Vec<Person>,
+        dsi: Option<Person>,
+    }
+
+    fn json_field(body: &str) -> Vec<String> {
+        let mut de = serde_json::Deserializer::from_str(body);
+        let err = serde_path_to_error::deserialize::<_, Body>(&mut de).expect_err("must fail");
+        match deserialize_error("body", err) {
+            ApiError::BadRequest { errors, .. } => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn deserialize_errors_name_the_field_by_its_path() {
+        assert_eq!(json_field(r#"{"capacity":"lots"}"#), ["capacity"]);
+        assert_eq!(
+            json_field(r#"{"people":[{"name":"a","email":"b"},{"name":5,"email":"c"}]}"#),
+            ["people[1].name"]
+        );
+        assert_eq!(json_field(r#"{"dsi":{"name":"a"}}"#), ["dsi.email"]);
+        assert_eq!(
+            json_field(r#"{"dsi":{"name":"a","email":"b","x":1}}"#),
+            ["dsi.x"]
+        );
+        assert_eq!(
+            json_field(r#"{"dsi":{"name":"a","email":[]}}"#),
+            ["dsi.email"]
+        );
+        assert_eq!(json_field(r#"[1]"#), Vec::<String>::new());
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Q {
+            limit: Option<i64>,
+            status: String,
+        }
+        for (query, field) in [
+            ("status=x&limit=abc", "limit"),
+            ("limit=1", "status"),
+            ("status=x&statu=y", "statu"),
+        ] {
+            let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+            let err = serde_path_to_error::deserialize::<_, Q>(de).expect_err("must fail");
+            match deserialize_error("query", err) {
+                ApiError::BadRequest { errors, .. } => {
+                    assert_eq!(errors[0].field, field, "{query}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

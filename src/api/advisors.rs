@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::auth::insert_user;
 use super::validate::Check;
+use crate::api::extract::Json;
 use crate::auth::{Caller, Role, password};
 use crate::db::models::{Advisor, User};
 use crate::db::schema::{advisors, organisations, users};
@@ -91,7 +92,7 @@ fn parse_scopes(check: &mut Check, scopes: &[String]) -> Vec<PremisesKind> {
 pub async fn create_advisor(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<CreateAdvisorRequest>,
+    body: Json<CreateAdvisorRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin])?;
     let body = body.into_inner();

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::extract::Query;
 use crate::auth::{Caller, Role};
 use crate::db::models::AuditEntry;
 use crate::db::schema::audit_log;
@@ -49,7 +50,7 @@ pub struct AuditView {
 pub async fn list_audit(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<AuditQuery>,
+    query: Query<AuditQuery>,
 ) -> Result<web::Json<Vec<AuditView>>, ApiError> {
     caller.require(&[Role::Admin])?;
     let q = query.into_inner();

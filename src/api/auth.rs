@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::validate::Check;
+use crate::api::extract::Json;
 use crate::auth::{Caller, Role, password};
 use crate::db::models::{Advisor, Organisation, User};
 use crate::db::schema::{advisors, organisations, users};
@@ -91,7 +92,7 @@ pub(crate) fn insert_user(
     responses((status = 201, body = MeView), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn signup(
     state: web::Data<AppState>,
-    body: web::Json<SignupRequest>,
+    body: Json<SignupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut check = Check::new();
@@ -154,7 +155,7 @@ pub struct LoginResponse {
     responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::Problem)))]
 pub async fn login(
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<web::Json<LoginResponse>, ApiError> {
     let LoginRequest {
         email,

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod certificates;
 pub mod checklists;
+pub mod extract;
 pub mod notifications;
 pub mod openapi;
 pub mod premises;

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::extract::Query;
 use crate::auth::{Caller, Role};
 use crate::db::models::Notification;
 use crate::db::schema::notifications;
@@ -119,7 +120,7 @@ fn check_query(q: &NotificationQuery) -> Result<i64, ApiError> {
 pub async fn list_notifications(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<NotificationQuery>,
+    query: Query<NotificationQuery>,
 ) -> Result<web::Json<Vec<NotificationView>>, ApiError> {
     caller.require(&[Role::Admin])?;
     let q = query.into_inner();

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::validate::Check;
+use crate::api::extract::Json;
 use crate::auth::{Caller, Role};
 use crate::db::models::Premises;
 use crate::db::schema::premises;
@@ -132,7 +133,7 @@ fn parse_time(check: &mut Check, field: &str, value: Option<&str>) -> Option<tim
 pub async fn create_premises(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<CreatePremisesRequest>,
+    body: Json<CreatePremisesRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Operator])?;
     let organisation_id = caller

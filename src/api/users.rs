@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::auth::insert_user;
 use super::validate::Check;
+use crate::api::extract::Json;
 use crate::auth::{Caller, Role, password};
 use crate::db::sequences::{Change, audit};
 use crate::db::write_tx;
@@ -38,7 +39,7 @@ pub struct UserView {
 pub async fn create_user(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<CreateUserRequest>,
+    body: Json<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin])?;
     let body = body.into_inner();

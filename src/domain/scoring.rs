@@ -137,12 +137,40 @@ fn percent(earned: u32, possible: u32) -> f64 {
     (f64::from(earned) * 1000.0 / f64::from(possible)).round() / 10.0
 }
 
-/// `scores`: item id → Some(score), or None for not applicable; absent = not scored.
+/// When a condition raised at `completed_at` falls due: `days` later, but for an
+/// event never after it ends. The event's certificate expires when the event ends,
+/// so a later date would ask for a measure nobody could check while it mattered.
+pub fn condition_due(
+    completed_at: time::OffsetDateTime,
+    days: u32,
+    event_end: Option<time::OffsetDateTime>,
+) -> time::OffsetDateTime {
+    let due = completed_at + time::Duration::days(i64::from(days));
+    match event_end {
+        Some(end) if end < due => end,
+        _ => due,
+    }
+}
+
+/// [`assess_until`] for premises that do not end: a building.
 pub fn assess(
     checklist: &Checklist,
     tier: Tier,
     scores: &HashMap<String, Option<u8>>,
     completed_at: time::OffsetDateTime,
+) -> Result<Assessment, ScoringError> {
+    assess_until(checklist, tier, scores, completed_at, None)
+}
+
+/// `scores`: item id → Some(score), or None for not applicable; absent = not scored.
+/// `event_end`: when an event ends; conditions fall due by then at the latest
+/// (see [`condition_due`]).
+pub fn assess_until(
+    checklist: &Checklist,
+    tier: Tier,
+    scores: &HashMap<String, Option<u8>>,
+    completed_at: time::OffsetDateTime,
+    event_end: Option<time::OffsetDateTime>,
 ) -> Result<Assessment, ScoringError> {
     let rules = &checklist.scoring;
     let applicable = checklist.applicable_items(tier);
@@ -207,7 +235,7 @@ pub fn assess(
             conditions.push(ConditionDraft {
                 item_id: item.id.clone(),
                 text: format!("Bring fully into place: {}", item.text),
-                due_at: completed_at + time::Duration::days(i64::from(days)),
+                due_at: condition_due(completed_at, days, event_end),
             });
         }
     }
@@ -350,6 +378,50 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn condition_due_dates_never_fall_after_the_event_ends() {
+        let days = 90;
+        let later = AT + time::Duration::days(200);
+        let soon = AT + time::Duration::days(10);
+        assert_eq!(condition_due(AT, days, None), AT + time::Duration::days(90));
+        assert_eq!(
+            condition_due(AT, days, Some(later)),
+            AT + time::Duration::days(90)
+        );
+        assert_eq!(condition_due(AT, days, Some(soon)), soon);
+        let exactly = AT + time::Duration::days(90);
+        assert_eq!(condition_due(AT, days, Some(exactly)), exactly);
+    }
+
+    #[test]
+    fn an_events_conditions_are_due_by_its_end() {
+        let c = Checklist::parse(FILES[1]).expect("valid");
+        let items = c.applicable_items(Tier::Enhanced);
+        let mut s = all_max(&c, Tier::Enhanced);
+        // One critical and one non-critical gap that raise conditions, 30 and 90 days.
+        let critical = items.iter().find(|(_, i)| i.critical).expect("critical").1;
+        let other = items.iter().find(|(_, i)| !i.critical).expect("other").1;
+        s.insert(critical.id.clone(), Some(c.scoring.critical_fail_below));
+        s.insert(other.id.clone(), Some(0));
+        let ends = AT + time::Duration::days(45);
+        let a = assess_until(&c, Tier::Enhanced, &s, AT, Some(ends)).expect("assess");
+        assert_eq!(a.outcome, Outcome::CertifiedWithConditions);
+        let due: HashMap<&str, time::OffsetDateTime> = a
+            .conditions
+            .iter()
+            .map(|cd| (cd.item_id.as_str(), cd.due_at))
+            .collect();
+        assert_eq!(
+            due[critical.id.as_str()],
+            AT + time::Duration::days(i64::from(c.scoring.critical_condition_due_days))
+        );
+        assert_eq!(due[other.id.as_str()], ends);
+        // Everything else is as for premises that do not end.
+        let open_ended = assess(&c, Tier::Enhanced, &s, AT).expect("assess");
+        assert_eq!(a.result, open_ended.result);
+        assert_eq!(a.outcome, open_ended.outcome);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::render_page;
 use crate::api::certificates::{PublicVerification, find_by_number, parse_number};
+use crate::api::extract::Query;
 use crate::api::verification::check_token;
 use crate::certificates::document::{long_date, tier_label};
 use crate::domain::status::VerifiedStatus;
@@ -135,7 +136,7 @@ pub struct NumberQuery {
 
 pub async fn by_number(
     state: web::Data<AppState>,
-    query: web::Query<NumberQuery>,
+    query: Query<NumberQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let typed = query
         .into_inner()

@@ -63,6 +63,12 @@ async fn every_state_change_is_audited_with_who_and_what() {
     app.get("/api/v1/audit?limit=0", Some(&scheme.admin))
         .await
         .expect(422);
+    // Not a number at all: serde's "invalid digit" names nothing, the problem does.
+    let body = app
+        .get("/api/v1/audit?limit=abc", Some(&scheme.admin))
+        .await
+        .expect(400);
+    assert_eq!(crate::helpers::Reply::fields(&body), ["limit"]);
 }
 
 #[tokio::test]

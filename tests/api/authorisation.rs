@@ -380,4 +380,101 @@ async fn every_endpoint_for_every_role() {
             "{path}: another operator must see nothing"
         );
     }
+
+    // The listings let the other operator through too, but hold none of the first
+    // organisation's records, which the owner does see. (The other operator has
+    // premises of their own from the matrix, so theirs is not simply empty.)
+    let first_org = scheme.premises["organisation_id"]
+        .as_str()
+        .expect("organisation id")
+        .to_string();
+    let ids_of = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|v| v["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let scheme_premises_id = scheme.premises["id"].as_str().expect("id").to_string();
+    for (path, first_orgs) in [
+        (
+            "/api/v1/applications",
+            [draft_id.clone(), completed_id.clone()],
+        ),
+        (
+            "/api/v1/premises",
+            [premises_id.clone(), scheme_premises_id],
+        ),
+    ] {
+        let own = ids_of(&app.get(path, Some(&scheme.operator)).await.ok());
+        for id in &first_orgs {
+            assert!(own.contains(id), "{path}: the owner must see {id}");
+        }
+        let others = app.get(path, Some(&other_operator)).await.ok();
+        for entry in others.as_array().expect("list") {
+            assert_ne!(
+                entry["organisation_id"],
+                first_org.as_str(),
+                "{path}: another operator sees {entry}"
+            );
+        }
+        let others = ids_of(&others);
+        assert!(
+            first_orgs.iter().all(|id| !others.contains(id)),
+            "{path}: another operator sees {others:?}"
+        );
+    }
+    assert!(
+        !ids_of(
+            &app.get("/api/v1/premises", Some(&other_operator))
+                .await
+                .ok()
+        )
+        .is_empty(),
+        "the other operator's own premises are listed"
+    );
+
+    // An unassigned advisor's queue holds only what they may claim: a submitted
+    // application is there for an eligible advisor, not for one tied to the
+    // operator's organisation nor for one out of scope, and another advisor's
+    // application (the completed one) and drafts are there for none of them.
+    let third = app.building(&scheme.operator, 300).await;
+    let queued = app
+        .answered_application(&scheme.operator, third["id"].as_str().expect("id"))
+        .await;
+    let queued_id = queued["id"].as_str().expect("id").to_string();
+    app.post(
+        &format!("/api/v1/applications/{queued_id}/submit"),
+        Some(&scheme.operator),
+        json!({}),
+    )
+    .await
+    .ok();
+    let (tied, _) = app
+        .advisor(&scheme.admin, &["building", "event"], Some(&first_org))
+        .await;
+    let (events_only, _) = app.advisor(&scheme.admin, &["event"], None).await;
+    let queue = ids_of(
+        &app.get("/api/v1/applications", Some(&other_advisor))
+            .await
+            .ok(),
+    );
+    assert!(
+        queue.contains(&queued_id),
+        "eligible advisor's queue: {queue:?}"
+    );
+    for (who, token) in [
+        ("other advisor", &other_advisor),
+        ("tied advisor", &tied),
+        ("out-of-scope advisor", &events_only),
+    ] {
+        let queue = ids_of(&app.get("/api/v1/applications", Some(token)).await.ok());
+        assert!(
+            !queue.contains(&completed_id) && !queue.contains(&draft_id),
+            "{who}'s queue: {queue:?}"
+        );
+        if who != "other advisor" {
+            assert!(!queue.contains(&queued_id), "{who}'s queue: {queue:?}");
+        }
+    }
 }

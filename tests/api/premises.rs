@@ -92,14 +92,30 @@ async fn bad_premises_fields_are_named_and_nothing_is_stored() {
     );
     let list = app.get("/api/v1/premises", Some(&op)).await.ok();
     assert_eq!(list.as_array().map(Vec::len), Some(0));
-    // A wrong JSON type is a 400 problem, not a crash.
-    app.post(
-        "/api/v1/premises",
-        Some(&op),
-        json!({"kind": "building", "capacity": "lots"}),
-    )
-    .await
-    .expect(400);
+    // A wrong JSON type is a 400 problem, not a crash, and names the field.
+    let body = app
+        .post(
+            "/api/v1/premises",
+            Some(&op),
+            json!({"kind": "building", "capacity": "lots"}),
+        )
+        .await
+        .expect(400);
+    assert_eq!(body["code"], "bad_request");
+    assert_eq!(Reply::fields(&body), ["capacity"]);
+    // Inside a nested object too, by its path.
+    let body = app
+        .post(
+            "/api/v1/premises",
+            Some(&op),
+            json!({"kind": "event", "name": "Fest", "address": "x", "postcode": "BS1 5TX", "capacity": 900,
+                   "designated_senior_individual": {"name": "Dee", "email": 7}}),
+        )
+        .await
+        .expect(400);
+    assert_eq!(Reply::fields(&body), ["designated_senior_individual.email"]);
+    let list = app.get("/api/v1/premises", Some(&op)).await.ok();
+    assert_eq!(list.as_array().map(Vec::len), Some(0));
 }
 
 #[tokio::test]

@@ -400,6 +400,21 @@ async fn one_bad_score_in_a_batch_stores_none_of_it() {
         Reply::fields(&body),
         ["scores[1].score", "scores[2].item_id", "scores[3].score"]
     );
+    // A score of the wrong JSON type is named by its place in the batch.
+    let body = app
+        .put(
+            &format!("/api/v1/applications/{id}/scores"),
+            Some(&advisor),
+            json!({"scores": [
+                {"item_id": ids[0], "score": 4},
+                {"item_id": ids[1], "score": 4},
+                {"item_id": ids[2], "score": "5"}
+            ]}),
+        )
+        .await
+        .expect(400);
+    assert_eq!(body["code"], "bad_request");
+    assert_eq!(Reply::fields(&body), ["scores[2].score"]);
     let read = app
         .get(&format!("/api/v1/applications/{id}"), Some(&advisor))
         .await
@@ -546,4 +561,111 @@ async fn withdrawn_applications_free_the_premises() {
     )
     .await
     .expect(201);
+}
+
+#[tokio::test]
+async fn racing_applications_for_one_premises_open_only_one() {
+    let app = spawn_app().await;
+    let (op, _) = app.operator("Venues").await;
+    let prem = app.building(&op, 300).await;
+    let body = json!({"premises_id": prem["id"]});
+    let replies = futures_util::future::join_all(
+        (0..8).map(|_| app.post("/api/v1/applications", Some(&op), body.clone())),
+    )
+    .await;
+    let mut created = 0;
+    for reply in replies {
+        match reply.status.as_u16() {
+            201 => created += 1,
+            409 => assert_eq!(reply.body["code"], "application_open", "{}", reply.body),
+            other => panic!("unexpected {other}: {}", reply.body),
+        }
+    }
+    assert_eq!(
+        created, 1,
+        "exactly one of the racing requests opens an application"
+    );
+    let list = app.get("/api/v1/applications", Some(&op)).await.ok();
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn reassigning_clears_the_previous_advisors_scores() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (op, _) = app.operator("Venues").await;
+    let (first, first_id) = app.advisor(&admin, &["building"], None).await;
+    let (second, second_id) = app.advisor(&admin, &["building"], None).await;
+    let application = submitted(&app, &op, 300).await;
+    let id = application["id"].as_str().expect("id");
+    let claimed = app
+        .post(
+            &format!("/api/v1/applications/{id}/claim"),
+            Some(&first),
+            json!({}),
+        )
+        .await
+        .ok();
+    let items = item_ids(&claimed).len();
+    app.score_all(&first, &claimed, |item| item["max_score"].clone())
+        .await;
+    // Re-assigning the same advisor keeps their scores.
+    let same = app
+        .post(
+            &format!("/api/v1/applications/{id}/assign"),
+            Some(&admin),
+            json!({"advisor_id": first_id}),
+        )
+        .await
+        .ok();
+    assert_eq!(same["progress"]["scored"], items);
+    // Another advisor starts from none, and cannot complete on the first one's.
+    let moved = app
+        .post(
+            &format!("/api/v1/applications/{id}/assign"),
+            Some(&admin),
+            json!({"advisor_id": second_id}),
+        )
+        .await
+        .ok();
+    assert_eq!(moved["advisor"]["id"], second_id.as_str());
+    assert_eq!(moved["progress"]["scored"], 0);
+    let body = app
+        .post(
+            &format!("/api/v1/applications/{id}/complete"),
+            Some(&second),
+            json!({}),
+        )
+        .await
+        .expect(409);
+    assert_eq!(body["code"], "unscored_items");
+    let audit = app
+        .get(
+            &format!("/api/v1/audit?entity_type=application&entity_id={id}"),
+            Some(&admin),
+        )
+        .await
+        .ok();
+    let assigned: Vec<&Value> = audit
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["action"] == "application.assigned")
+        .collect();
+    assert_eq!(assigned.len(), 2);
+    assert_eq!(assigned[0]["after"]["scores_cleared"], 0);
+    assert_eq!(assigned[1]["before"]["advisor_id"], first_id.as_str());
+    assert_eq!(assigned[1]["after"]["scores_cleared"], items);
+    // The new advisor's own scores complete it.
+    app.score_all(&second, &moved, |item| item["max_score"].clone())
+        .await;
+    let done = app
+        .post(
+            &format!("/api/v1/applications/{id}/complete"),
+            Some(&second),
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(done["outcome"], "certified");
 }

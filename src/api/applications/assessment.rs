@@ -12,6 +12,7 @@ use super::self_assessment::checklist_for;
 use super::views::{self, CertificateSummary, StoredAssessment};
 use super::{load_visible, require_assigned, require_status};
 use crate::api::advisors::eligibility;
+use crate::api::extract::Json;
 use crate::auth::Caller;
 use crate::certificates::issue::issue_certificate;
 use crate::db::models::Score;
@@ -60,7 +61,7 @@ pub async fn put_scores(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    body: web::Json<ScoresRequest>,
+    body: Json<ScoresRequest>,
 ) -> Result<web::Json<ScoresResponse>, ApiError> {
     let id = path.into_inner();
     let body = body.into_inner();
@@ -221,11 +222,12 @@ pub async fn complete(
                     .map(|s| (s.item_id, s.score.and_then(|v| u8::try_from(v).ok())))
                     .collect();
                 let completed_at = now();
-                let assessment = match scoring::assess(
+                let assessment = match scoring::assess_until(
                     &checklist.checklist,
                     views::tier_of(&app),
                     &by_item,
                     to_utc(completed_at),
+                    prem.event_end.map(to_utc),
                 ) {
                     Ok(a) => a,
                     Err(ScoringError::Unscored(items)) => {

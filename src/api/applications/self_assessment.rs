@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::views::{self, AnswerView, ApplicationView};
 use super::{kind_of, load_visible, require_owner, require_status};
 use crate::api::advisors::eligibility;
+use crate::api::extract::{Json, Query};
 use crate::api::validate::Check;
 use crate::auth::{Caller, Role};
 use crate::checklists::StoredChecklist;
@@ -43,7 +44,7 @@ pub(crate) fn checklist_for(
 pub async fn create_application(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<CreateApplicationRequest>,
+    body: Json<CreateApplicationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Operator])?;
     let premises_id = body.into_inner().premises_id;
@@ -60,10 +61,7 @@ pub async fn create_application(
                     .count()
                     .get_result(tx)?;
                 if open > 0 {
-                    return Err(ApiError::conflict(
-                        "application_open",
-                        "these premises already have an open application; finish or withdraw it first",
-                    ));
+                    return Err(already_open());
                 }
                 let checklist = st
                     .checklists
@@ -91,7 +89,19 @@ pub async fn create_application(
                     completed_at: None,
                     updated_at: at,
                 };
-                diesel::insert_into(applications::table).values(&app).execute(tx)?;
+                // Two requests racing past the count above (PostgreSQL's default
+                // isolation lets both see none) meet the one-open-per-premises index;
+                // the id is a fresh UUID, so a unique violation can only be that one.
+                diesel::insert_into(applications::table)
+                    .values(&app)
+                    .execute(tx)
+                    .map_err(|e| match e {
+                        diesel::result::Error::DatabaseError(
+                            diesel::result::DatabaseErrorKind::UniqueViolation,
+                            _,
+                        ) => already_open(),
+                        other => other.into(),
+                    })?;
                 audit(
                     tx,
                     Some(&caller),
@@ -106,6 +116,13 @@ pub async fn create_application(
     Ok(HttpResponse::Created().json(view))
 }
 
+fn already_open() -> ApiError {
+    ApiError::conflict(
+        "application_open",
+        "these premises already have an open application; finish or withdraw it first",
+    )
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct ListQuery {
     /// Only applications in this status.
@@ -117,7 +134,7 @@ pub struct ListQuery {
 pub async fn list_applications(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<ListQuery>,
+    query: Query<ListQuery>,
 ) -> Result<web::Json<Vec<ApplicationView>>, ApiError> {
     caller.require(&[Role::Operator, Role::Advisor, Role::Admin])?;
     let status = match query.into_inner().status {
@@ -213,7 +230,7 @@ pub async fn put_answer(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(String, String)>,
-    body: web::Json<AnswerRequest>,
+    body: Json<AnswerRequest>,
 ) -> Result<web::Json<AnswerView>, ApiError> {
     let (id, item_id) = path.into_inner();
     let body = body.into_inner();

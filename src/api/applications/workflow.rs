@@ -10,9 +10,10 @@ use super::self_assessment::checklist_for;
 use super::views::{self, ApplicationView};
 use super::{kind_of, load_visible, require_owner, require_status};
 use crate::api::advisors::eligibility;
+use crate::api::extract::Json;
 use crate::auth::{Caller, Role};
 use crate::db::models::Application;
-use crate::db::schema::{answers, applications};
+use crate::db::schema::{answers, applications, scores};
 use crate::db::sequences::{Change, audit};
 use crate::db::{DbConnection, now, write_tx};
 use crate::domain::application::ApplicationStatus;
@@ -235,7 +236,7 @@ pub async fn assign(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    body: web::Json<AssignRequest>,
+    body: Json<AssignRequest>,
 ) -> Result<web::Json<ApplicationView>, ApiError> {
     caller.require(&[Role::Admin])?;
     let advisor_id = body.into_inner().advisor_id;
@@ -262,12 +263,25 @@ pub async fn assign(
                 ApplicationStatus::InReview,
                 Some(Some(&advisor_id)),
             )?;
+            // Scores are the judgement of the advisor who gave them: a new advisor
+            // starts from none rather than completing on someone else's.
+            let scores_cleared = match app.advisor_id.as_deref() {
+                Some(previous) if previous != advisor_id => {
+                    diesel::delete(scores::table.filter(scores::application_id.eq(&app.id)))
+                        .execute(tx)?
+                }
+                _ => 0,
+            };
             audit(
                 tx,
                 Some(caller),
                 Change::new("application.assigned", "application", &app.id)
                     .before(serde_json::json!({"status": app.status, "advisor_id": app.advisor_id}))
-                    .after(serde_json::json!({"status": "in_review", "advisor_id": advisor_id})),
+                    .after(serde_json::json!({
+                        "status": "in_review",
+                        "advisor_id": advisor_id,
+                        "scores_cleared": scores_cleared,
+                    })),
             )?;
             Ok(())
         },

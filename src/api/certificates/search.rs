@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{CertificateView, record_views};
+use crate::api::extract::Query;
 use crate::api::validate::Check;
 use crate::auth::{Caller, Role};
 use crate::db::models::Certificate;
@@ -171,7 +172,7 @@ impl Filters {
 pub async fn search_certificates(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<SearchQuery>,
+    query: Query<SearchQuery>,
 ) -> Result<web::Json<Vec<CertificateView>>, ApiError> {
     caller.require(&[Role::Operator, Role::Police, Role::Admin])?;
     let filters = Filters::check(&query)?;

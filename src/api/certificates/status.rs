@@ -8,6 +8,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{CertificateView, find_by_number, parse_number, record_view};
+use crate::api::extract::Json;
 use crate::api::validate::Check;
 use crate::auth::{Caller, Role};
 use crate::db::schema::certificates;
@@ -105,7 +106,7 @@ pub async fn suspend(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    body: web::Json<StatusChangeRequest>,
+    body: Json<StatusChangeRequest>,
 ) -> Result<web::Json<CertificateView>, ApiError> {
     change_status(
         state,
@@ -129,7 +130,7 @@ pub async fn reinstate(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    body: web::Json<StatusChangeRequest>,
+    body: Json<StatusChangeRequest>,
 ) -> Result<web::Json<CertificateView>, ApiError> {
     change_status(
         state,
@@ -153,7 +154,7 @@ pub async fn revoke(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    body: web::Json<StatusChangeRequest>,
+    body: Json<StatusChangeRequest>,
 ) -> Result<web::Json<CertificateView>, ApiError> {
     change_status(
         state,

@@ -1,0 +1,1 @@
+DROP INDEX applications_one_open_per_premises;
