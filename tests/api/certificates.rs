@@ -83,32 +83,11 @@ async fn renewal_supersedes_the_previous_certificate() {
         protectcert::certificates::document::token_in(&first_pdf).expect("token in the PDF");
     let prem_id = scheme.premises["id"].as_str().expect("id");
     let renewal = app.answered_application(&scheme.operator, prem_id).await;
-    let id = renewal["id"].as_str().expect("id");
-    app.post(
-        &format!("/api/v1/applications/{id}/submit"),
-        Some(&scheme.operator),
-        json!({}),
-    )
-    .await
-    .ok();
-    let claimed = app
-        .post(
-            &format!("/api/v1/applications/{id}/claim"),
-            Some(&scheme.advisor),
-            json!({}),
-        )
-        .await
-        .ok();
-    app.score_all(&scheme.advisor, &claimed, |item| item["max_score"].clone())
+    let (_, done) = app
+        .assess(&scheme.operator, &scheme.advisor, &renewal, |item| {
+            item["max_score"].clone()
+        })
         .await;
-    let done = app
-        .post(
-            &format!("/api/v1/applications/{id}/complete"),
-            Some(&scheme.advisor),
-            json!({}),
-        )
-        .await
-        .ok();
     let second = done["certificate"]["number"].as_str().expect("number");
     assert_ne!(first, second);
     let old = app.get(&format!("/api/v1/verify/{first}"), None).await.ok();
@@ -153,44 +132,21 @@ async fn an_events_conditions_fall_due_by_its_end() {
     let created = app
         .answered_application(&op, event["id"].as_str().expect("id"))
         .await;
-    let id = created["id"].as_str().expect("id");
-    app.post(
-        &format!("/api/v1/applications/{id}/submit"),
-        Some(&op),
-        json!({}),
-    )
-    .await
-    .ok();
-    let claimed = app
-        .post(
-            &format!("/api/v1/applications/{id}/claim"),
-            Some(&advisor),
-            json!({}),
-        )
-        .await
-        .ok();
-    let items = claimed["items"].as_array().expect("items");
+    let items = created["items"].as_array().expect("items");
     let is_critical = |i: &&serde_json::Value| i["critical"].as_bool().unwrap_or(false);
     let critical = items.iter().find(is_critical).expect("critical")["id"].clone();
     let other = items.iter().find(|i| !is_critical(i)).expect("other")["id"].clone();
-    app.score_all(&advisor, &claimed, |item| {
-        if item["id"] == critical {
-            json!(2)
-        } else if item["id"] == other {
-            json!(0)
-        } else {
-            item["max_score"].clone()
-        }
-    })
-    .await;
-    let done = app
-        .post(
-            &format!("/api/v1/applications/{id}/complete"),
-            Some(&advisor),
-            json!({}),
-        )
-        .await
-        .ok();
+    let (_, done) = app
+        .assess(&op, &advisor, &created, |item| {
+            if item["id"] == critical {
+                json!(2)
+            } else if item["id"] == other {
+                json!(0)
+            } else {
+                item["max_score"].clone()
+            }
+        })
+        .await;
     assert_eq!(done["outcome"], "certified_with_conditions");
     let rfc3339 = |v: &serde_json::Value| {
         time::OffsetDateTime::parse(
@@ -230,32 +186,9 @@ async fn event_certificates_expire_when_the_event_ends() {
         .await;
     assert_eq!(created["checklist_id"], "event-v1");
     assert_eq!(created["tier"], "enhanced");
-    let id = created["id"].as_str().expect("id");
-    app.post(
-        &format!("/api/v1/applications/{id}/submit"),
-        Some(&op),
-        json!({}),
-    )
-    .await
-    .ok();
-    let claimed = app
-        .post(
-            &format!("/api/v1/applications/{id}/claim"),
-            Some(&advisor),
-            json!({}),
-        )
-        .await
-        .ok();
-    app.score_all(&advisor, &claimed, |item| item["max_score"].clone())
+    let (_, done) = app
+        .assess(&op, &advisor, &created, |item| item["max_score"].clone())
         .await;
-    let done = app
-        .post(
-            &format!("/api/v1/applications/{id}/complete"),
-            Some(&advisor),
-            json!({}),
-        )
-        .await
-        .ok();
     assert_eq!(done["outcome"], "certified");
     let expires = time::OffsetDateTime::parse(
         done["certificate"]["expires_at"].as_str().expect("expiry"),

@@ -321,6 +321,46 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Takes an answered application through the assessment: the operator submits,
+    /// the advisor claims, scores every item with `score_for` and completes.
+    /// Returns (the claimed application, the completion).
+    pub async fn assess(
+        &self,
+        operator: &str,
+        advisor: &str,
+        application: &Value,
+        score_for: impl Fn(&Value) -> Value,
+    ) -> (Value, Value) {
+        let id = application["id"].as_str().expect("id");
+        self.post(
+            &format!("/api/v1/applications/{id}/submit"),
+            Some(operator),
+            json!({}),
+        )
+        .await
+        .ok();
+        let claimed = self
+            .post(
+                &format!("/api/v1/applications/{id}/claim"),
+                Some(advisor),
+                json!({}),
+            )
+            .await
+            .ok();
+        self.score_all(advisor, &claimed, score_for).await;
+        let completion = self
+            .post(
+                &format!("/api/v1/applications/{id}/complete"),
+                Some(advisor),
+                json!({}),
+            )
+            .await
+            .ok();
+        (claimed, completion)
+    }
+}
+
 /// A whole scheme with one certified building, for tests that start from there.
 pub struct Scheme {
     pub admin: String,
@@ -348,32 +388,11 @@ pub async fn certified_scheme(app: &TestApp) -> Scheme {
     let application = app
         .answered_application(&operator, premises["id"].as_str().expect("id"))
         .await;
-    let id = application["id"].as_str().expect("id").to_string();
-    app.post(
-        &format!("/api/v1/applications/{id}/submit"),
-        Some(&operator),
-        json!({}),
-    )
-    .await
-    .ok();
-    let claimed = app
-        .post(
-            &format!("/api/v1/applications/{id}/claim"),
-            Some(&advisor),
-            json!({}),
-        )
-        .await
-        .ok();
-    app.score_all(&advisor, &claimed, |item| item["max_score"].clone())
+    let (claimed, completion) = app
+        .assess(&operator, &advisor, &application, |item| {
+            item["max_score"].clone()
+        })
         .await;
-    let completion = app
-        .post(
-            &format!("/api/v1/applications/{id}/complete"),
-            Some(&advisor),
-            json!({}),
-        )
-        .await
-        .ok();
     Scheme {
         admin,
         operator,

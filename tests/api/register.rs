@@ -24,32 +24,11 @@ async fn certify_premises(
     premises_id: &str,
 ) -> String {
     let application = app.answered_application(operator, premises_id).await;
-    let id = application["id"].as_str().expect("id");
-    app.post(
-        &format!("/api/v1/applications/{id}/submit"),
-        Some(operator),
-        json!({}),
-    )
-    .await
-    .ok();
-    let claimed = app
-        .post(
-            &format!("/api/v1/applications/{id}/claim"),
-            Some(advisor),
-            json!({}),
-        )
-        .await
-        .ok();
-    app.score_all(advisor, &claimed, |item| item["max_score"].clone())
+    let (_, done) = app
+        .assess(operator, advisor, &application, |item| {
+            item["max_score"].clone()
+        })
         .await;
-    let done = app
-        .post(
-            &format!("/api/v1/applications/{id}/complete"),
-            Some(advisor),
-            json!({}),
-        )
-        .await
-        .ok();
     done["certificate"]["number"]
         .as_str()
         .expect("certificate number")

@@ -87,7 +87,9 @@ impl SmtpSink {
             .trim()
             .strip_prefix("ready ")
             .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("the SMTP sink did not start: {line:?}"));
+            .unwrap_or_else(|| {
+                panic!("the SMTP sink did not start ({line:?}): is aiosmtpd installed? `python3 -m pip install aiosmtpd` (.ci/test does)")
+            });
         SmtpSink {
             child: Some(child),
             port,
@@ -204,23 +206,7 @@ async fn building_with_dsi(app: &TestApp, operator: &str, name: &str, dsi_email:
 /// non-critical item scores 0, which certifies with exactly one condition.
 async fn certify(app: &TestApp, p: &People, premises_id: &str, condition: bool) -> Value {
     let application = app.answered_application(&p.operator, premises_id).await;
-    let id = application["id"].as_str().expect("id").to_string();
-    app.post(
-        &format!("/api/v1/applications/{id}/submit"),
-        Some(&p.operator),
-        json!({}),
-    )
-    .await
-    .ok();
-    let claimed = app
-        .post(
-            &format!("/api/v1/applications/{id}/claim"),
-            Some(&p.advisor),
-            json!({}),
-        )
-        .await
-        .ok();
-    let gap = claimed["items"]
+    let gap = application["items"]
         .as_array()
         .and_then(|items| {
             items
@@ -229,22 +215,15 @@ async fn certify(app: &TestApp, p: &People, premises_id: &str, condition: bool) 
         })
         .map(|i| i["id"].clone())
         .expect("a non-critical item");
-    app.score_all(&p.advisor, &claimed, |item| {
-        if condition && item["id"] == gap {
-            json!(0)
-        } else {
-            item["max_score"].clone()
-        }
-    })
-    .await;
-    let done = app
-        .post(
-            &format!("/api/v1/applications/{id}/complete"),
-            Some(&p.advisor),
-            json!({}),
-        )
-        .await
-        .ok();
+    let (_, done) = app
+        .assess(&p.operator, &p.advisor, &application, |item| {
+            if condition && item["id"] == gap {
+                json!(0)
+            } else {
+                item["max_score"].clone()
+            }
+        })
+        .await;
     let want = if condition {
         "certified_with_conditions"
     } else {
