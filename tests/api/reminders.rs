@@ -202,6 +202,34 @@ async fn building_with_dsi(app: &TestApp, operator: &str, name: &str, dsi_email:
     body["id"].as_str().expect("id").to_string()
 }
 
+/// A certified "Riverside Hall" with a designated senior individual: the people,
+/// the premises, the completion and its certificate's number and expiry.
+struct Hall {
+    p: People,
+    premises_id: String,
+    done: Value,
+    number: String,
+    expires: OffsetDateTime,
+}
+
+async fn certified_hall(app: &TestApp, dsi_email: &str, condition: bool) -> Hall {
+    let p = people(app).await;
+    let premises_id = building_with_dsi(app, &p.operator, "Riverside Hall", dsi_email).await;
+    let done = certify(app, &p, &premises_id, condition).await;
+    let number = done["certificate"]["number"]
+        .as_str()
+        .expect("number")
+        .to_string();
+    let expires = rfc3339(&done["certificate"]["expires_at"]);
+    Hall {
+        p,
+        premises_id,
+        done,
+        number,
+        expires,
+    }
+}
+
 /// Runs an application for the premises to completion; with `condition`, one
 /// non-critical item scores 0, which certifies with exactly one condition.
 async fn certify(app: &TestApp, p: &People, premises_id: &str, condition: bool) -> Value {
@@ -252,15 +280,13 @@ fn offsets(rows: &[Value]) -> Vec<i64> {
 async fn each_reminder_goes_out_once_on_its_day_to_operators_and_the_dsi() {
     let sink = SmtpSink::start();
     let app = spawn_app_with(|s| s.smtp_url = sink.url()).await;
-    let p = people(&app).await;
-    let premises_id =
-        building_with_dsi(&app, &p.operator, "Riverside Hall", "dsi@venue.test").await;
-    let done = certify(&app, &p, &premises_id, false).await;
-    let number = done["certificate"]["number"]
-        .as_str()
-        .expect("number")
-        .to_string();
-    let expires = rfc3339(&done["certificate"]["expires_at"]);
+    let Hall {
+        p,
+        premises_id,
+        number,
+        expires,
+        ..
+    } = certified_hall(&app, "dsi@venue.test", false).await;
     let reminders = Reminders::new(&app.settings).expect("reminders");
 
     let early = reminders
@@ -341,15 +367,9 @@ async fn each_reminder_goes_out_once_on_its_day_to_operators_and_the_dsi() {
 async fn after_downtime_only_the_most_recent_reminder_is_sent() {
     let sink = SmtpSink::start();
     let app = spawn_app_with(|s| s.smtp_url = sink.url()).await;
-    let p = people(&app).await;
-    let premises_id =
-        building_with_dsi(&app, &p.operator, "Riverside Hall", "dsi@venue.test").await;
-    let done = certify(&app, &p, &premises_id, false).await;
-    let number = done["certificate"]["number"]
-        .as_str()
-        .expect("number")
-        .to_string();
-    let expires = rfc3339(&done["certificate"]["expires_at"]);
+    let Hall {
+        p, number, expires, ..
+    } = certified_hall(&app, "dsi@venue.test", false).await;
     let reminders = Reminders::new(&app.settings).expect("reminders");
 
     // The first sweep in months comes 5 days before expiry: the 90- and 30-day
@@ -382,14 +402,9 @@ async fn after_downtime_only_the_most_recent_reminder_is_sent() {
 async fn conditions_and_accreditations_get_reminders_too() {
     let sink = SmtpSink::start();
     let app = spawn_app_with(|s| s.smtp_url = sink.url()).await;
-    let p = people(&app).await;
-    let premises_id =
-        building_with_dsi(&app, &p.operator, "Riverside Hall", "dsi@venue.test").await;
-    let done = certify(&app, &p, &premises_id, true).await;
-    let number = done["certificate"]["number"]
-        .as_str()
-        .expect("number")
-        .to_string();
+    let Hall {
+        p, done, number, ..
+    } = certified_hall(&app, "dsi@venue.test", true).await;
     let condition = &done["conditions"][0];
     let due = rfc3339(&condition["due_at"]);
     let reminders = Reminders::new(&app.settings).expect("reminders");
@@ -430,15 +445,9 @@ async fn reminders_wait_while_the_mail_server_is_down_and_go_once_it_is_back() {
     let mailbox = dir.path().join("mailbox.jsonl");
     let port = unused_port();
     let app = spawn_app_with(|s| s.smtp_url = format!("smtp://127.0.0.1:{port}")).await;
-    let p = people(&app).await;
-    let premises_id =
-        building_with_dsi(&app, &p.operator, "Riverside Hall", "dsi@venue.test").await;
-    let done = certify(&app, &p, &premises_id, false).await;
-    let number = done["certificate"]["number"]
-        .as_str()
-        .expect("number")
-        .to_string();
-    let expires = rfc3339(&done["certificate"]["expires_at"]);
+    let Hall {
+        p, number, expires, ..
+    } = certified_hall(&app, "dsi@venue.test", false).await;
     let reminders = Reminders::new(&app.settings).expect("reminders");
     let now = day(expires, -30);
 
@@ -494,15 +503,9 @@ async fn a_permanent_rejection_is_recorded_and_given_up_after_max_attempts() {
         s.smtp_max_attempts = 2;
     })
     .await;
-    let p = people(&app).await;
-    let premises_id =
-        building_with_dsi(&app, &p.operator, "Riverside Hall", "reject-dsi@venue.test").await;
-    let done = certify(&app, &p, &premises_id, false).await;
-    let number = done["certificate"]["number"]
-        .as_str()
-        .expect("number")
-        .to_string();
-    let expires = rfc3339(&done["certificate"]["expires_at"]);
+    let Hall {
+        p, number, expires, ..
+    } = certified_hall(&app, "reject-dsi@venue.test", false).await;
     let reminders = Reminders::new(&app.settings).expect("reminders");
     let now = day(expires, -30);
     let subject = format!("subject=certificate:{number}");
@@ -554,15 +557,13 @@ async fn a_renewed_certificate_gets_no_further_reminders() {
     let mailbox = dir.path().join("mailbox.jsonl");
     let port = unused_port();
     let app = spawn_app_with(|s| s.smtp_url = format!("smtp://127.0.0.1:{port}")).await;
-    let p = people(&app).await;
-    let premises_id =
-        building_with_dsi(&app, &p.operator, "Riverside Hall", "dsi@venue.test").await;
-    let first = certify(&app, &p, &premises_id, false).await;
-    let old = first["certificate"]["number"]
-        .as_str()
-        .expect("number")
-        .to_string();
-    let expires = rfc3339(&first["certificate"]["expires_at"]);
+    let Hall {
+        p,
+        premises_id,
+        number: old,
+        expires,
+        ..
+    } = certified_hall(&app, "dsi@venue.test", false).await;
     let reminders = Reminders::new(&app.settings).expect("reminders");
 
     // The 30-day reminder is queued while the mail server is down.
@@ -700,15 +701,9 @@ async fn two_instances_sweeping_together_send_every_reminder_exactly_once() {
 #[tokio::test]
 async fn reminders_run_writes_eml_files_when_no_smtp_server_is_configured() {
     let app = spawn_app().await;
-    let p = people(&app).await;
-    let premises_id =
-        building_with_dsi(&app, &p.operator, "Riverside Hall", "dsi@venue.test").await;
-    let done = certify(&app, &p, &premises_id, false).await;
-    let number = done["certificate"]["number"]
-        .as_str()
-        .expect("number")
-        .to_string();
-    let expires = rfc3339(&done["certificate"]["expires_at"]);
+    let Hall {
+        number, expires, ..
+    } = certified_hall(&app, "dsi@venue.test", false).await;
     let data_dir = tempfile::tempdir().expect("dir");
     let now = day(expires, -7)
         .format(&time::format_description::well_known::Rfc3339)
