@@ -41,6 +41,16 @@ fn building(name: &str, postcode: &str, capacity: u32) -> Value {
 }
 
 /// The certificate numbers of a search result, in order.
+/// An admin's status action on a certificate, with a reason.
+async fn act(app: &TestApp, admin: &str, number: &str, action: &str, reason: &str) -> Reply {
+    app.post(
+        &format!("/api/v1/certificates/{number}/{action}"),
+        Some(admin),
+        json!({ "reason": reason }),
+    )
+    .await
+}
+
 fn numbers(body: &Value) -> Vec<String> {
     body.as_array()
         .unwrap_or_else(|| panic!("a list of certificates, got {body}"))
@@ -459,21 +469,24 @@ async fn a_suspended_certificate_can_be_revoked() {
     let app = spawn_app().await;
     let scheme = certified_scheme(&app).await;
     let number = scheme.number();
-    app.post(
-        &format!("/api/v1/certificates/{number}/suspend"),
-        Some(&scheme.admin),
-        json!({"reason": "under investigation"}),
+    act(
+        &app,
+        &scheme.admin,
+        number,
+        "suspend",
+        "under investigation",
     )
     .await
     .ok();
-    let revoked = app
-        .post(
-            &format!("/api/v1/certificates/{number}/revoke"),
-            Some(&scheme.admin),
-            json!({"reason": "investigation upheld"}),
-        )
-        .await
-        .ok();
+    let revoked = act(
+        &app,
+        &scheme.admin,
+        number,
+        "revoke",
+        "investigation upheld",
+    )
+    .await
+    .ok();
     assert_eq!(revoked["status"], "revoked");
     let public = app
         .get(&format!("/api/v1/verify/{number}"), None)
@@ -495,36 +508,33 @@ async fn an_expired_certificate_can_be_revoked_and_reinstating_never_revives_it(
             .clone()
     };
     assert_eq!(verify().await, "expired");
-    let suspended = app
-        .post(
-            &format!("/api/v1/certificates/{number}/suspend"),
-            Some(&scheme.admin),
-            json!({"reason": "complaint received"}),
-        )
+    let suspended = act(&app, &scheme.admin, number, "suspend", "complaint received")
         .await
         .ok();
     assert_eq!(suspended["status"], "suspended");
     assert_eq!(verify().await, "suspended");
     // Reinstating restores the stored status; the clock still says expired.
-    let reinstated = app
-        .post(
-            &format!("/api/v1/certificates/{number}/reinstate"),
-            Some(&scheme.admin),
-            json!({"reason": "complaint withdrawn"}),
-        )
-        .await
-        .ok();
+    let reinstated = act(
+        &app,
+        &scheme.admin,
+        number,
+        "reinstate",
+        "complaint withdrawn",
+    )
+    .await
+    .ok();
     assert_eq!(reinstated["status"], "expired");
     assert_eq!(verify().await, "expired");
     // A verifier holding the old paper should learn it was revoked, not merely expired.
-    let revoked = app
-        .post(
-            &format!("/api/v1/certificates/{number}/revoke"),
-            Some(&scheme.admin),
-            json!({"reason": "certificate forged copies in circulation"}),
-        )
-        .await
-        .ok();
+    let revoked = act(
+        &app,
+        &scheme.admin,
+        number,
+        "revoke",
+        "certificate forged copies in circulation",
+    )
+    .await
+    .ok();
     assert_eq!(revoked["status"], "revoked");
     assert_eq!(verify().await, "revoked");
 }
@@ -556,13 +566,9 @@ async fn a_superseded_certificate_cannot_be_changed() {
     let public = app.get(&format!("/api/v1/verify/{old}"), None).await.ok();
     assert_eq!(public["status"], "superseded");
     // The renewal itself can be acted on.
-    app.post(
-        &format!("/api/v1/certificates/{renewed}/suspend"),
-        Some(&scheme.admin),
-        json!({"reason": "check"}),
-    )
-    .await
-    .ok();
+    act(&app, &scheme.admin, &renewed, "suspend", "check")
+        .await
+        .ok();
 }
 
 #[tokio::test]
@@ -609,13 +615,9 @@ async fn status_actions_need_a_reason_and_an_admin() {
     // Unknown and mistyped numbers.
     let unissued =
         protectcert::domain::certificate_number::CertificateNumber::new(2026, 999_999).to_string();
-    app.post(
-        &format!("/api/v1/certificates/{unissued}/revoke"),
-        Some(&scheme.admin),
-        json!({"reason": "r"}),
-    )
-    .await
-    .expect(404);
+    act(&app, &scheme.admin, &unissued, "revoke", "r")
+        .await
+        .expect(404);
     let body = app
         .post(
             "/api/v1/certificates/PSC-2026-1/revoke",
@@ -633,13 +635,9 @@ async fn status_changes_are_audited_with_before_after_and_reason() {
     let scheme = certified_scheme(&app).await;
     let number = scheme.number();
     // A refused request changes nothing and is not audited.
-    app.post(
-        &format!("/api/v1/certificates/{number}/suspend"),
-        Some(&scheme.admin),
-        json!({"reason": ""}),
-    )
-    .await
-    .expect(422);
+    act(&app, &scheme.admin, number, "suspend", "")
+        .await
+        .expect(422);
     for (name, reason) in [
         ("suspend", "guidance not followed"),
         ("reinstate", "guidance now followed"),
@@ -653,13 +651,9 @@ async fn status_changes_are_audited_with_before_after_and_reason() {
         .await
         .ok();
     }
-    app.post(
-        &format!("/api/v1/certificates/{number}/reinstate"),
-        Some(&scheme.admin),
-        json!({"reason": "refused: revoked"}),
-    )
-    .await
-    .expect(409);
+    act(&app, &scheme.admin, number, "reinstate", "refused: revoked")
+        .await
+        .expect(409);
     let entries = app
         .get(
             &format!("/api/v1/audit?entity_type=certificate&entity_id={number}"),
