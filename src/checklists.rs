@@ -135,7 +135,7 @@ fn publish(conn: &mut DbConnection, checklist: &Checklist, source: &str) -> anyh
         None => {
             let row = ChecklistRow {
                 id: id.clone(),
-                kind: checklist.kind.as_str().to_string(),
+                kind: checklist.kind,
                 version: i32::try_from(checklist.version)?,
                 title: checklist.title.clone(),
                 source: source.to_string(),

@@ -120,7 +120,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let db = open(&settings)?;
             let id = actix_web::web::block(move || {
                 db.migrate()?;
-                crate::api::users::create_admin_cli(&db, &name, &email, &password)
+                crate::service::accounts::create_admin_cli(&db, &name, &email, &password)
             })
             .await??;
             println!("admin created: {id}");
@@ -173,7 +173,7 @@ async fn verify_pdf(
     url: Option<String>,
     ca: Option<PathBuf>,
 ) -> anyhow::Result<std::process::ExitCode> {
-    use crate::certificates::verify_pdf::{Scheme, check};
+    use crate::service::certificates::verify_pdf::{Scheme, check};
     let pdf =
         std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
     let ca = ca

@@ -1,9 +1,12 @@
 //! protectcert: a protective-security compliance certification service.
 //!
-//! `domain` is pure logic (tiers, checklists, scoring, certificate numbers, status,
-//! audit chain, reminder schedule); `db` is storage; `api` the JSON interface, `web`
-//! the HTML pages; `certificates` renders, signs and checks certificate PDFs;
-//! `notify` sends reminder emails; `startup` wires them.
+//! Arrows point inward: `domain` is pure logic (tiers, checklists, scoring,
+//! certificate numbers, status, audit chain, reminder schedule); `db` is storage,
+//! one query module per entity; `service` holds one function per use case and is
+//! the only place that decides who may do what (`service::access`); `api` (JSON)
+//! and `web` (HTML) are thin adapters over `service` that never import each other;
+//! `startup` wires them. `certificates` renders, signs and checks certificate PDFs;
+//! `notify` sends reminder emails.
 
 pub mod api;
 pub mod auth;
@@ -13,9 +16,10 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
-pub mod error;
 pub mod notify;
 pub mod secrets;
+pub mod service;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod web;

@@ -1,5 +1,6 @@
 //! Wiring: opens storage, runs migrations, publishes checklists, loads secrets and
-//! builds the actix server. `spawn` is shared by `main` and the tests.
+//! builds the actix server with the JSON API and the pages. The only module that
+//! knows both `api` and `web`; `prepare` and `serve` are shared by `main` and the tests.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -12,16 +13,8 @@ use crate::certificates::document::CertificateDocuments;
 use crate::checklists::ChecklistStore;
 use crate::config::Settings;
 use crate::db::Db;
+pub use crate::state::AppState;
 use crate::{api, secrets};
-
-/// Everything a request handler needs; cheap to clone.
-pub struct AppState {
-    pub db: Db,
-    pub settings: Settings,
-    pub tokens: TokenKeys,
-    pub checklists: Arc<ChecklistStore>,
-    pub documents: Arc<CertificateDocuments>,
-}
 
 /// Opens the database, migrates it, publishes the checklist files and loads keys.
 pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
@@ -69,8 +62,8 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     };
     Ok(AppState {
         db,
-        settings,
-        tokens,
+        settings: Arc::new(settings),
+        tokens: Arc::new(tokens),
         checklists: Arc::new(checklists),
         documents: Arc::new(documents),
     })
@@ -83,7 +76,7 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
         App::new()
             .wrap(
                 actix_web::middleware::ErrorHandlers::new()
-                    .default_handler(crate::error::problem_for_bare_errors),
+                    .default_handler(api::problem::problem_for_bare_errors),
             )
             .wrap(actix_web::middleware::Logger::new("%r %s %Dms").log_target("protectcert::http"))
             .wrap(actix_web::middleware::NormalizePath::new(
@@ -91,6 +84,8 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             ))
             .app_data(state.clone())
             .configure(api::configure)
+            .configure(crate::web::configure)
+            .default_service(web::to(api::not_found))
     })
     .listen(listener)?
     .run();

@@ -14,7 +14,11 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use crate::error::{ApiError, deserialize_error};
+use super::problem::ApiError;
+use crate::auth::{Caller, caller_from_bearer};
+use crate::service::ServiceError;
+use crate::service::error::deserialize_error;
+use crate::state::AppState;
 
 /// A JSON request body of type `T`.
 #[derive(Debug)]
@@ -47,7 +51,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             let mut de = serde_json::Deserializer::from_str(raw.get());
             serde_path_to_error::deserialize(&mut de)
                 .map(Json)
-                .map_err(|e| deserialize_error("the JSON body does not fit", e).into())
+                .map_err(|e| ApiError(deserialize_error("the JSON body does not fit", e)).into())
         })
     }
 }
@@ -80,7 +84,35 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
         ready(
             serde_path_to_error::deserialize(de)
                 .map(Query)
-                .map_err(|e| deserialize_error("bad query string", e)),
+                .map_err(|e| ApiError(deserialize_error("bad query string", e))),
         )
     }
+}
+
+/// The caller named by `Authorization: Bearer <token>`; without one, a 401.
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Caller, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(bearer_caller(req))
+    }
+}
+
+fn bearer_caller(req: &HttpRequest) -> Result<Caller, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("app state missing")))?;
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .ok_or_else(|| {
+            ServiceError::Unauthenticated(
+                "send Authorization: Bearer <token> (from POST /api/v1/auth/login)".into(),
+            )
+        })?;
+    let value = header.to_str().map_err(|_| {
+        ServiceError::Unauthenticated("the Authorization header is not text".into())
+    })?;
+    Ok(caller_from_bearer(&state.tokens, value)?)
 }

@@ -1,4 +1,10 @@
-//! The JSON API under `/api/v1`, one module per resource, plus `/healthz`.
+//! The JSON API under `/api/v1` (plus `/healthz` and `/.well-known/`): thin
+//! adapters that parse a request, call one `service` function and render the
+//! result as JSON, or its error as problem+json (`problem`).
+//!
+//! Every endpoint is in the one list at the bottom of this file: it serves the
+//! route (its path and method come from the handler's `#[utoipa::path]`) and
+//! documents it, so nothing is served undocumented.
 
 pub mod advisors;
 pub mod applications;
@@ -7,18 +13,76 @@ pub mod auth;
 pub mod certificates;
 pub mod checklists;
 pub mod extract;
+pub mod health;
 pub mod notifications;
 pub mod openapi;
 pub mod premises;
+pub mod problem;
 pub mod users;
-pub mod validate;
 pub mod verification;
 
-use actix_web::{HttpResponse, web};
-use diesel::RunQueryDsl;
+use std::collections::BTreeMap;
 
-use crate::error::{ApiError, json_error, path_error, query_error};
-use crate::startup::AppState;
+use actix_web::http::Method;
+use actix_web::{HttpResponse, Route, web};
+use utoipa::openapi::HttpMethod;
+
+use problem::{ApiError, json_error, path_error, query_error};
+
+/// One served and documented endpoint.
+pub struct Endpoint {
+    pub path: String,
+    pub method: Method,
+    route: fn() -> Route,
+}
+
+impl Endpoint {
+    fn new<P: utoipa::Path>(route: fn() -> Route) -> Vec<Endpoint> {
+        P::methods()
+            .into_iter()
+            .map(|m| Endpoint {
+                path: P::path(),
+                method: actix_method(m),
+                route,
+            })
+            .collect()
+    }
+}
+
+fn actix_method(m: HttpMethod) -> Method {
+    match m {
+        HttpMethod::Get => Method::GET,
+        HttpMethod::Post => Method::POST,
+        HttpMethod::Put => Method::PUT,
+        HttpMethod::Delete => Method::DELETE,
+        HttpMethod::Patch => Method::PATCH,
+        HttpMethod::Head => Method::HEAD,
+        HttpMethod::Options => Method::OPTIONS,
+        HttpMethod::Trace => Method::TRACE,
+    }
+}
+
+/// Serves and documents each handler: `endpoints![module::handler, …]` gives the
+/// routes, and the same list makes `openapi::ApiDoc`'s paths.
+macro_rules! endpoints {
+    ($($module:ident :: $handler:ident),* $(,)?) => {
+        /// Every JSON endpoint, from the list below.
+        pub fn endpoints() -> Vec<Endpoint> {
+            let mut all = Vec::new();
+            $(
+                all.extend(pastey::paste! {
+                    Endpoint::new::<$module::[<__path_ $handler>]>(|| web::route().to($module::$handler))
+                });
+            )*
+            all
+        }
+
+        /// The documented paths (and the schemas they use), from the same list.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths($($module::$handler),*))]
+        pub struct Endpoints;
+    };
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
@@ -27,57 +91,65 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .error_handler(|err, _| json_error(err).into()),
     )
     .app_data(web::QueryConfig::default().error_handler(|err, _| query_error(err).into()))
-    .app_data(web::PathConfig::default().error_handler(|err, _| path_error(err).into()))
-    .service(web::resource("/healthz").route(web::get().to(healthz)))
-    .configure(verification::well_known)
-    .configure(crate::web::configure)
-    .service(
-        web::scope("/api/v1")
-            .service(web::resource("/openapi.json").route(web::get().to(openapi::serve)))
-            .configure(auth::routes)
-            .configure(users::routes)
-            .configure(advisors::routes)
-            .configure(premises::routes)
-            .configure(checklists::routes)
-            .configure(applications::routes)
-            .configure(certificates::routes)
-            .configure(verification::routes)
-            .configure(audit::routes)
-            .configure(notifications::routes),
-    )
-    .default_service(web::to(not_found));
-}
-
-async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found("page"))
-}
-
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct Health {
-    pub status: &'static str,
-    pub database: &'static str,
-}
-
-#[utoipa::path(get, path = "/healthz", tag = "operations",
-    responses((status = 200, body = Health), (status = 503, body = Health)))]
-pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let ok = state
-        .db
-        .run(|conn| {
-            diesel::sql_query("SELECT 1").execute(conn)?;
-            Ok(())
-        })
-        .await
-        .is_ok();
-    if ok {
-        HttpResponse::Ok().json(Health {
-            status: "ok",
-            database: "ok",
-        })
-    } else {
-        HttpResponse::ServiceUnavailable().json(Health {
-            status: "degraded",
-            database: "unreachable",
-        })
+    .app_data(web::PathConfig::default().error_handler(|err, _| path_error(err).into()));
+    // One resource per path, so that another method on a known path is a 405
+    // with `Allow`, not a 404.
+    let mut by_path: BTreeMap<String, Vec<Endpoint>> = BTreeMap::new();
+    for e in endpoints() {
+        by_path.entry(e.path.clone()).or_default().push(e);
+    }
+    for (path, endpoints) in by_path {
+        let mut resource = web::resource(path);
+        for e in endpoints {
+            resource = resource.route((e.route)().method(e.method));
+        }
+        cfg.service(resource);
     }
 }
+
+/// The answer for anything no route matched, for API clients.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(crate::service::ServiceError::not_found("page").into())
+}
+
+endpoints![
+    health::healthz,
+    openapi::openapi_json,
+    auth::signup,
+    auth::login,
+    auth::me,
+    users::create_user,
+    advisors::create_advisor,
+    advisors::list_advisors,
+    premises::create_premises,
+    premises::list_premises,
+    premises::get_premises,
+    premises::update_premises,
+    checklists::list_checklists,
+    checklists::get_checklist,
+    applications::create_application,
+    applications::list_applications,
+    applications::get_application,
+    applications::put_answer,
+    applications::upload_evidence,
+    applications::get_evidence,
+    applications::submit,
+    applications::withdraw,
+    applications::claim,
+    applications::assign,
+    applications::put_scores,
+    applications::complete,
+    certificates::get_certificate,
+    certificates::verify_number,
+    certificates::search_certificates,
+    certificates::suspend,
+    certificates::reinstate,
+    certificates::revoke,
+    certificates::download,
+    verification::verify_token,
+    verification::status_list,
+    verification::jwks,
+    verification::scheme_ca,
+    audit::list_audit,
+    notifications::list_notifications,
+];

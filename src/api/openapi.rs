@@ -4,39 +4,14 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::*;
+use super::problem::Problem;
 
+/// The document's frame; its paths come from the one list of endpoints in
+/// `api` (see `document`).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "protectcert", description = "Protective-security compliance certification: premises, assessments, certificates and their verification."),
-    paths(
-        healthz,
-        auth::signup, auth::login, auth::me,
-        users::create_user,
-        advisors::create_advisor, advisors::list_advisors,
-        premises::create_premises, premises::list_premises, premises::get_premises,
-        checklists::list_checklists, checklists::get_checklist,
-        applications::self_assessment::create_application,
-        applications::self_assessment::list_applications,
-        applications::self_assessment::get_application,
-        applications::self_assessment::put_answer,
-        applications::evidence::upload_evidence,
-        applications::evidence::get_evidence,
-        applications::workflow::submit,
-        applications::workflow::withdraw,
-        applications::workflow::claim,
-        applications::workflow::assign,
-        applications::assessment::put_scores,
-        applications::assessment::complete,
-        certificates::read::get_certificate, certificates::read::verify_number,
-        certificates::search::search_certificates,
-        certificates::status::suspend, certificates::status::reinstate, certificates::status::revoke,
-        certificates::pdf::download,
-        verification::verify_token, verification::status_list, verification::jwks, verification::scheme_ca,
-        audit::list_audit,
-        notifications::list_notifications,
-    ),
-    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    components(schemas(Problem, crate::service::FieldError)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;
@@ -53,6 +28,13 @@ impl Modify for BearerAuth {
     }
 }
 
-pub async fn serve() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+/// The whole document: the frame above with every endpoint's path.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi().merge_from(super::Endpoints::openapi())
+}
+
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
+    responses((status = 200, description = "this document")))]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(document())
 }

@@ -4,7 +4,7 @@
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
+use crate::service::ServiceError;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
@@ -51,7 +51,7 @@ impl TokenKeys {
         Ok((token, exp))
     }
 
-    pub fn decode(&self, token: &str) -> Result<Claims, ApiError> {
+    pub fn decode(&self, token: &str) -> Result<Claims, ServiceError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub"]);
@@ -63,7 +63,7 @@ impl TokenKeys {
                     ErrorKind::ExpiredSignature => "the token has expired: log in again",
                     _ => "the token is not valid",
                 };
-                ApiError::Unauthenticated(why.into())
+                ServiceError::Unauthenticated(why.into())
             })
     }
 }
@@ -86,6 +86,9 @@ mod tests {
     fn expired_token_is_rejected() {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", -1);
         let (t, _) = keys.issue("u1", "admin", None).expect("issue");
-        assert!(matches!(keys.decode(&t), Err(ApiError::Unauthenticated(_))));
+        assert!(matches!(
+            keys.decode(&t),
+            Err(ServiceError::Unauthenticated(_))
+        ));
     }
 }

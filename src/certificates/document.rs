@@ -14,7 +14,7 @@ use super::token::{self, CertificateClaims, TokenType};
 use crate::db::models::{Certificate, Premises};
 use crate::db::schema::certificate_documents;
 use crate::db::{DbConnection, to_utc};
-use crate::domain::scoring::ConditionDraft;
+use crate::domain::scoring::{ConditionDraft, Outcome};
 use crate::domain::tier::{PremisesKind, Tier};
 
 /// The metadata key under which the PDF carries its QR token.
@@ -96,7 +96,7 @@ impl CertificateDocuments {
         checklist_version: u32,
     ) -> anyhow::Result<CertificateFields> {
         let conditions: Vec<ConditionDraft> = serde_json::from_str(&cert.conditions)?;
-        let tier = Tier::parse(&cert.tier).unwrap_or(Tier::Standard);
+        let tier = cert.tier;
         Ok(CertificateFields {
             scheme_name: self.scheme_name.clone(),
             public_url: self.public_url.clone(),
@@ -105,11 +105,11 @@ impl CertificateDocuments {
             address: cert.address.clone(),
             town: cert.town.clone(),
             postcode: cert.postcode.clone(),
-            kind: cert.kind.clone(),
-            tier: cert.tier.clone(),
+            kind: cert.kind.as_str().to_string(),
+            tier: cert.tier.as_str().to_string(),
             tier_label: tier_label(tier).to_string(),
-            outcome_label: match cert.outcome.as_str() {
-                "certified_with_conditions" => "Certified with conditions",
+            outcome_label: match cert.outcome {
+                Outcome::CertifiedWithConditions => "Certified with conditions",
                 _ => "Certified",
             }
             .to_string(),
@@ -144,8 +144,8 @@ pub fn claims_of(cert: &Certificate) -> CertificateClaims {
         sub: cert.number.clone(),
         name: claim_name(&cert.premises_name),
         postcode: cert.postcode.clone(),
-        kind: cert.kind.clone(),
-        tier: cert.tier.clone(),
+        kind: cert.kind.as_str().to_string(),
+        tier: cert.tier.as_str().to_string(),
         iat: to_utc(cert.issued_at).unix_timestamp(),
         exp: to_utc(cert.expires_at).unix_timestamp(),
     }

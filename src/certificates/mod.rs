@@ -1,10 +1,9 @@
-//! Certificates: issuing the record, rendering and signing its PDF, QR tokens,
-//! and checking a PDF's signature.
+//! Certificate documents: rendering and signing the PDF, QR tokens, the scheme's
+//! keys, and checking a PDF's signature. (Issuing and verifying certificates are
+//! use cases, in `service::certificates`.)
 
 pub mod document;
-pub mod issue;
 pub mod pki;
 pub mod render;
 pub mod signature;
 pub mod token;
-pub mod verify_pdf;

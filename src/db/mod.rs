@@ -1,11 +1,21 @@
 //! Storage: one diesel codebase over SQLite (the embedded default) and PostgreSQL.
+//! Each entity's queries live in its own module here (`premises`, `applications`,
+//! …); nothing above `db` writes SQL.
 //!
 //! Blocking diesel calls run on actix's blocking pool through [`Db::run`], never on
 //! the async executor threads.
 
+pub mod advisors;
+pub mod applications;
+pub mod certificates;
+pub mod enums;
+pub mod evidence;
 pub mod models;
+pub mod notifications;
+pub mod premises;
 pub mod schema;
 pub mod sequences;
+pub mod users;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -13,8 +23,6 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnectio
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-
-use crate::error::ApiError;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -27,6 +35,13 @@ pub enum DbConnection {
 
 pub type DbPool = Pool<ConnectionManager<DbConnection>>;
 pub type PooledConn = PooledConnection<ConnectionManager<DbConnection>>;
+
+/// One page of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: i64,
+    pub offset: i64,
+}
 
 /// Which backend a database URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,18 +128,19 @@ impl Db {
     }
 
     /// Runs blocking database work on the blocking thread pool.
-    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<anyhow::Error> + Send + 'static,
     {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(|e| ApiError::internal(e.into()))?;
+            let mut conn = pool.get().map_err(|e| E::from(e.into()))?;
             f(&mut conn)
         })
         .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+        .map_err(|e| E::from(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 }
 

@@ -5,6 +5,13 @@ use diesel::prelude::*;
 use time::{Date, PrimitiveDateTime};
 
 use super::schema::*;
+use crate::domain::accreditation::AccreditationStatus;
+use crate::domain::actor::Role;
+use crate::domain::application::{AnswerStatus, ApplicationStatus};
+use crate::domain::reminders::{NotificationStatus, ReminderKind};
+use crate::domain::scoring::Outcome;
+use crate::domain::status::StoredStatus;
+use crate::domain::tier::{PremisesKind, Tier};
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = organisations)]
@@ -19,7 +26,7 @@ pub struct Organisation {
 pub struct User {
     pub id: String,
     pub organisation_id: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub name: String,
     pub email: String,
     pub password_hash: String,
@@ -34,18 +41,23 @@ pub struct Advisor {
     pub accredited_until: Date,
     /// Comma-separated premises kinds, e.g. `building,event`.
     pub scopes: String,
-    pub status: String,
+    pub status: AccreditationStatus,
     /// An organisation the advisor has a tie to (employer, client): never assessed by them.
     pub tied_organisation_id: Option<String>,
     pub created_at: PrimitiveDateTime,
 }
 
 impl Advisor {
-    pub fn scope_list(&self) -> Vec<String> {
+    /// The premises kinds in scope; an unknown kind in the row is an error.
+    pub fn scope_kinds(&self) -> anyhow::Result<Vec<PremisesKind>> {
         self.scopes
             .split(',')
             .filter(|s| !s.is_empty())
-            .map(str::to_string)
+            .map(|s| {
+                PremisesKind::parse(s).ok_or_else(|| {
+                    anyhow::anyhow!("advisor {} has unknown scope `{s}`", self.user_id)
+                })
+            })
             .collect()
     }
 }
@@ -54,7 +66,7 @@ impl Advisor {
 #[diesel(table_name = checklists)]
 pub struct ChecklistRow {
     pub id: String,
-    pub kind: String,
+    pub kind: PremisesKind,
     pub version: i32,
     pub title: String,
     pub source: String,
@@ -67,7 +79,7 @@ pub struct ChecklistRow {
 pub struct Premises {
     pub id: String,
     pub organisation_id: String,
-    pub kind: String,
+    pub kind: PremisesKind,
     pub name: String,
     pub address: String,
     pub town: String,
@@ -89,10 +101,10 @@ pub struct Application {
     pub premises_id: String,
     pub organisation_id: String,
     pub checklist_id: String,
-    pub tier: String,
-    pub status: String,
+    pub tier: Tier,
+    pub status: ApplicationStatus,
     pub advisor_id: Option<String>,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub result: Option<String>,
     pub created_by: String,
     pub created_at: PrimitiveDateTime,
@@ -107,7 +119,7 @@ pub struct Application {
 pub struct Answer {
     pub application_id: String,
     pub item_id: String,
-    pub status: String,
+    pub status: AnswerStatus,
     pub note: String,
     pub updated_at: PrimitiveDateTime,
 }
@@ -145,8 +157,8 @@ pub struct Certificate {
     pub application_id: String,
     pub premises_id: String,
     pub organisation_id: String,
-    pub kind: String,
-    pub tier: String,
+    pub kind: PremisesKind,
+    pub tier: Tier,
     pub premises_name: String,
     pub address: String,
     pub town: String,
@@ -155,12 +167,12 @@ pub struct Certificate {
     pub advisor_name: String,
     pub accreditation_number: String,
     pub checklist_id: String,
-    pub outcome: String,
+    pub outcome: Outcome,
     /// JSON array of conditions.
     pub conditions: String,
     pub issued_at: PrimitiveDateTime,
     pub expires_at: PrimitiveDateTime,
-    pub status: String,
+    pub status: StoredStatus,
     pub status_reason: Option<String>,
     pub superseded_by: Option<String>,
     pub updated_at: PrimitiveDateTime,
@@ -171,6 +183,7 @@ pub struct AuditEntry {
     pub seq: i64,
     pub at: PrimitiveDateTime,
     pub actor_id: Option<String>,
+    /// Kept as written (not typed): the chain is verified over the exact text.
     pub actor_role: Option<String>,
     pub action: String,
     pub entity_type: String,
@@ -188,7 +201,7 @@ pub struct Notification {
     pub id: String,
     /// What the reminder is about, e.g. `certificate:PSC-2026-000001-K`.
     pub subject: String,
-    pub kind: String,
+    pub kind: ReminderKind,
     /// Days relative to the due date: -30 before, 0 on the day, 30 after.
     pub offset_days: i32,
     pub due_on: Date,
@@ -197,8 +210,7 @@ pub struct Notification {
     pub mail_subject: String,
     /// JSON the templates render the bodies from.
     pub context: String,
-    /// `pending`, `sent`, `failed` or `skipped`.
-    pub status: String,
+    pub status: NotificationStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub next_attempt_at: PrimitiveDateTime,

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::DbConnection;
 use super::schema::{audit_log, sequences};
-use crate::auth::Caller;
+use crate::domain::actor::Caller;
 use crate::domain::audit::{AuditRecord, chain_hash, format_time};
 
 fn advance(conn: &mut DbConnection, name: &str) -> QueryResult<(i64, String)> {
@@ -153,4 +153,49 @@ pub fn verify_audit(
         }
     }
     Ok(result)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub action: Option<String>,
+    /// Entries after this sequence number (oldest first), or before it (newest first).
+    pub after_seq: Option<i64>,
+    pub before_seq: Option<i64>,
+    pub newest_first: bool,
+}
+
+/// Entries of the audit log matching `f`.
+pub fn list_audit(
+    conn: &mut DbConnection,
+    f: &AuditFilter,
+    limit: i64,
+) -> QueryResult<Vec<super::models::AuditEntry>> {
+    let mut query = audit_log::table.select(audit_log::all_columns).into_boxed();
+    if let Some(t) = &f.entity_type {
+        query = query.filter(audit_log::entity_type.eq(t.clone()));
+    }
+    if let Some(id) = &f.entity_id {
+        query = query.filter(audit_log::entity_id.eq(id.clone()));
+    }
+    if let Some(actor) = &f.actor_id {
+        query = query.filter(audit_log::actor_id.eq(actor.clone()));
+    }
+    if let Some(action) = &f.action {
+        query = query.filter(audit_log::action.eq(action.clone()));
+    }
+    if let Some(after) = f.after_seq {
+        query = query.filter(audit_log::seq.gt(after));
+    }
+    if let Some(before) = f.before_seq {
+        query = query.filter(audit_log::seq.lt(before));
+    }
+    query = if f.newest_first {
+        query.order(audit_log::seq.desc())
+    } else {
+        query.order(audit_log::seq.asc())
+    };
+    query.limit(limit).load(conn)
 }

@@ -1,7 +1,50 @@
 //! Whether an advisor may assess a given application: accreditation current, the
 //! premises kind in scope, and no tie to the operator's organisation.
 
+use serde::{Deserialize, Serialize};
+
 use crate::domain::tier::PremisesKind;
+
+/// The scheme's standing of an accreditation. Lapsing is not stored: it follows
+/// from `accredited_until` and the date.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum AccreditationStatus {
+    Active,
+    Suspended,
+    Withdrawn,
+}
+
+impl AccreditationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccreditationStatus::Active => "active",
+            AccreditationStatus::Suspended => "suspended",
+            AccreditationStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AccreditationStatus> {
+        Some(match s {
+            "active" => AccreditationStatus::Active,
+            "suspended" => AccreditationStatus::Suspended,
+            "withdrawn" => AccreditationStatus::Withdrawn,
+            _ => return None,
+        })
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accreditation<'a> {

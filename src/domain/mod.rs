@@ -1,11 +1,14 @@
-//! Pure domain logic: no I/O, time passed in. Tested directly and fast.
+//! Pure domain logic: no I/O, time passed in. Tested directly and fast. (Stored
+//! enums carry diesel's derive markers; their SQL mapping lives in `db::enums`.)
 
 pub mod accreditation;
+pub mod actor;
 pub mod application;
 pub mod audit;
 pub mod certificate_number;
 pub mod checklist;
 pub mod reminders;
+pub mod scope;
 pub mod scoring;
 pub mod status;
 pub mod tier;

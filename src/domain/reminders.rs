@@ -13,8 +13,40 @@ use std::str::FromStr;
 
 use time::{Date, Duration};
 
+/// Where an email stands in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum NotificationStatus {
+    Pending,
+    Sent,
+    Failed,
+    Skipped,
+}
+
+impl NotificationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationStatus::Pending => "pending",
+            NotificationStatus::Sent => "sent",
+            NotificationStatus::Failed => "failed",
+            NotificationStatus::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<NotificationStatus> {
+        Some(match s {
+            "pending" => NotificationStatus::Pending,
+            "sent" => NotificationStatus::Sent,
+            "failed" => NotificationStatus::Failed,
+            "skipped" => NotificationStatus::Skipped,
+            _ => return None,
+        })
+    }
+}
+
 /// What a reminder is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum ReminderKind {
     /// A certificate is about to lapse, lapses today, or has lapsed.
     CertificateExpiry,

@@ -18,7 +18,7 @@ use time::{Duration, OffsetDateTime};
 use crate::config::Settings;
 use crate::db::models::Notification;
 use crate::db::{Db, from_utc};
-use crate::domain::reminders::{ReminderKind, Schedule, retry_delay};
+use crate::domain::reminders::{Schedule, retry_delay};
 use mailer::{Mailer, SendFailure};
 use outbox::{Outcome, QueueParams, Reminder};
 
@@ -98,17 +98,16 @@ impl Reminders {
         let schedule = self.schedule.clone();
         let public_url = self.public_url.clone();
         let scheme_name = self.scheme_name.clone();
-        Ok(db
-            .run(move |conn| {
-                let params = QueueParams {
-                    schedule: &schedule,
-                    now,
-                    public_url: &public_url,
-                    scheme_name: &scheme_name,
-                };
-                Ok(outbox::queue_due(conn, &params)?)
-            })
-            .await?)
+        db.run(move |conn| {
+            let params = QueueParams {
+                schedule: &schedule,
+                now,
+                public_url: &public_url,
+                scheme_name: &scheme_name,
+            };
+            outbox::queue_due(conn, &params)
+        })
+        .await
     }
 
     /// Only the sending half of a sweep: claims ready rows until none is left.
@@ -126,7 +125,7 @@ impl Reminders {
             let instance = self.instance.clone();
             let claim = db
                 .run(move |conn| {
-                    Ok(outbox::claim(
+                    Ok::<_, anyhow::Error>(outbox::claim(
                         conn,
                         &instance,
                         at,
@@ -168,7 +167,7 @@ impl Reminders {
         // after its reminder was queued gets no reminder.
         let check = row.clone();
         let skip = db
-            .run(move |conn| Ok(outbox::reason_to_skip(conn, &check)?))
+            .run(move |conn| Ok::<_, anyhow::Error>(outbox::reason_to_skip(conn, &check)?))
             .await?;
         let outcome = match skip {
             Some(reason) => Outcome::Skipped { reason },
@@ -192,7 +191,7 @@ impl Reminders {
         let at = from_utc(now);
         let kept = db
             .run(move |conn| {
-                Ok(outbox::record(
+                Ok::<_, anyhow::Error>(outbox::record(
                     conn,
                     &record_row,
                     &instance,
@@ -242,8 +241,7 @@ impl Reminders {
 
     /// The email for a row: multipart text + HTML rendered from its stored context.
     fn message(&self, row: &Notification) -> anyhow::Result<Message> {
-        let kind = ReminderKind::parse(&row.kind)
-            .ok_or_else(|| anyhow::anyhow!("unknown reminder kind {}", row.kind))?;
+        let kind = row.kind;
         let context: serde_json::Value = serde_json::from_str(&row.context)?;
         let (text, html) = templates::bodies(kind, &context)?;
         let recipients: Vec<String> = serde_json::from_str(&row.recipients)?;
@@ -321,7 +319,10 @@ impl fmt::Display for SweepReport {
             writeln!(
                 f,
                 "{what:<8} {} {} {:+} {}{note}",
-                n.kind, n.subject, n.offset_days, n.id
+                n.kind.as_str(),
+                n.subject,
+                n.offset_days,
+                n.id
             )
         };
         for n in &self.sent {

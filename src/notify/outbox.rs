@@ -19,10 +19,7 @@ use crate::domain::reminders::{ReminderKind, ReminderSubject, Schedule, describe
 use crate::domain::scoring::ConditionDraft;
 use crate::domain::status::StoredStatus;
 
-pub const PENDING: &str = "pending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
-pub const SKIPPED: &str = "skipped";
+use crate::domain::reminders::NotificationStatus::{Failed, Pending, Sent, Skipped};
 
 /// Rows per write transaction when queueing: keeps SQLite's single write lock short
 /// while a first sweep over a large register queues many reminders.
@@ -85,20 +82,20 @@ fn new_row(r: &Reminder, now: OffsetDateTime) -> anyhow::Result<Notification> {
     let now = from_utc(now);
     let recipients = serde_json::to_string(&r.recipients)?;
     let (status, last_error) = if r.recipients.is_empty() {
-        (SKIPPED, Some("no recipient on record".to_string()))
+        (Skipped, Some("no recipient on record".to_string()))
     } else {
-        (PENDING, None)
+        (Pending, None)
     };
     Ok(Notification {
         id: uuid::Uuid::new_v4().to_string(),
         subject: r.subject.to_string(),
-        kind: r.kind.as_str().to_string(),
+        kind: r.kind,
         offset_days: r.offset_days,
         due_on: r.due_on,
         recipients,
         mail_subject: super::templates::subject(r.kind, &r.context)?,
         context: r.context.to_string(),
-        status: status.to_string(),
+        status,
         attempts: 0,
         last_error,
         next_attempt_at: now,
@@ -475,7 +472,7 @@ pub fn claim(
 ) -> QueryResult<Claim> {
     let ready = || {
         notifications::status
-            .eq(PENDING)
+            .eq(Pending)
             .and(notifications::next_attempt_at.le(now))
             .and(
                 notifications::claimed_until
@@ -590,7 +587,7 @@ pub fn record(
         let mine = notifications::table
             .find(&row.id)
             .filter(notifications::claimed_by.eq(instance))
-            .filter(notifications::status.eq(PENDING));
+            .filter(notifications::status.eq(Pending));
         let attempts = row.attempts + i32::from(!matches!(outcome, Outcome::Skipped { .. }));
         let release = (
             notifications::claimed_by.eq(None::<String>),
@@ -602,7 +599,7 @@ pub fn record(
             Outcome::Sent => diesel::update(mine)
                 .set((
                     release,
-                    notifications::status.eq(SENT),
+                    notifications::status.eq(Sent),
                     notifications::sent_at.eq(now),
                 ))
                 .execute(tx)?,
@@ -619,14 +616,14 @@ pub fn record(
             Outcome::Failed { error } => diesel::update(mine)
                 .set((
                     release,
-                    notifications::status.eq(FAILED),
+                    notifications::status.eq(Failed),
                     notifications::last_error.eq(error),
                 ))
                 .execute(tx)?,
             Outcome::Skipped { reason } => diesel::update(mine)
                 .set((
                     release,
-                    notifications::status.eq(SKIPPED),
+                    notifications::status.eq(Skipped),
                     notifications::last_error.eq(reason),
                 ))
                 .execute(tx)?,
@@ -652,7 +649,7 @@ pub fn record(
                 None,
                 Change::new(action, "notification", &row.id).after(json!({
                     "subject": row.subject,
-                    "kind": row.kind,
+                    "kind": row.kind.as_str(),
                     "offset_days": row.offset_days,
                     "attempts": attempts,
                     "detail": detail,

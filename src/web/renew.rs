@@ -4,8 +4,9 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::error::ApiError;
-use crate::startup::AppState;
+use super::error::PageError;
+use crate::service::ServiceError;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/renew/{premises_id}").route(web::get().to(renew_page)));
@@ -14,9 +15,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn renew_page(
     state: web::Data<AppState>,
     path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, PageError> {
     let premises_id = uuid::Uuid::parse_str(&path.into_inner())
-        .map_err(|_| ApiError::not_found("page"))?
+        .map_err(|_| ServiceError::not_found("page"))?
         .to_string();
     let html = super::render_page(
         "renew.html",

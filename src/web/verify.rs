@@ -5,15 +5,14 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use super::error::PageError;
 use super::render_page;
-use crate::api::certificates::{PublicVerification, find_by_number, parse_number};
-use crate::api::extract::Query;
-use crate::api::verification::check_token;
 use crate::certificates::document::{long_date, tier_label};
 use crate::domain::status::VerifiedStatus;
 use crate::domain::tier::PremisesKind;
-use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::service::ServiceError;
+use crate::service::certificates::{PublicVerification, parse_number, verify};
+use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/v/{token}").route(web::get().to(by_token)))
@@ -95,7 +94,7 @@ impl Page {
     }
 }
 
-fn respond(page: &Page) -> Result<HttpResponse, ApiError> {
+fn respond(page: &Page) -> Result<HttpResponse, PageError> {
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
@@ -105,26 +104,23 @@ fn respond(page: &Page) -> Result<HttpResponse, ApiError> {
 pub async fn by_token(
     state: web::Data<AppState>,
     path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let checked = state.db.run(move |conn| check_token(conn, &token)).await;
-    let page = match checked {
-        Ok(checked) => {
-            Page::for_certificate(&state, PublicVerification::from(&checked.certificate))
-        }
-        Err(ApiError::BadRequest { .. }) => Page::new(
+    let page = match verify::by_token(&state, &token).await {
+        Ok(checked) => Page::for_certificate(&state, checked.certificate),
+        Err(ServiceError::Malformed { .. }) => Page::new(
             &state,
             "not_genuine",
             "NOT GENUINE",
             "This code was not issued by the scheme, or it has been altered. Do not rely on the certificate.",
         ),
-        Err(ApiError::NotFound(_)) => Page::new(
+        Err(ServiceError::NotFound(_)) => Page::new(
             &state,
             "not_found",
             "NOT FOUND",
             "The code is genuine but the register has no such certificate. Contact the scheme.",
         ),
-        Err(other) => return Err(other),
+        Err(other) => return Err(other.into()),
     };
     respond(&page)
 }
@@ -136,8 +132,8 @@ pub struct NumberQuery {
 
 pub async fn by_number(
     state: web::Data<AppState>,
-    query: Query<NumberQuery>,
-) -> Result<HttpResponse, ApiError> {
+    query: web::Query<NumberQuery>,
+) -> Result<HttpResponse, PageError> {
     let typed = query
         .into_inner()
         .number
@@ -163,26 +159,20 @@ pub async fn by_number(
             page.typed = typed;
             page
         }
-        Ok(number) => {
-            let found = state
-                .db
-                .run(move |conn| find_by_number(conn, &number))
-                .await;
-            match found {
-                Ok(cert) => Page::for_certificate(&state, PublicVerification::from(&cert)),
-                Err(ApiError::NotFound(_)) => {
-                    let mut page = Page::new(
-                        &state,
-                        "not_found",
-                        "NOT FOUND",
-                        "The register has no certificate with this number. Do not rely on it.",
-                    );
-                    page.typed = typed;
-                    page
-                }
-                Err(other) => return Err(other),
+        Ok(number) => match verify::by_number(&state, &number).await {
+            Ok(cert) => Page::for_certificate(&state, cert),
+            Err(ServiceError::NotFound(_)) => {
+                let mut page = Page::new(
+                    &state,
+                    "not_found",
+                    "NOT FOUND",
+                    "The register has no certificate with this number. Do not rely on it.",
+                );
+                page.typed = typed;
+                page
             }
-        }
+            Err(other) => return Err(other.into()),
+        },
     };
     respond(&page)
 }

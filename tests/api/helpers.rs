@@ -185,7 +185,7 @@ impl TestApp {
         let db = self.db.clone();
         let e = email.clone();
         tokio::task::spawn_blocking(move || {
-            protectcert::api::users::create_admin_cli(&db, "Scheme Admin", &e, PASSWORD)
+            protectcert::service::accounts::create_admin_cli(&db, "Scheme Admin", &e, PASSWORD)
         })
         .await
         .expect("join")

@@ -2,21 +2,19 @@
 //! transaction: number, premises snapshot, expiry, conditions and the signed PDF;
 //! earlier certificates for the same premises are superseded.
 
-use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
-use super::document::CertificateDocuments;
 use crate::auth::Caller;
+use crate::certificates::document::CertificateDocuments;
 use crate::checklists::StoredChecklist;
 use crate::db::models::{Application, Certificate, Premises};
-use crate::db::schema::{advisors, certificates, users};
 use crate::db::sequences::{Change, audit, next_certificate_serial};
-use crate::db::{DbConnection, from_utc, to_utc};
+use crate::db::{self, DbConnection, from_utc, to_utc};
 use crate::domain::application::certificate_expiry;
 use crate::domain::certificate_number::CertificateNumber;
 use crate::domain::scoring::{ConditionDraft, Outcome};
 use crate::domain::status::StoredStatus;
-use crate::error::ApiError;
+use crate::service::{ServiceError, ServiceResult};
 
 #[allow(clippy::too_many_arguments)]
 pub fn issue_certificate(
@@ -29,15 +27,13 @@ pub fn issue_certificate(
     outcome: Outcome,
     conditions: &[ConditionDraft],
     issued_at: PrimitiveDateTime,
-) -> Result<Certificate, ApiError> {
+) -> ServiceResult<Certificate> {
     let advisor_id = app.advisor_id.clone().ok_or_else(|| {
-        ApiError::internal(anyhow::anyhow!("completed application without advisor"))
+        ServiceError::internal(anyhow::anyhow!("completed application without advisor"))
     })?;
-    let (advisor_name, accreditation_number): (String, String) = users::table
-        .inner_join(advisors::table)
-        .filter(users::id.eq(&advisor_id))
-        .select((users::name, advisors::accreditation_number))
-        .first(tx)?;
+    let (advisor_name, accreditation_number) = db::advisors::names(tx, &[advisor_id.as_str()])?
+        .remove(&advisor_id)
+        .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("advisor {advisor_id} missing")))?;
     let serial = next_certificate_serial(tx)?;
     let number = CertificateNumber::new(issued_at.year(), serial.unsigned_abs()).to_string();
     let expires_at = certificate_expiry(
@@ -46,22 +42,9 @@ pub fn issue_certificate(
         prem.event_end.map(to_utc),
     );
     // The newest certificate supersedes the older ones, as on comparable registers.
-    let previous: Vec<(String, String)> = certificates::table
-        .filter(certificates::premises_id.eq(&prem.id))
-        .filter(certificates::status.eq_any([
-            StoredStatus::Active.as_str(),
-            StoredStatus::Suspended.as_str(),
-        ]))
-        .select((certificates::id, certificates::number))
-        .load(tx)?;
+    let previous = db::certificates::current_for_premises(tx, &prem.id)?;
     for (id, old_number) in &previous {
-        diesel::update(certificates::table.find(id))
-            .set((
-                certificates::status.eq(StoredStatus::Superseded.as_str()),
-                certificates::superseded_by.eq(Some(&number)),
-                certificates::updated_at.eq(issued_at),
-            ))
-            .execute(tx)?;
+        db::certificates::supersede(tx, id, &number, issued_at)?;
         audit(
             tx,
             Some(caller),
@@ -75,8 +58,8 @@ pub fn issue_certificate(
         application_id: app.id.clone(),
         premises_id: prem.id.clone(),
         organisation_id: prem.organisation_id.clone(),
-        kind: prem.kind.clone(),
-        tier: app.tier.clone(),
+        kind: prem.kind,
+        tier: app.tier,
         premises_name: prem.name.clone(),
         address: prem.address.clone(),
         town: prem.town.clone(),
@@ -85,18 +68,16 @@ pub fn issue_certificate(
         advisor_name,
         accreditation_number,
         checklist_id: checklist.id.clone(),
-        outcome: outcome.as_str().to_string(),
+        outcome,
         conditions: serde_json::to_string(conditions).map_err(anyhow::Error::from)?,
         issued_at,
         expires_at: from_utc(expires_at),
-        status: StoredStatus::Active.as_str().to_string(),
+        status: StoredStatus::Active,
         status_reason: None,
         superseded_by: None,
         updated_at: issued_at,
     };
-    diesel::insert_into(certificates::table)
-        .values(&cert)
-        .execute(tx)?;
+    db::certificates::insert(tx, &cert)?;
     documents.issue(tx, &cert, prem, checklist.checklist.version)?;
     audit(
         tx,
@@ -104,7 +85,7 @@ pub fn issue_certificate(
         Change::new("certificate.issued", "certificate", &cert.number).after(serde_json::json!({
             "application_id": cert.application_id,
             "premises_id": cert.premises_id,
-            "outcome": cert.outcome,
+            "outcome": cert.outcome.as_str(),
             "expires_at": crate::domain::audit::format_time(cert.expires_at),
             "conditions": conditions.len(),
         })),

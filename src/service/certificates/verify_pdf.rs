@@ -10,10 +10,10 @@ use anyhow::Context;
 use der::DecodePem;
 use x509_cert::Certificate;
 
-use super::document::token_in;
-use super::signature::verify_document;
-use super::token::{self, CertificateClaims, PublicKey, TokenType};
-use crate::api::certificates::{PublicVerification, find_by_number};
+use super::{PublicVerification, find_by_number};
+use crate::certificates::document::token_in;
+use crate::certificates::signature::verify_document;
+use crate::certificates::token::{self, CertificateClaims, PublicKey, TokenType};
 use crate::db::Db;
 use crate::domain::status::VerifiedStatus;
 

@@ -1,7 +1,7 @@
 //! Input checks that collect every bad field before answering, so one 422 names
 //! them all, and that hand back the cleaned value.
 
-use crate::error::{ApiError, FieldError};
+use crate::service::{FieldError, ServiceError};
 
 #[derive(Default)]
 pub struct Check {
@@ -74,11 +74,11 @@ impl Check {
         v
     }
 
-    pub fn finish(self) -> Result<(), ApiError> {
+    pub fn finish(self) -> Result<(), ServiceError> {
         if self.errors.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::Validation(self.errors))
+            Err(ServiceError::Invalid(self.errors))
         }
     }
 }
@@ -95,7 +95,7 @@ mod tests {
         let postcode = c.postcode("postcode", " sw1a   1aa ");
         assert_eq!(postcode, "SW1A 1AA");
         match c.finish() {
-            Err(ApiError::Validation(errors)) => {
+            Err(ServiceError::Invalid(errors)) => {
                 let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
                 assert_eq!(fields, ["name", "email"]);
             }

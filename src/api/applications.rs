@@ -1,0 +1,259 @@
+//! `/api/v1/applications`: the operator's self-assessment, the workflow, evidence,
+//! and the advisor's scoring and completion.
+
+use actix_multipart::Multipart;
+use actix_web::{HttpResponse, web};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::extract::{Json, Query};
+use super::problem::{ApiError, Problem};
+use crate::auth::Caller;
+use crate::service::ServiceError;
+use crate::service::applications::assessment::{
+    self, CompleteResponse, ScoresRequest, ScoresResponse,
+};
+use crate::service::applications::evidence::{self, Upload};
+use crate::service::applications::self_assessment::{
+    self, AnswerRequest, CreateApplicationRequest,
+};
+use crate::service::applications::views::{AnswerView, ApplicationView, EvidenceView};
+use crate::service::applications::workflow::{self, AssignRequest};
+use crate::state::AppState;
+
+#[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = CreateApplicationRequest,
+    security(("bearer" = [])),
+    responses((status = 201, body = ApplicationView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn create_application(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateApplicationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let view = self_assessment::apply(&state, &caller, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Only applications in this status.
+    pub status: Option<String>,
+    /// At most this many (default 50, at most 200).
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// Skip this many (for the next page).
+    #[param(value_type = Option<i64>)]
+    pub offset: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/applications", tag = "applications", params(ListQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<ApplicationView>), (status = 403, body = Problem)))]
+pub async fn list_applications(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<ListQuery>,
+) -> Result<web::Json<Vec<ApplicationView>>, ApiError> {
+    let page = crate::service::page::PageQuery {
+        limit: query.limit.clone(),
+        offset: query.offset.clone(),
+    }
+    .page()?;
+    let list = self_assessment::list(&state, &caller, query.status.as_deref(), page).await?;
+    Ok(web::Json(list))
+}
+
+#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = ApplicationView), (status = 404, body = Problem)))]
+pub async fn get_application(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<ApplicationView>, ApiError> {
+    Ok(web::Json(
+        self_assessment::get(&state, &caller, &path).await?,
+    ))
+}
+
+#[utoipa::path(put, path = "/api/v1/applications/{id}/answers/{item_id}", tag = "applications",
+    params(("id" = String, Path), ("item_id" = String, Path)), request_body = AnswerRequest, security(("bearer" = [])),
+    responses((status = 200, body = AnswerView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_answer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: Json<AnswerRequest>,
+) -> Result<web::Json<AnswerView>, ApiError> {
+    let (id, item_id) = path.into_inner();
+    let answer = self_assessment::answer(&state, &caller, &id, &item_id, body.into_inner()).await?;
+    Ok(web::Json(answer))
+}
+
+#[utoipa::path(post, path = "/api/v1/applications/{id}/evidence", tag = "applications", params(("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "`file` (required) and `item_id` (optional)"),
+    security(("bearer" = [])),
+    responses((status = 201, body = EvidenceView), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+pub async fn upload_evidence(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    evidence::may_upload(&caller)?;
+    let upload = read_upload(payload, state.settings.evidence_max_bytes).await?;
+    let view = evidence::upload(&state, &caller, &path, upload).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Reads `file` (and `item_id`) from a multipart body, stopping at `limit` bytes
+/// rather than buffering whatever is sent.
+async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, ApiError> {
+    let unreadable = |what: &str, e: &dyn std::fmt::Display| {
+        ApiError(ServiceError::Malformed {
+            detail: format!("cannot read the {what}: {e}"),
+            errors: vec![],
+        })
+    };
+    let mut file: Option<(String, String, Vec<u8>)> = None;
+    let mut item_id: Option<String> = None;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| unreadable("multipart body", &e))?;
+        let name = field.name().unwrap_or_default().to_string();
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_string);
+        let content_type = field
+            .content_type()
+            .map(|m| m.essence_str().to_string())
+            .unwrap_or_default();
+        let mut data = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| unreadable("upload", &e))?;
+            if data.len() + chunk.len() > limit {
+                return Err(ServiceError::TooLarge(format!(
+                    "file: evidence files may be at most {limit} bytes"
+                ))
+                .into());
+            }
+            data.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "file" => file = Some((filename.unwrap_or_default(), content_type, data)),
+            "item_id" => {
+                let text = String::from_utf8(data)
+                    .map_err(|_| ServiceError::field("item_id", "must be text"))?;
+                item_id = Some(text.trim().to_string()).filter(|t| !t.is_empty());
+            }
+            other => {
+                return Err(ServiceError::field(
+                    other,
+                    "unexpected form field; send `file` and optionally `item_id`",
+                )
+                .into());
+            }
+        }
+    }
+    let (filename, content_type, data) = file
+        .ok_or_else(|| ServiceError::field("file", "is required (multipart form field `file`)"))?;
+    Ok(Upload {
+        filename,
+        content_type,
+        data,
+        item_id,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/applications/{id}/evidence/{evidence_id}", tag = "applications",
+    params(("id" = String, Path), ("evidence_id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, description = "the file as uploaded", content_type = "application/octet-stream"), (status = 404, body = Problem)))]
+pub async fn get_evidence(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, evidence_id) = path.into_inner();
+    let file = evidence::download(&state, &caller, &id, &evidence_id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(file.content_type)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{}\"", file.filename),
+        ))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(file.data))
+}
+
+#[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = ApplicationView), (status = 409, description = "not a draft, or items unanswered (listed in `items`)", body = Problem)))]
+pub async fn submit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<ApplicationView>, ApiError> {
+    Ok(web::Json(workflow::submit(&state, &caller, &path).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/applications/{id}/withdraw", tag = "applications", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = ApplicationView), (status = 409, body = Problem)))]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<ApplicationView>, ApiError> {
+    Ok(web::Json(workflow::withdraw(&state, &caller, &path).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/applications/{id}/claim", tag = "applications", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = ApplicationView), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn claim(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<ApplicationView>, ApiError> {
+    Ok(web::Json(workflow::claim(&state, &caller, &path).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/applications/{id}/assign", tag = "applications", params(("id" = String, Path)),
+    request_body = AssignRequest, security(("bearer" = [])),
+    responses((status = 200, body = ApplicationView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn assign(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Json<AssignRequest>,
+) -> Result<web::Json<ApplicationView>, ApiError> {
+    let view = workflow::assign(&state, &caller, &path, body.into_inner()).await?;
+    Ok(web::Json(view))
+}
+
+#[utoipa::path(put, path = "/api/v1/applications/{id}/scores", tag = "assessment", params(("id" = String, Path)),
+    request_body = ScoresRequest, security(("bearer" = [])),
+    responses((status = 200, body = ScoresResponse), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_scores(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Json<ScoresRequest>,
+) -> Result<web::Json<ScoresResponse>, ApiError> {
+    let scores = assessment::score(&state, &caller, &path, body.into_inner()).await?;
+    Ok(web::Json(scores))
+}
+
+#[utoipa::path(post, path = "/api/v1/applications/{id}/complete", tag = "assessment", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = CompleteResponse), (status = 403, body = Problem),
+        (status = 409, description = "not in review, or items unscored (listed in `items`)", body = Problem)))]
+pub async fn complete(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<CompleteResponse>, ApiError> {
+    Ok(web::Json(
+        assessment::complete(&state, &caller, &path).await?,
+    ))
+}

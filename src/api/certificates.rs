@@ -1,0 +1,144 @@
+//! `/api/v1/certificates` (the register: records, search, status, PDF) and
+//! `/api/v1/verify/{number}` (public).
+
+use actix_web::{HttpResponse, web};
+
+use super::extract::{Json, Query};
+use super::problem::{ApiError, Problem};
+use crate::auth::Caller;
+use crate::domain::status::StatusAction;
+use crate::service::certificates::search::{self, SearchQuery};
+use crate::service::certificates::status::{StatusChangeRequest, change_status};
+use crate::service::certificates::{self, CertificateView, PublicVerification, verify};
+use crate::state::AppState;
+
+#[utoipa::path(get, path = "/api/v1/certificates/{number}", tag = "certificates", params(("number" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = CertificateView), (status = 400, description = "mistyped number", body = Problem), (status = 404, body = Problem)))]
+pub async fn get_certificate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<CertificateView>, ApiError> {
+    Ok(web::Json(
+        certificates::record(&state, &caller, &path).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/verify/{number}", tag = "verification", params(("number" = String, Path)),
+    responses((status = 200, body = PublicVerification), (status = 400, description = "mistyped number", body = Problem), (status = 404, body = Problem)))]
+pub async fn verify_number(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<web::Json<PublicVerification>, ApiError> {
+    Ok(web::Json(verify::by_number(&state, &path).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/certificates", tag = "certificates", params(SearchQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "matching certificates, newest first; for an operator only their organisation's", body = Vec<CertificateView>),
+        (status = 400, description = "an unknown query parameter", body = Problem),
+        (status = 401, body = Problem),
+        (status = 403, description = "advisors do not search the register", body = Problem),
+        (status = 422, description = "a bad filter value, named in `errors`", body = Problem)))]
+pub async fn search_certificates(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<SearchQuery>,
+) -> Result<web::Json<Vec<CertificateView>>, ApiError> {
+    Ok(web::Json(search::search(&state, &caller, &query).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/certificates/{number}/suspend", tag = "certificates",
+    params(("number" = String, Path)), request_body = StatusChangeRequest, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "suspended: every verifier now sees `suspended`", body = CertificateView),
+        (status = 403, description = "admins only", body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "`already_suspended`, `certificate_revoked` or `certificate_superseded`", body = Problem),
+        (status = 422, description = "no reason, or too long", body = Problem)))]
+pub async fn suspend(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Json<StatusChangeRequest>,
+) -> Result<web::Json<CertificateView>, ApiError> {
+    let view = change_status(
+        &state,
+        &caller,
+        &path,
+        body.into_inner(),
+        StatusAction::Suspend,
+    );
+    Ok(web::Json(view.await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/certificates/{number}/reinstate", tag = "certificates",
+    params(("number" = String, Path)), request_body = StatusChangeRequest, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "active again: `valid`, or `expired` if its expiry has passed", body = CertificateView),
+        (status = 403, description = "admins only", body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "`not_suspended`, `certificate_revoked` or `certificate_superseded`", body = Problem),
+        (status = 422, description = "no reason, or too long", body = Problem)))]
+pub async fn reinstate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Json<StatusChangeRequest>,
+) -> Result<web::Json<CertificateView>, ApiError> {
+    let view = change_status(
+        &state,
+        &caller,
+        &path,
+        body.into_inner(),
+        StatusAction::Reinstate,
+    );
+    Ok(web::Json(view.await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/certificates/{number}/revoke", tag = "certificates",
+    params(("number" = String, Path)), request_body = StatusChangeRequest, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "revoked, finally (an expired certificate can be revoked too)", body = CertificateView),
+        (status = 403, description = "admins only", body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "`certificate_revoked` or `certificate_superseded`", body = Problem),
+        (status = 422, description = "no reason, or too long", body = Problem)))]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Json<StatusChangeRequest>,
+) -> Result<web::Json<CertificateView>, ApiError> {
+    let view = change_status(
+        &state,
+        &caller,
+        &path,
+        body.into_inner(),
+        StatusAction::Revoke,
+    );
+    Ok(web::Json(view.await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/certificates/{number}/pdf", tag = "certificates",
+    params(("number" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/pdf", description = "the signed PDF, identical on every download"),
+        (status = 400, description = "mistyped number", body = Problem),
+        (status = 404, body = Problem)))]
+pub async fn download(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let file = certificates::pdf(&state, &caller, &path).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(("ETag", format!("\"{}\"", file.sha256)))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{}.pdf\"", file.number),
+        ))
+        .body(file.pdf))
+}

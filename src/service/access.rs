@@ -1,0 +1,368 @@
+//! Who may see and do what: the one place that decides it. Each kind of record has
+//! a scope built from the caller; the same scope is a row check (`admits`) and,
+//! in `db`, a query filter, so a listing and a single read can never disagree.
+//! Records outside the caller's scope read as not found (ids cannot be probed);
+//! a role that may never do something gets a 403 saying so.
+
+use crate::db::models::{Advisor, Application};
+use crate::domain::accreditation::{self, Accreditation, AccreditationStatus, Ineligible};
+use crate::domain::actor::{Caller, Role};
+use crate::domain::scope::{ApplicationFacts, ApplicationScope, OrgScope, Queue};
+use crate::domain::tier::PremisesKind;
+use crate::service::{ServiceError, ServiceResult};
+
+/// Fails with 403 unless the caller has one of `roles`.
+pub fn require_role(caller: &Caller, roles: &[Role]) -> ServiceResult<()> {
+    if roles.contains(&caller.role) {
+        Ok(())
+    } else {
+        Err(ServiceError::forbidden(format!(
+            "this action is not open to the {} role",
+            caller.role.as_str()
+        )))
+    }
+}
+
+fn operator_scope(caller: &Caller) -> OrgScope {
+    OrgScope::Organisation(caller.organisation_id.clone().unwrap_or_default())
+}
+
+/// Premises: operators their own organisation's, admins all; no one else.
+pub fn premises_scope(caller: &Caller) -> ServiceResult<OrgScope> {
+    match caller.role {
+        Role::Operator => Ok(operator_scope(caller)),
+        Role::Admin => Ok(OrgScope::All),
+        Role::Advisor | Role::Police => {
+            require_role(caller, &[Role::Operator, Role::Admin]).map(|()| OrgScope::All)
+        }
+    }
+}
+
+/// Full certificate records (the register): police and admins all, operators their
+/// own organisation's. Advisors do not search the register. (The public sees only
+/// the status through verification, which needs no scope.)
+pub fn certificate_scope(caller: &Caller) -> ServiceResult<OrgScope> {
+    match caller.role {
+        Role::Operator => Ok(operator_scope(caller)),
+        Role::Police | Role::Admin => Ok(OrgScope::All),
+        Role::Advisor => require_role(caller, &[Role::Operator, Role::Police, Role::Admin])
+            .map(|()| OrgScope::All),
+    }
+}
+
+/// Applications: operators their organisation's; advisors those assigned to them
+/// and the queue they may claim (`advisor` is the caller's accreditation); admins
+/// all. Police see none.
+pub fn application_scope(
+    caller: &Caller,
+    advisor: Option<&Advisor>,
+    today: time::Date,
+) -> ServiceResult<ApplicationScope> {
+    match caller.role {
+        Role::Admin => Ok(ApplicationScope::All),
+        Role::Operator => Ok(ApplicationScope::Organisation(
+            caller.organisation_id.clone().unwrap_or_default(),
+        )),
+        Role::Advisor => {
+            let scopes = match advisor {
+                Some(a) => a.scope_kinds()?,
+                None => Vec::new(),
+            };
+            let queue = advisor.and_then(|a| Queue::of(&accreditation_of(a, &scopes), today));
+            Ok(ApplicationScope::Advisor {
+                advisor_id: caller.user_id.clone(),
+                queue,
+            })
+        }
+        Role::Police => {
+            require_role(caller, &[Role::Operator, Role::Advisor, Role::Admin])?;
+            Ok(ApplicationScope::All)
+        }
+    }
+}
+
+/// The row check of `application_scope` for an application of `kind`.
+pub fn admits_application(scope: &ApplicationScope, app: &Application, kind: PremisesKind) -> bool {
+    scope.admits(&ApplicationFacts {
+        organisation_id: &app.organisation_id,
+        advisor_id: app.advisor_id.as_deref(),
+        status: app.status,
+        kind,
+    })
+}
+
+/// The domain's view of a stored accreditation.
+pub fn accreditation_of<'a>(a: &'a Advisor, scopes: &'a [PremisesKind]) -> Accreditation<'a> {
+    Accreditation {
+        active: a.status == AccreditationStatus::Active,
+        accredited_until: a.accredited_until,
+        scopes,
+        tied_organisation_id: a.tied_organisation_id.as_deref(),
+    }
+}
+
+/// Whether an advisor may assess premises of `kind` for `organisation_id` today,
+/// and if not, why.
+pub fn eligibility(
+    advisor: &Advisor,
+    kind: PremisesKind,
+    organisation_id: &str,
+    today: time::Date,
+) -> ServiceResult<Result<(), Ineligible>> {
+    let scopes = advisor.scope_kinds()?;
+    Ok(accreditation::check(
+        &accreditation_of(advisor, &scopes),
+        kind,
+        organisation_id,
+        today,
+    ))
+}
+
+/// The operator's own work on an application: answer, attach evidence, submit,
+/// withdraw. Someone else's application reads as not found.
+pub fn require_owner(caller: &Caller, app: &Application) -> ServiceResult<()> {
+    require_role(caller, &[Role::Operator])?;
+    if caller.operates(&app.organisation_id) {
+        Ok(())
+    } else {
+        Err(ServiceError::not_found("application"))
+    }
+}
+
+/// Scoring and completing: only the advisor assigned to the application.
+pub fn require_assigned(caller: &Caller, app: &Application) -> ServiceResult<()> {
+    require_role(caller, &[Role::Advisor])?;
+    if app.advisor_id.as_deref() == Some(caller.user_id.as_str()) {
+        Ok(())
+    } else {
+        Err(ServiceError::forbidden(
+            "only the advisor assigned to this application may do this",
+        ))
+    }
+}
+
+/// Evidence files: the owner, the assigned advisor (not one merely browsing the
+/// queue) and admins.
+pub fn may_read_evidence(caller: &Caller, app: &Application) -> bool {
+    match caller.role {
+        Role::Admin => true,
+        Role::Operator => caller.operates(&app.organisation_id),
+        Role::Advisor => app.advisor_id.as_deref() == Some(caller.user_id.as_str()),
+        Role::Police => false,
+    }
+}
+
+/// Running the scheme: accrediting advisors, creating accounts, suspending and
+/// revoking certificates, assigning applications, reading the audit log and outbox.
+pub fn require_admin(caller: &Caller) -> ServiceResult<()> {
+    require_role(caller, &[Role::Admin])
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+    use crate::domain::application::ApplicationStatus;
+    use crate::domain::tier::Tier;
+
+    const TODAY: time::Date = date!(2027 - 03 - 01);
+
+    fn caller(role: Role, org: Option<&str>) -> Caller {
+        Caller {
+            user_id: format!("{}-1", role.as_str()),
+            role,
+            organisation_id: org.map(str::to_string),
+        }
+    }
+
+    fn advisor(status: AccreditationStatus, until: time::Date, tied: Option<&str>) -> Advisor {
+        Advisor {
+            user_id: "advisor-1".into(),
+            accreditation_number: "PSA-1".into(),
+            accredited_until: until,
+            scopes: "building".into(),
+            status,
+            tied_organisation_id: tied.map(str::to_string),
+            created_at: time::PrimitiveDateTime::new(TODAY, time::Time::MIDNIGHT),
+        }
+    }
+
+    fn application(org: &str, status: ApplicationStatus, advisor: Option<&str>) -> Application {
+        let at = time::PrimitiveDateTime::new(TODAY, time::Time::MIDNIGHT);
+        Application {
+            id: "app".into(),
+            premises_id: "prem".into(),
+            organisation_id: org.into(),
+            checklist_id: "building-v1".into(),
+            tier: Tier::Standard,
+            status,
+            advisor_id: advisor.map(str::to_string),
+            outcome: None,
+            result: None,
+            created_by: "operator-1".into(),
+            created_at: at,
+            submitted_at: None,
+            assigned_at: None,
+            completed_at: None,
+            updated_at: at,
+        }
+    }
+
+    fn forbidden<T: std::fmt::Debug>(r: ServiceResult<T>) -> bool {
+        matches!(r, Err(ServiceError::Forbidden(_)))
+    }
+
+    #[test]
+    fn premises_and_certificates_by_role_and_organisation() {
+        for role in Role::ALL {
+            let c = caller(role, (role == Role::Operator).then_some("own"));
+            let premises = premises_scope(&c);
+            let certificates = certificate_scope(&c);
+            match role {
+                Role::Operator => {
+                    for scope in [premises.expect("operator"), certificates.expect("operator")] {
+                        assert!(scope.admits("own"));
+                        assert!(!scope.admits("other"));
+                    }
+                }
+                Role::Admin => {
+                    for scope in [premises.expect("admin"), certificates.expect("admin")] {
+                        assert!(scope.admits("own") && scope.admits("other"));
+                    }
+                }
+                Role::Police => {
+                    assert!(forbidden(premises));
+                    let scope = certificates.expect("police");
+                    assert!(scope.admits("own") && scope.admits("other"));
+                }
+                Role::Advisor => {
+                    assert!(forbidden(premises));
+                    assert!(forbidden(certificates));
+                }
+            }
+        }
+        // An operator without an organisation sees nothing, not everything.
+        let orphan = caller(Role::Operator, None);
+        assert!(!premises_scope(&orphan).expect("scope").admits(""));
+    }
+
+    #[test]
+    fn applications_by_role_organisation_and_assignment() {
+        let acc = advisor(
+            AccreditationStatus::Active,
+            date!(2028 - 01 - 01),
+            Some("tied"),
+        );
+        let rows = [
+            (
+                "own draft",
+                application("own", ApplicationStatus::Draft, None),
+            ),
+            (
+                "other submitted",
+                application("other", ApplicationStatus::Submitted, None),
+            ),
+            (
+                "tied submitted",
+                application("tied", ApplicationStatus::Submitted, None),
+            ),
+            (
+                "other assigned",
+                application("other", ApplicationStatus::InReview, Some("advisor-1")),
+            ),
+            (
+                "other reviewed by someone else",
+                application("other", ApplicationStatus::InReview, Some("advisor-2")),
+            ),
+        ];
+        let expect = |role: Role| -> [bool; 5] {
+            match role {
+                Role::Operator => [true, false, false, false, false],
+                Role::Advisor => [false, true, false, true, false],
+                Role::Admin => [true; 5],
+                Role::Police => [false; 5],
+            }
+        };
+        for role in Role::ALL {
+            let c = Caller {
+                user_id: if role == Role::Advisor {
+                    "advisor-1".into()
+                } else {
+                    "x".into()
+                },
+                role,
+                organisation_id: (role == Role::Operator).then(|| "own".into()),
+            };
+            let scope = application_scope(&c, (role == Role::Advisor).then_some(&acc), TODAY);
+            if role == Role::Police {
+                assert!(forbidden(scope));
+                continue;
+            }
+            let scope = scope.expect("scope");
+            for ((name, app), want) in rows.iter().zip(expect(role)) {
+                assert_eq!(
+                    admits_application(&scope, app, PremisesKind::Building),
+                    want,
+                    "{role:?} / {name}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_queue_agrees_with_eligibility() {
+        let kinds = [PremisesKind::Building, PremisesKind::Event];
+        for status in [
+            AccreditationStatus::Active,
+            AccreditationStatus::Suspended,
+            AccreditationStatus::Withdrawn,
+        ] {
+            for until in [date!(2027 - 02 - 28), TODAY, date!(2028 - 01 - 01)] {
+                let a = advisor(status, until, Some("tied"));
+                let scopes = a.scope_kinds().expect("scopes");
+                let queue = Queue::of(&accreditation_of(&a, &scopes), TODAY);
+                for kind in kinds {
+                    for org in ["tied", "other"] {
+                        let eligible = eligibility(&a, kind, org, TODAY).expect("ok").is_ok();
+                        let queued = queue.as_ref().is_some_and(|q| q.admits(kind, org));
+                        assert_eq!(eligible, queued, "{status:?} {until} {kind:?} {org}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_assigned_advisor_scores_and_only_the_owner_edits() {
+        let app = application("own", ApplicationStatus::InReview, Some("advisor-1"));
+        let assigned = Caller {
+            user_id: "advisor-1".into(),
+            role: Role::Advisor,
+            organisation_id: None,
+        };
+        let other_advisor = Caller {
+            user_id: "advisor-2".into(),
+            ..assigned.clone()
+        };
+        assert!(require_assigned(&assigned, &app).is_ok());
+        assert!(forbidden(require_assigned(&other_advisor, &app)));
+        assert!(forbidden(require_assigned(
+            &caller(Role::Admin, None),
+            &app
+        )));
+        assert!(require_owner(&caller(Role::Operator, Some("own")), &app).is_ok());
+        assert!(matches!(
+            require_owner(&caller(Role::Operator, Some("other")), &app),
+            Err(ServiceError::NotFound(_))
+        ));
+        assert!(forbidden(require_owner(&assigned, &app)));
+        assert!(may_read_evidence(&assigned, &app));
+        assert!(!may_read_evidence(&other_advisor, &app));
+        assert!(!may_read_evidence(&caller(Role::Police, None), &app));
+        assert!(!may_read_evidence(
+            &caller(Role::Operator, Some("other")),
+            &app
+        ));
+    }
+}

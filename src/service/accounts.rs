@@ -1,0 +1,305 @@
+//! Accounts: operators sign up (creating their organisation), everyone logs in,
+//! admins create police and admin accounts (and the first admin comes from the CLI).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::access::require_admin;
+use super::validate::Check;
+use super::{ServiceError, ServiceResult};
+use crate::auth::{Caller, Role, password};
+use crate::db::models::{Organisation, User};
+use crate::db::sequences::{Change, audit};
+use crate::db::{self, Db, DbConnection, now, write_tx};
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+pub struct SignupRequest {
+    pub organisation: String,
+    pub name: String,
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema, Debug, Clone)]
+pub struct OrganisationView {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema, Debug, Clone)]
+pub struct AccreditationView {
+    pub accreditation_number: String,
+    pub accredited_until: time::Date,
+    pub scopes: Vec<String>,
+    pub status: String,
+}
+
+#[derive(Serialize, ToSchema, Debug, Clone)]
+pub struct MeView {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub organisation: Option<OrganisationView>,
+    pub accreditation: Option<AccreditationView>,
+}
+
+#[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema, Debug, Clone)]
+pub struct LoginResponse {
+    pub token: String,
+    pub role: Role,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: time::OffsetDateTime,
+}
+
+#[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+pub struct CreateUserRequest {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    /// `police` or `admin`.
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema, Debug, Clone)]
+pub struct UserView {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// Inserts a user unless the email is taken.
+pub(crate) fn insert_user(
+    tx: &mut DbConnection,
+    name: &str,
+    email: &str,
+    password_hash: &str,
+    role: Role,
+    organisation_id: Option<&str>,
+) -> ServiceResult<User> {
+    if db::users::email_taken(tx, email)? {
+        return Err(ServiceError::conflict(
+            "email_taken",
+            "email: an account with this email address already exists",
+        ));
+    }
+    let user = User {
+        id: uuid::Uuid::new_v4().to_string(),
+        organisation_id: organisation_id.map(str::to_string),
+        role,
+        name: name.to_string(),
+        email: email.to_string(),
+        password_hash: password_hash.to_string(),
+        created_at: now(),
+    };
+    db::users::insert(tx, &user)?;
+    Ok(user)
+}
+
+pub async fn signup(state: &AppState, input: SignupRequest) -> ServiceResult<MeView> {
+    let mut check = Check::new();
+    let organisation = check.text("organisation", &input.organisation, 200);
+    let name = check.text("name", &input.name, 200);
+    let email = check.email("email", &input.email);
+    check.password("password", &input.password);
+    check.finish()?;
+    state
+        .db
+        .run(move |conn| {
+            let hash = password::hash(&input.password)?;
+            write_tx(conn, |tx| {
+                let org = Organisation {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    name: organisation,
+                    created_at: now(),
+                };
+                db::users::insert_organisation(tx, &org)?;
+                let user = insert_user(tx, &name, &email, &hash, Role::Operator, Some(&org.id))?;
+                audit(
+                    tx,
+                    None,
+                    Change::new("organisation.signed_up", "organisation", &org.id).after(
+                        serde_json::json!({"name": org.name, "operator": user.id, "email": user.email}),
+                    ),
+                )?;
+                Ok(MeView {
+                    id: user.id,
+                    name: user.name,
+                    email: user.email,
+                    role: Role::Operator,
+                    organisation: Some(OrganisationView {
+                        id: org.id,
+                        name: org.name,
+                    }),
+                    accreditation: None,
+                })
+            })
+        })
+        .await
+}
+
+/// Checks the password and issues a login token.
+pub async fn login(state: &AppState, input: LoginRequest) -> ServiceResult<LoginResponse> {
+    let LoginRequest {
+        email,
+        password: given,
+    } = input;
+    let email = email.trim().to_lowercase();
+    let user = state
+        .db
+        .run(move |conn| {
+            let user = db::users::find_by_email(conn, &email)?;
+            let stored = user
+                .as_ref()
+                .map_or(password::dummy_hash(), |u| u.password_hash.as_str());
+            let ok = password::verify(&given, stored);
+            Ok::<_, ServiceError>(user.filter(|_| ok))
+        })
+        .await?
+        .ok_or_else(|| ServiceError::Unauthenticated("the email or password is wrong".into()))?;
+    let (token, expires_at) = state.tokens.issue(
+        &user.id,
+        user.role.as_str(),
+        user.organisation_id.as_deref(),
+    )?;
+    Ok(LoginResponse {
+        token,
+        role: user.role,
+        expires_at,
+    })
+}
+
+pub async fn me(state: &AppState, caller: &Caller) -> ServiceResult<MeView> {
+    let caller = caller.clone();
+    state
+        .db
+        .run(move |conn| {
+            let user = db::users::find(conn, &caller.user_id)?.ok_or_else(|| {
+                ServiceError::Unauthenticated("the account no longer exists".into())
+            })?;
+            let organisation = match &user.organisation_id {
+                Some(id) => db::users::find_organisation(conn, id)?.map(|o| OrganisationView {
+                    id: o.id,
+                    name: o.name,
+                }),
+                None => None,
+            };
+            let accreditation = match db::advisors::find(conn, &user.id)? {
+                Some(a) => Some(AccreditationView {
+                    scopes: a
+                        .scope_kinds()?
+                        .iter()
+                        .map(|k| k.as_str().to_string())
+                        .collect(),
+                    accreditation_number: a.accreditation_number,
+                    accredited_until: a.accredited_until,
+                    status: a.status.as_str().to_string(),
+                }),
+                None => None,
+            };
+            Ok(MeView {
+                id: user.id,
+                name: user.name,
+                email: user.email,
+                role: caller.role,
+                organisation,
+                accreditation,
+            })
+        })
+        .await
+}
+
+/// An admin creates a police or admin account.
+pub async fn create_user(
+    state: &AppState,
+    caller: &Caller,
+    input: CreateUserRequest,
+) -> ServiceResult<UserView> {
+    require_admin(caller)?;
+    let mut check = Check::new();
+    let name = check.text("name", &input.name, 200);
+    let email = check.email("email", &input.email);
+    check.password("password", &input.password);
+    let role = match Role::parse(input.role.trim()) {
+        Some(r @ (Role::Police | Role::Admin)) => Some(r),
+        _ => {
+            check.fail(
+                "role",
+                "must be `police` or `admin` (advisors: POST /api/v1/advisors; operators sign up)",
+            );
+            None
+        }
+    };
+    check.finish()?;
+    let role = role.ok_or_else(|| ServiceError::field("role", "must be `police` or `admin`"))?;
+    let caller = caller.clone();
+    state
+        .db
+        .run(move |conn| {
+            let hash = password::hash(&input.password)?;
+            write_tx(conn, |tx| {
+                let user = insert_user(tx, &name, &email, &hash, role, None)?;
+                audit(
+                    tx,
+                    Some(&caller),
+                    Change::new("user.created", "user", &user.id).after(
+                        serde_json::json!({"email": user.email, "role": user.role.as_str()}),
+                    ),
+                )?;
+                Ok(UserView {
+                    id: user.id,
+                    name: user.name,
+                    email: user.email,
+                    role,
+                })
+            })
+        })
+        .await
+}
+
+/// The first admin, from the command line (no caller: the audit entry says `cli`).
+pub fn create_admin_cli(
+    db: &Db,
+    name: &str,
+    email: &str,
+    password_text: &str,
+) -> anyhow::Result<String> {
+    let described = |e: ServiceError| match e {
+        ServiceError::Invalid(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    };
+    let mut check = Check::new();
+    let name = check.text("name", name, 200);
+    let email = check.email("email", email);
+    check.password("password", password_text);
+    check.finish().map_err(described)?;
+    let hash = password::hash(password_text)?;
+    let mut conn = db.get()?;
+    let user = write_tx(&mut conn, |tx| {
+        let user = insert_user(tx, &name, &email, &hash, Role::Admin, None)?;
+        audit(
+            tx,
+            None,
+            Change::new("user.created", "user", &user.id)
+                .after(serde_json::json!({"email": user.email, "role": "admin", "via": "cli"})),
+        )?;
+        Ok::<_, ServiceError>(user)
+    })
+    .map_err(described)?;
+    Ok(user.id)
+}

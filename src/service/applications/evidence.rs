@@ -1,0 +1,186 @@
+//! Evidence: files the operator attaches to a draft (to one item, or to the
+//! application as a whole), read back by the owner, the assigned advisor and admins.
+
+use sha2::{Digest, Sha256};
+
+use super::views::EvidenceView;
+use super::{applies, checklist_for, load_visible, require_status};
+use crate::auth::{Caller, Role};
+use crate::db::models::EvidenceMeta;
+use crate::db::sequences::{Change, audit};
+use crate::db::{self, now, write_tx};
+use crate::domain::application::ApplicationStatus;
+use crate::service::access::{may_read_evidence, require_owner, require_role};
+use crate::service::{ServiceError, ServiceResult};
+use crate::state::AppState;
+
+/// A file as received, before any check.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+    pub item_id: Option<String>,
+}
+
+/// One stored file.
+pub struct EvidenceFile {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// Whether the bytes are what the declared type says (a renamed executable is
+/// not a PDF).
+fn bytes_match(content_type: &str, bytes: &[u8]) -> bool {
+    match content_type {
+        "application/pdf" => bytes.starts_with(b"%PDF-"),
+        "image/png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "image/jpeg" => bytes.starts_with(b"\xff\xd8\xff"),
+        "text/plain" => std::str::from_utf8(bytes).is_ok_and(|s| !s.contains('\0')),
+        _ => false,
+    }
+}
+
+/// A file name safe to store and to send back in a header: no path, no quotes,
+/// no control characters.
+pub fn clean_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(200)
+        .collect();
+    if cleaned.trim().is_empty() {
+        "evidence".to_string()
+    } else {
+        cleaned
+    }
+}
+
+/// Only operators attach evidence: checked before a body is read.
+pub fn may_upload(caller: &Caller) -> ServiceResult<()> {
+    require_role(caller, &[Role::Operator])
+}
+
+pub async fn upload(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    upload: Upload,
+) -> ServiceResult<EvidenceView> {
+    may_upload(caller)?;
+    if upload.data.is_empty() {
+        return Err(ServiceError::field("file", "is empty"));
+    }
+    let limit = state.settings.evidence_max_bytes;
+    if upload.data.len() > limit {
+        return Err(ServiceError::TooLarge(format!(
+            "file: evidence files may be at most {limit} bytes"
+        )));
+    }
+    let accepted = &state.settings.evidence_content_types;
+    if !accepted.contains(&upload.content_type) {
+        return Err(ServiceError::UnsupportedType(format!(
+            "file: content type `{}` is not accepted; send one of {}",
+            upload.content_type,
+            accepted.join(", ")
+        )));
+    }
+    if !bytes_match(&upload.content_type, &upload.data) {
+        return Err(ServiceError::UnsupportedType(format!(
+            "file: the content is not {}",
+            upload.content_type
+        )));
+    }
+    let (st, caller, id) = (state.clone(), caller.clone(), id.to_string());
+    state
+        .db
+        .run(move |conn| {
+            write_tx(conn, |tx| {
+                let (app, _) = load_visible(tx, &caller, &id)?;
+                require_owner(&caller, &app)?;
+                require_status(&app, &[ApplicationStatus::Draft])?;
+                if let Some(item) = &upload.item_id {
+                    let checklist = checklist_for(&st, tx, &app)?;
+                    if !applies(&checklist, &app, item) {
+                        return Err(ServiceError::field(
+                            "item_id",
+                            format!("`{item}` is not a checklist item of this application"),
+                        ));
+                    }
+                }
+                let meta = EvidenceMeta {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    application_id: app.id.clone(),
+                    item_id: upload.item_id.clone(),
+                    filename: clean_filename(&upload.filename),
+                    content_type: upload.content_type.clone(),
+                    size_bytes: i64::try_from(upload.data.len()).unwrap_or(i64::MAX),
+                    sha256: hex::encode(Sha256::digest(&upload.data)),
+                    uploaded_by: caller.user_id.clone(),
+                    created_at: now(),
+                };
+                db::evidence::insert(tx, &meta, &upload.data)?;
+                audit(
+                    tx,
+                    Some(&caller),
+                    Change::new("evidence.uploaded", "application", &app.id).after(
+                        serde_json::json!({
+                            "evidence_id": meta.id, "item_id": meta.item_id, "sha256": meta.sha256,
+                            "size_bytes": meta.size_bytes,
+                        }),
+                    ),
+                )?;
+                Ok(EvidenceView::from(&meta))
+            })
+        })
+        .await
+}
+
+pub async fn download(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    evidence_id: &str,
+) -> ServiceResult<EvidenceFile> {
+    let (caller, id, evidence_id) = (caller.clone(), id.to_string(), evidence_id.to_string());
+    state
+        .db
+        .run(move |conn| {
+            let (app, _) = load_visible(conn, &caller, &id)?;
+            if !may_read_evidence(&caller, &app) {
+                return Err(ServiceError::not_found("evidence"));
+            }
+            let (filename, content_type, data) =
+                db::evidence::file(conn, &app.id, &evidence_id)?
+                    .ok_or_else(|| ServiceError::not_found("evidence"))?;
+            Ok(EvidenceFile {
+                filename,
+                content_type,
+                data,
+            })
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_must_match_type() {
+        assert!(bytes_match("application/pdf", b"%PDF-1.7 ..."));
+        assert!(!bytes_match("application/pdf", b"\x89PNG\r\n\x1a\n"));
+        assert!(bytes_match("text/plain", "Plan révisé".as_bytes()));
+        assert!(!bytes_match("text/plain", b"a\0b"));
+        assert!(!bytes_match("application/zip", b"PK"));
+    }
+
+    #[test]
+    fn filenames_lose_paths_and_quotes() {
+        assert_eq!(clean_filename("../../etc/pass\"wd"), "passwd");
+        assert_eq!(clean_filename("C:\\plans\\evac.pdf"), "evac.pdf");
+        assert_eq!(clean_filename(""), "evidence");
+    }
+}

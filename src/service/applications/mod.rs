@@ -1,0 +1,92 @@
+//! Applications: one assessment of one premises against one checklist version.
+//!
+//! - `self_assessment`: apply, list, read, answer (the operator's draft)
+//! - `workflow`: submit, withdraw, claim, assign
+//! - `evidence`: attach and read files
+//! - `assessment`: the advisor's scores and completion (outcome, certificate)
+//! - `views`: what a reader sees of an application
+
+pub mod assessment;
+pub mod evidence;
+pub mod self_assessment;
+pub mod views;
+pub mod workflow;
+
+use super::access::{admits_application, application_scope};
+use super::{ServiceError, ServiceResult, today};
+use crate::auth::{Caller, Role};
+use crate::checklists::StoredChecklist;
+use crate::db::models::{Application, Premises};
+use crate::db::{self, DbConnection};
+use crate::domain::application::ApplicationStatus;
+use crate::domain::scope::ApplicationScope;
+use crate::state::AppState;
+
+/// The caller's application scope (an advisor's depends on their accreditation).
+pub(crate) fn scope_of(
+    conn: &mut DbConnection,
+    caller: &Caller,
+) -> ServiceResult<ApplicationScope> {
+    let advisor = match caller.role {
+        Role::Advisor => db::advisors::find(conn, &caller.user_id)?,
+        _ => None,
+    };
+    application_scope(caller, advisor.as_ref(), today())
+}
+
+/// An application with its premises, if the caller may see it; anything else
+/// reads as not found.
+pub(crate) fn load_visible(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+) -> ServiceResult<(Application, Premises)> {
+    let scope = scope_of(conn, caller)?;
+    match db::applications::find_with_premises(conn, id)? {
+        Some((app, prem)) if admits_application(&scope, &app, prem.kind) => Ok((app, prem)),
+        _ => Err(ServiceError::not_found("application")),
+    }
+}
+
+/// The exact checklist version the application is assessed against.
+pub(crate) fn checklist_for(
+    state: &AppState,
+    conn: &mut DbConnection,
+    app: &Application,
+) -> ServiceResult<StoredChecklist> {
+    state
+        .checklists
+        .get(conn, &app.checklist_id)?
+        .ok_or_else(|| {
+            ServiceError::internal(anyhow::anyhow!("checklist {} missing", app.checklist_id))
+        })
+}
+
+/// Fails with 409 unless the application is in `expected`.
+pub(crate) fn require_status(
+    app: &Application,
+    expected: &[ApplicationStatus],
+) -> ServiceResult<()> {
+    if expected.contains(&app.status) {
+        Ok(())
+    } else {
+        let want: Vec<&str> = expected.iter().map(|s| s.as_str()).collect();
+        Err(ServiceError::conflict(
+            "wrong_status",
+            format!(
+                "the application is {}; this needs it to be {}",
+                app.status.as_str(),
+                want.join(" or ")
+            ),
+        ))
+    }
+}
+
+/// Whether `item_id` is a checklist item that applies to the application's tier.
+pub(crate) fn applies(checklist: &StoredChecklist, app: &Application, item_id: &str) -> bool {
+    checklist
+        .checklist
+        .applicable_items(app.tier)
+        .iter()
+        .any(|(_, item)| item.id == item_id)
+}

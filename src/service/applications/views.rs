@@ -1,0 +1,348 @@
+//! What a reader sees of an application: the same view for the JSON API and the
+//! pages. A listing is built from a constant number of queries, whatever its length.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::checklist_for;
+use crate::auth::{Caller, Role};
+use crate::checklists::StoredChecklist;
+use crate::db::models::{Answer, Application, Certificate, EvidenceMeta, Premises, Score};
+use crate::db::{self, DbConnection, to_utc};
+use crate::domain::application::{AnswerStatus, ApplicationStatus};
+use crate::domain::scoring::{AssessmentResult, ConditionDraft, Outcome};
+use crate::domain::tier::{PremisesKind, Tier};
+use crate::service::{ServiceError, ServiceResult};
+use crate::state::AppState;
+
+/// What completion stored on the application.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct StoredAssessment {
+    pub result: AssessmentResult,
+    pub conditions: Vec<ConditionDraft>,
+}
+
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct PremisesSummary {
+    pub id: String,
+    pub name: String,
+    pub kind: PremisesKind,
+    pub town: String,
+    pub postcode: String,
+    pub capacity: i32,
+}
+
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct AdvisorSummary {
+    pub id: String,
+    pub name: String,
+    pub accreditation_number: String,
+}
+
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct CertificateSummary {
+    pub number: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub issued_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: time::OffsetDateTime,
+}
+
+impl From<&Certificate> for CertificateSummary {
+    fn from(c: &Certificate) -> Self {
+        CertificateSummary {
+            number: c.number.clone(),
+            issued_at: to_utc(c.issued_at),
+            expires_at: to_utc(c.expires_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct AnswerView {
+    pub status: AnswerStatus,
+    pub note: String,
+}
+
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct ScoreView {
+    /// Null: the advisor marked the item not applicable.
+    pub score: Option<i32>,
+    pub note: String,
+}
+
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct EvidenceView {
+    pub id: String,
+    pub item_id: Option<String>,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub uploaded_at: time::OffsetDateTime,
+}
+
+impl From<&EvidenceMeta> for EvidenceView {
+    fn from(e: &EvidenceMeta) -> Self {
+        EvidenceView {
+            id: e.id.clone(),
+            item_id: e.item_id.clone(),
+            filename: e.filename.clone(),
+            content_type: e.content_type.clone(),
+            size_bytes: e.size_bytes,
+            sha256: e.sha256.clone(),
+            uploaded_at: to_utc(e.created_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct ItemView {
+    pub id: String,
+    pub section: String,
+    pub section_title: String,
+    pub text: String,
+    pub guidance: String,
+    pub critical: bool,
+    pub evidence_required: bool,
+    pub weight: u32,
+    pub max_score: u8,
+    pub answer: Option<AnswerView>,
+    /// Shown to operators only once the assessment is completed.
+    pub score: Option<ScoreView>,
+    pub evidence: Vec<EvidenceView>,
+}
+
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct Progress {
+    pub items: usize,
+    pub answered: usize,
+    pub scored: usize,
+}
+
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct ApplicationView {
+    pub id: String,
+    pub status: ApplicationStatus,
+    pub organisation_id: String,
+    pub premises: PremisesSummary,
+    pub checklist_id: String,
+    pub checklist_hash: String,
+    /// The tier the premises was assessed at, fixed when the application started.
+    pub tier: Tier,
+    pub advisor: Option<AdvisorSummary>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub submitted_at: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub assigned_at: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub completed_at: Option<time::OffsetDateTime>,
+    pub outcome: Option<Outcome>,
+    pub result: Option<AssessmentResult>,
+    pub conditions: Vec<ConditionDraft>,
+    pub certificate: Option<CertificateSummary>,
+    pub progress: Progress,
+    /// The checklist items that apply to this premises' tier (detail view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<ItemView>>,
+    /// Evidence not tied to one item (detail view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub general_evidence: Option<Vec<EvidenceView>>,
+}
+
+/// What completion stored on the application, read back.
+pub(crate) fn stored_assessment(app: &Application) -> ServiceResult<Option<StoredAssessment>> {
+    app.result
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| ServiceError::internal(anyhow::anyhow!("stored result of {}: {e}", app.id)))
+}
+
+/// The full view of one application: items with answers, scores and evidence.
+pub(crate) fn build(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    app: &Application,
+    prem: &Premises,
+    checklist: &StoredChecklist,
+) -> ServiceResult<ApplicationView> {
+    let answers = db::applications::answers(conn, &app.id)?;
+    let scores = db::applications::scores(conn, &app.id)?;
+    let evidence = db::evidence::list(conn, &app.id)?;
+    let advisor = advisor_summaries(conn, std::slice::from_ref(app))?;
+    let certificate = db::certificates::by_applications(conn, &[app.id.as_str()])?;
+    let answered: Vec<String> = answers.iter().map(|a| a.item_id.clone()).collect();
+    let scored: Vec<String> = scores.iter().map(|s| s.item_id.clone()).collect();
+    let mut view = summary(
+        app,
+        prem,
+        checklist,
+        (&answered, &scored),
+        &advisor,
+        certificate.get(&app.id),
+    )?;
+    let show_scores = caller.role != Role::Operator || app.status == ApplicationStatus::Completed;
+    let answers_by: HashMap<&str, &Answer> =
+        answers.iter().map(|a| (a.item_id.as_str(), a)).collect();
+    let scores_by: HashMap<&str, &Score> = scores.iter().map(|s| (s.item_id.as_str(), s)).collect();
+    let items = checklist
+        .checklist
+        .applicable_items(app.tier)
+        .iter()
+        .map(|(section, item)| ItemView {
+            id: item.id.clone(),
+            section: section.id.clone(),
+            section_title: section.title.clone(),
+            text: item.text.clone(),
+            guidance: item.guidance.clone(),
+            critical: item.critical,
+            evidence_required: item.evidence_required,
+            weight: item.weight,
+            max_score: checklist.checklist.scoring.max_score,
+            answer: answers_by.get(item.id.as_str()).map(|a| AnswerView {
+                status: a.status,
+                note: a.note.clone(),
+            }),
+            score: scores_by
+                .get(item.id.as_str())
+                .filter(|_| show_scores)
+                .map(|s| ScoreView {
+                    score: s.score,
+                    note: s.note.clone(),
+                }),
+            evidence: evidence
+                .iter()
+                .filter(|e| e.item_id.as_deref() == Some(item.id.as_str()))
+                .map(EvidenceView::from)
+                .collect(),
+        })
+        .collect();
+    view.items = Some(items);
+    view.general_evidence = Some(
+        evidence
+            .iter()
+            .filter(|e| e.item_id.is_none())
+            .map(EvidenceView::from)
+            .collect(),
+    );
+    Ok(view)
+}
+
+/// Summary views of many applications in five queries (answers, scores,
+/// advisors, certificates; checklists come from the in-memory store).
+pub(crate) fn build_list(
+    state: &AppState,
+    conn: &mut DbConnection,
+    rows: &[(Application, Premises)],
+) -> ServiceResult<Vec<ApplicationView>> {
+    let apps: Vec<Application> = rows.iter().map(|(a, _)| a.clone()).collect();
+    let ids: Vec<&str> = apps.iter().map(|a| a.id.as_str()).collect();
+    let progress = db::applications::progress_of(conn, &ids)?;
+    let advisors = advisor_summaries(conn, &apps)?;
+    let certificates = db::certificates::by_applications(conn, &ids)?;
+    let none = db::applications::Progress::default();
+    rows.iter()
+        .map(|(app, prem)| {
+            let checklist = checklist_for(state, conn, app)?;
+            let p = progress.get(&app.id).unwrap_or(&none);
+            summary(
+                app,
+                prem,
+                &checklist,
+                (&p.answered, &p.scored),
+                &advisors,
+                certificates.get(&app.id),
+            )
+        })
+        .collect()
+}
+
+fn advisor_summaries(
+    conn: &mut DbConnection,
+    apps: &[Application],
+) -> ServiceResult<HashMap<String, AdvisorSummary>> {
+    let ids: Vec<&str> = apps
+        .iter()
+        .filter_map(|a| a.advisor_id.as_deref())
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(db::advisors::names(conn, &ids)?
+        .into_iter()
+        .map(|(id, (name, accreditation_number))| {
+            (
+                id.clone(),
+                AdvisorSummary {
+                    id,
+                    name,
+                    accreditation_number,
+                },
+            )
+        })
+        .collect())
+}
+
+fn summary(
+    app: &Application,
+    prem: &Premises,
+    checklist: &StoredChecklist,
+    (answered, scored): (&[String], &[String]),
+    advisors: &HashMap<String, AdvisorSummary>,
+    certificate: Option<&Certificate>,
+) -> ServiceResult<ApplicationView> {
+    let applicable: HashSet<&str> = checklist
+        .checklist
+        .applicable_items(app.tier)
+        .iter()
+        .map(|(_, item)| item.id.as_str())
+        .collect();
+    let count = |ids: &[String]| {
+        ids.iter()
+            .filter(|id| applicable.contains(id.as_str()))
+            .count()
+    };
+    let stored = stored_assessment(app)?;
+    Ok(ApplicationView {
+        id: app.id.clone(),
+        status: app.status,
+        organisation_id: app.organisation_id.clone(),
+        premises: PremisesSummary {
+            id: prem.id.clone(),
+            name: prem.name.clone(),
+            kind: prem.kind,
+            town: prem.town.clone(),
+            postcode: prem.postcode.clone(),
+            capacity: prem.capacity,
+        },
+        checklist_id: app.checklist_id.clone(),
+        checklist_hash: checklist.hash.clone(),
+        tier: app.tier,
+        advisor: app
+            .advisor_id
+            .as_deref()
+            .and_then(|id| advisors.get(id))
+            .cloned(),
+        created_at: to_utc(app.created_at),
+        submitted_at: app.submitted_at.map(to_utc),
+        assigned_at: app.assigned_at.map(to_utc),
+        completed_at: app.completed_at.map(to_utc),
+        outcome: app.outcome,
+        result: stored.as_ref().map(|s| s.result.clone()),
+        conditions: stored.map(|s| s.conditions).unwrap_or_default(),
+        certificate: certificate.map(CertificateSummary::from),
+        progress: Progress {
+            items: applicable.len(),
+            answered: count(answered),
+            scored: count(scored),
+        },
+        items: None,
+        general_evidence: None,
+    })
+}

@@ -1,0 +1,224 @@
+//! Certificates: the full record (owner, police, admin), the register search,
+//! status changes (admin), the stored PDF, and public verification.
+//!
+//! - `issue`: making a certificate when an assessment is certified
+//! - `search`: the register search
+//! - `status`: suspend, reinstate, revoke
+//! - `verify`: what the public and offline checkers see
+//! - `verify_pdf`: what a verifier holding only the PDF can check
+
+pub mod issue;
+pub mod search;
+pub mod status;
+pub mod verify;
+pub mod verify_pdf;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::access::certificate_scope;
+use super::premises::{Person, designated_senior_individual};
+use super::{ServiceError, ServiceResult};
+use crate::auth::Caller;
+use crate::db::models::{Certificate, Premises};
+use crate::db::{self, DbConnection, to_utc};
+use crate::domain::certificate_number::{CertificateNumber, NumberError};
+use crate::domain::scoring::{ConditionDraft, Outcome};
+use crate::domain::status::{VerifiedStatus, verified_status};
+use crate::domain::tier::{PremisesKind, Tier};
+use crate::state::AppState;
+
+/// A typed certificate number, normalised, or a 400 naming `number`.
+pub fn parse_number(raw: &str) -> ServiceResult<String> {
+    raw.parse::<CertificateNumber>()
+        .map(|n| n.to_string())
+        .map_err(|e| {
+            let message = match e {
+                NumberError::Malformed => "certificate numbers look like PSC-2026-000123-K",
+                NumberError::CheckCharacter => {
+                    "the check character does not match: the number is mistyped"
+                }
+            };
+            ServiceError::malformed_field("number", message)
+        })
+}
+
+pub(crate) fn find_by_number(conn: &mut DbConnection, number: &str) -> ServiceResult<Certificate> {
+    db::certificates::find_by_number(conn, number)?
+        .ok_or_else(|| ServiceError::not_found("certificate"))
+}
+
+/// A certificate the caller may read in full; anyone else's reads as not found.
+pub(crate) fn load_visible(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    number: &str,
+) -> ServiceResult<Certificate> {
+    let scope = certificate_scope(caller)?;
+    let cert = find_by_number(conn, number)?;
+    if scope.admits(&cert.organisation_id) {
+        Ok(cert)
+    } else {
+        Err(ServiceError::not_found("certificate"))
+    }
+}
+
+/// What a verifier sees now: the stored status, with `expired` from the clock.
+pub fn status_now(c: &Certificate) -> VerifiedStatus {
+    verified_status(
+        c.status,
+        to_utc(c.expires_at),
+        time::OffsetDateTime::now_utc(),
+    )
+}
+
+/// The full record, for its owner, the police and admins.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct CertificateView {
+    pub number: String,
+    pub status: VerifiedStatus,
+    pub status_reason: Option<String>,
+    pub superseded_by: Option<String>,
+    pub premises_id: String,
+    pub premises_name: String,
+    pub address: String,
+    pub town: String,
+    pub postcode: String,
+    pub kind: PremisesKind,
+    pub tier: Tier,
+    pub outcome: Outcome,
+    pub conditions: Vec<ConditionDraft>,
+    pub advisor_name: String,
+    pub accreditation_number: String,
+    pub application_id: String,
+    pub checklist_id: String,
+    pub designated_senior_individual: Option<Person>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub issued_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: time::OffsetDateTime,
+}
+
+impl CertificateView {
+    pub fn new(c: &Certificate, p: Option<&Premises>) -> ServiceResult<CertificateView> {
+        Ok(CertificateView {
+            number: c.number.clone(),
+            status: status_now(c),
+            status_reason: c.status_reason.clone(),
+            superseded_by: c.superseded_by.clone(),
+            premises_id: c.premises_id.clone(),
+            premises_name: c.premises_name.clone(),
+            address: c.address.clone(),
+            town: c.town.clone(),
+            postcode: c.postcode.clone(),
+            kind: c.kind,
+            tier: c.tier,
+            outcome: c.outcome,
+            conditions: serde_json::from_str(&c.conditions).map_err(|e| {
+                ServiceError::internal(anyhow::anyhow!("conditions of {}: {e}", c.number))
+            })?,
+            advisor_name: c.advisor_name.clone(),
+            accreditation_number: c.accreditation_number.clone(),
+            application_id: c.application_id.clone(),
+            checklist_id: c.checklist_id.clone(),
+            designated_senior_individual: p.and_then(designated_senior_individual),
+            issued_at: to_utc(c.issued_at),
+            expires_at: to_utc(c.expires_at),
+        })
+    }
+}
+
+/// What anyone may learn of a certificate: status and identity, never findings.
+#[derive(Serialize, Deserialize, ToSchema, Clone, Debug)]
+pub struct PublicVerification {
+    pub number: String,
+    pub status: VerifiedStatus,
+    pub premises_name: String,
+    pub town: String,
+    pub tier: Tier,
+    pub kind: PremisesKind,
+    #[serde(with = "time::serde::rfc3339")]
+    pub issued_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: time::OffsetDateTime,
+}
+
+impl From<&Certificate> for PublicVerification {
+    fn from(c: &Certificate) -> Self {
+        PublicVerification {
+            number: c.number.clone(),
+            status: status_now(c),
+            premises_name: c.premises_name.clone(),
+            town: c.town.clone(),
+            tier: c.tier,
+            kind: c.kind,
+            issued_at: to_utc(c.issued_at),
+            expires_at: to_utc(c.expires_at),
+        }
+    }
+}
+
+pub(crate) fn record_view(
+    conn: &mut DbConnection,
+    cert: &Certificate,
+) -> ServiceResult<CertificateView> {
+    let prem = db::premises::find(conn, &cert.premises_id)?;
+    CertificateView::new(cert, prem.as_ref())
+}
+
+/// Record views of many certificates, with one query for their premises.
+pub(crate) fn record_views(
+    conn: &mut DbConnection,
+    certs: &[Certificate],
+) -> ServiceResult<Vec<CertificateView>> {
+    let ids: Vec<&str> = certs.iter().map(|c| c.premises_id.as_str()).collect();
+    let found = db::premises::find_many(conn, &ids)?;
+    certs
+        .iter()
+        .map(|c| CertificateView::new(c, found.get(&c.premises_id)))
+        .collect()
+}
+
+/// The full record of one certificate.
+pub async fn record(
+    state: &AppState,
+    caller: &Caller,
+    number: &str,
+) -> ServiceResult<CertificateView> {
+    certificate_scope(caller)?;
+    let number = parse_number(number)?;
+    let caller = caller.clone();
+    state
+        .db
+        .run(move |conn| {
+            let cert = load_visible(conn, &caller, &number)?;
+            record_view(conn, &cert)
+        })
+        .await
+}
+
+/// The signed PDF, byte for byte as issued.
+pub struct CertificatePdf {
+    pub number: String,
+    pub pdf: Vec<u8>,
+    pub sha256: String,
+}
+
+pub async fn pdf(state: &AppState, caller: &Caller, number: &str) -> ServiceResult<CertificatePdf> {
+    certificate_scope(caller)?;
+    let number = parse_number(number)?;
+    let caller = caller.clone();
+    state
+        .db
+        .run(move |conn| {
+            let cert = load_visible(conn, &caller, &number)?;
+            let (pdf, sha256) = db::certificates::document(conn, &cert.id)?
+                .ok_or_else(|| ServiceError::not_found("certificate PDF"))?;
+            Ok(CertificatePdf {
+                number: cert.number,
+                pdf,
+                sha256,
+            })
+        })
+        .await
+}

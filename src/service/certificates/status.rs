@@ -1,0 +1,75 @@
+//! An admin suspends, reinstates or revokes a certificate, always with a reason.
+//! Every verification surface reads the register on each request, so the change
+//! shows at once; the public sees the status, never the reason.
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{CertificateView, find_by_number, parse_number, record_view};
+use crate::auth::Caller;
+use crate::db::sequences::{Change, audit};
+use crate::db::{self, now, write_tx};
+use crate::domain::status::{StatusAction, transition};
+use crate::service::access::require_admin;
+use crate::service::validate::Check;
+use crate::service::{ServiceError, ServiceResult};
+use crate::state::AppState;
+
+pub const MAX_REASON_CHARS: usize = 1000;
+
+#[derive(Deserialize, ToSchema, Debug, Clone, Default)]
+pub struct StatusChangeRequest {
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+pub async fn change_status(
+    state: &AppState,
+    caller: &Caller,
+    number: &str,
+    input: StatusChangeRequest,
+    action: StatusAction,
+) -> ServiceResult<CertificateView> {
+    require_admin(caller)?;
+    let number = parse_number(number)?;
+    let mut check = Check::new();
+    let reason = match input.reason.as_deref() {
+        Some(r) => check.text("reason", r, MAX_REASON_CHARS),
+        None => {
+            check.fail("reason", "is required: say why");
+            String::new()
+        }
+    };
+    check.finish()?;
+    let caller = caller.clone();
+    state
+        .db
+        .run(move |conn| {
+            write_tx(conn, |tx| {
+                let cert = find_by_number(tx, &number)?;
+                let from = cert.status;
+                let to = transition(action, from)
+                    .map_err(|why| ServiceError::conflict(why.code(), why.to_string()))?;
+                if !db::certificates::set_status(tx, &cert.id, from, to, &reason, now())? {
+                    return Err(ServiceError::conflict(
+                        "status_changed",
+                        "the certificate's status changed meanwhile; reload it and try again",
+                    ));
+                }
+                audit(
+                    tx,
+                    Some(&caller),
+                    Change::new(action.audit_action(), "certificate", &cert.number)
+                        .before(serde_json::json!({
+                            "status": from.as_str(), "status_reason": cert.status_reason,
+                        }))
+                        .after(serde_json::json!({
+                            "status": to.as_str(), "status_reason": reason,
+                        })),
+                )?;
+                let cert = find_by_number(tx, &number)?;
+                record_view(tx, &cert)
+            })
+        })
+        .await
+}

@@ -1,0 +1,28 @@
+//! Use cases: one function per thing a user does, shared by the JSON API, the
+//! pages and the CLI. Each takes the app state (or a connection), the caller and a
+//! typed input, and returns a typed result or a [`ServiceError`]. Who may do what
+//! is decided in [`access`] and nowhere else.
+//!
+//! A new use case goes in the module of the record it changes: validate the input
+//! (`validate::Check`), open one transaction (`db::write_tx`), check access, call
+//! the `db` queries, append to the audit log, return a view.
+
+pub mod access;
+pub mod accounts;
+pub mod advisors;
+pub mod applications;
+pub mod audit;
+pub mod certificates;
+pub mod checklists;
+pub mod error;
+pub mod notifications;
+pub mod page;
+pub mod premises;
+pub mod validate;
+
+pub use error::{FieldError, ServiceError, ServiceResult};
+
+/// Today's date (UTC), for accreditation and expiry checks.
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}

@@ -1,0 +1,376 @@
+//! Premises: the buildings and events an operator registers.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::access::{premises_scope, require_role};
+use super::page::Page;
+use super::validate::Check;
+use super::{ServiceError, ServiceResult};
+use crate::auth::{Caller, Role};
+use crate::db::models::Premises;
+use crate::db::sequences::{Change, audit};
+use crate::db::{self, DbConnection, from_utc, now, to_utc, write_tx};
+use crate::domain::tier::{PremisesKind, Tier};
+use crate::state::AppState;
+
+#[derive(Deserialize, Serialize, ToSchema, Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+}
+
+/// Premises as an operator describes them (registering or editing).
+#[derive(Deserialize, ToSchema, Clone, Debug, Default)]
+pub struct PremisesInput {
+    /// `building` or `event`.
+    pub kind: String,
+    pub name: String,
+    pub address: String,
+    /// Public on verification pages. Defaults to the last part of the address
+    /// after a comma that is not the postcode and has no digits; when the address
+    /// has none, `town` is required (an address line is never published as a town).
+    pub town: Option<String>,
+    pub postcode: String,
+    /// The most people who may be present at the same time, staff included.
+    pub capacity: i64,
+    /// Places of worship stay standard tier whatever their size.
+    #[serde(default)]
+    pub place_of_worship: bool,
+    /// RFC 3339; required for events.
+    pub event_start: Option<String>,
+    pub event_end: Option<String>,
+    /// The designated senior individual (required by law for enhanced-tier premises).
+    pub designated_senior_individual: Option<Person>,
+}
+
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct PremisesView {
+    pub id: String,
+    pub organisation_id: String,
+    pub kind: PremisesKind,
+    pub name: String,
+    pub address: String,
+    pub town: String,
+    pub postcode: String,
+    pub capacity: i32,
+    pub place_of_worship: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub event_start: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub event_end: Option<time::OffsetDateTime>,
+    /// Derived from capacity with the thresholds of the current checklist.
+    pub tier: Tier,
+    pub designated_senior_individual: Option<Person>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+}
+
+impl PremisesView {
+    pub fn new(p: &Premises, tier: Tier) -> PremisesView {
+        PremisesView {
+            id: p.id.clone(),
+            organisation_id: p.organisation_id.clone(),
+            kind: p.kind,
+            name: p.name.clone(),
+            address: p.address.clone(),
+            town: p.town.clone(),
+            postcode: p.postcode.clone(),
+            capacity: p.capacity,
+            place_of_worship: p.place_of_worship,
+            event_start: p.event_start.map(to_utc),
+            event_end: p.event_end.map(to_utc),
+            tier,
+            designated_senior_individual: designated_senior_individual(p),
+            created_at: to_utc(p.created_at),
+        }
+    }
+}
+
+pub fn designated_senior_individual(p: &Premises) -> Option<Person> {
+    match (&p.dsi_name, &p.dsi_email) {
+        (Some(name), Some(email)) => Some(Person {
+            name: name.clone(),
+            email: email.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// The tier of premises under the newest checklist of its kind.
+pub fn current_tier(state: &AppState, p: &Premises) -> Tier {
+    let capacity = u32::try_from(p.capacity).unwrap_or(0);
+    state
+        .checklists
+        .latest(p.kind)
+        .map(|c| c.checklist.tiers.tier_for(capacity, p.place_of_worship))
+        .unwrap_or(Tier::OutOfScope)
+}
+
+fn view(state: &AppState, p: &Premises) -> PremisesView {
+    PremisesView::new(p, current_tier(state, p))
+}
+
+pub async fn register(
+    state: &AppState,
+    caller: &Caller,
+    input: PremisesInput,
+) -> ServiceResult<PremisesView> {
+    require_role(caller, &[Role::Operator])?;
+    let organisation_id = caller
+        .organisation_id
+        .clone()
+        .ok_or_else(|| ServiceError::forbidden("the operator has no organisation"))?;
+    let at = now();
+    let row = checked(
+        &input,
+        uuid::Uuid::new_v4().to_string(),
+        organisation_id,
+        at,
+    )?;
+    let caller = caller.clone();
+    let stored = row.clone();
+    state
+        .db
+        .run(move |conn| {
+            write_tx(conn, |tx| {
+                db::premises::insert(tx, &stored)?;
+                audit(
+                    tx,
+                    Some(&caller),
+                    Change::new("premises.registered", "premises", &stored.id).after(
+                        serde_json::json!({
+                            "name": stored.name, "kind": stored.kind, "capacity": stored.capacity,
+                            "postcode": stored.postcode,
+                        }),
+                    ),
+                )?;
+                Ok::<_, ServiceError>(())
+            })
+        })
+        .await?;
+    Ok(view(state, &row))
+}
+
+/// Edits premises while no application for them is open (an application is
+/// assessed against the premises as they were described when it started).
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    input: PremisesInput,
+) -> ServiceResult<PremisesView> {
+    require_role(caller, &[Role::Operator])?;
+    let (caller, id) = (caller.clone(), id.to_string());
+    let row = state
+        .db
+        .run(move |conn| {
+            write_tx(conn, |tx| {
+                let before = load_visible(tx, &caller, &id)?;
+                if db::applications::count_open(tx, &before.id)? > 0 {
+                    return Err(ServiceError::conflict(
+                        "application_open",
+                        "these premises have an open application; they can be edited once it is completed or withdrawn",
+                    ));
+                }
+                let mut row = checked(&input, before.id.clone(), before.organisation_id.clone(), now())?;
+                if row.kind != before.kind {
+                    return Err(ServiceError::field("kind", "cannot change: register new premises instead"));
+                }
+                row.created_at = before.created_at;
+                db::premises::update(tx, &row)?;
+                audit(
+                    tx,
+                    Some(&caller),
+                    Change::new("premises.updated", "premises", &row.id)
+                        .before(serde_json::json!({"name": before.name, "capacity": before.capacity, "postcode": before.postcode}))
+                        .after(serde_json::json!({"name": row.name, "capacity": row.capacity, "postcode": row.postcode})),
+                )?;
+                Ok(row)
+            })
+        })
+        .await?;
+    Ok(view(state, &row))
+}
+
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    page: Page,
+) -> ServiceResult<Vec<PremisesView>> {
+    let scope = premises_scope(caller)?;
+    let rows = state
+        .db
+        .run(move |conn| db::premises::list(conn, &scope, page).map_err(ServiceError::from))
+        .await?;
+    Ok(rows.iter().map(|p| view(state, p)).collect())
+}
+
+pub async fn get(state: &AppState, caller: &Caller, id: &str) -> ServiceResult<PremisesView> {
+    let (caller, id) = (caller.clone(), id.to_string());
+    let row = state
+        .db
+        .run(move |conn| load_visible(conn, &caller, &id))
+        .await?;
+    Ok(view(state, &row))
+}
+
+/// Premises the caller may see; anyone else's read as not found.
+pub fn load_visible(conn: &mut DbConnection, caller: &Caller, id: &str) -> ServiceResult<Premises> {
+    let scope = premises_scope(caller)?;
+    match db::premises::find(conn, id)? {
+        Some(p) if scope.admits(&p.organisation_id) => Ok(p),
+        _ => Err(ServiceError::not_found("premises")),
+    }
+}
+
+fn parse_time(check: &mut Check, field: &str, value: Option<&str>) -> Option<time::OffsetDateTime> {
+    let v = value.map(str::trim).filter(|v| !v.is_empty())?;
+    match time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => Some(t),
+        Err(_) => {
+            check.fail(
+                field,
+                "must be an RFC 3339 date-time such as 2027-06-01T18:00:00Z",
+            );
+            None
+        }
+    }
+}
+
+/// The stored row for valid input, or every field at fault.
+fn checked(
+    input: &PremisesInput,
+    id: String,
+    organisation_id: String,
+    at: time::PrimitiveDateTime,
+) -> ServiceResult<Premises> {
+    let body = input;
+    let mut check = Check::new();
+    let kind = PremisesKind::parse(body.kind.trim());
+    if kind.is_none() {
+        check.fail("kind", "must be `building` or `event`");
+    }
+    let name = check.text("name", &body.name, 200);
+    let address = check.text("address", &body.address, 500);
+    let town = match body
+        .town
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(t) => check.text("town", t, 100),
+        None => match town_from_address(&address, &body.postcode) {
+            Some(town) => town,
+            None => {
+                check.fail(
+                    "town",
+                    "cannot tell the town from the address: give `town` (it is shown publicly)",
+                );
+                String::new()
+            }
+        },
+    };
+    let postcode = check.postcode("postcode", &body.postcode);
+    if !(1..=1_000_000).contains(&body.capacity) {
+        check.fail("capacity", "must be a head count from 1 to 1000000");
+    }
+    let start = parse_time(&mut check, "event_start", body.event_start.as_deref());
+    let end = parse_time(&mut check, "event_end", body.event_end.as_deref());
+    let present = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+    match kind {
+        Some(PremisesKind::Event) => {
+            if !present(&body.event_start) {
+                check.fail("event_start", "is required for an event");
+            }
+            if !present(&body.event_end) {
+                check.fail("event_end", "is required for an event");
+            }
+            if let (Some(s), Some(e)) = (start, end) {
+                if e <= s {
+                    check.fail("event_end", "must be after event_start");
+                }
+                if e <= time::OffsetDateTime::now_utc() {
+                    check.fail("event_end", "must be in the future");
+                }
+            }
+            if body.place_of_worship {
+                check.fail("place_of_worship", "applies to buildings only");
+            }
+        }
+        Some(PremisesKind::Building) => {
+            if present(&body.event_start) {
+                check.fail("event_start", "applies to events only");
+            }
+            if present(&body.event_end) {
+                check.fail("event_end", "applies to events only");
+            }
+        }
+        None => {}
+    }
+    let dsi = body.designated_senior_individual.as_ref().map(|p| {
+        (
+            check.text("designated_senior_individual.name", &p.name, 200),
+            check.email("designated_senior_individual.email", &p.email),
+        )
+    });
+    check.finish()?;
+    let kind = kind.ok_or_else(|| ServiceError::field("kind", "must be `building` or `event`"))?;
+    Ok(Premises {
+        id,
+        organisation_id,
+        kind,
+        name,
+        address,
+        town,
+        postcode,
+        capacity: i32::try_from(body.capacity).unwrap_or(i32::MAX),
+        place_of_worship: body.place_of_worship,
+        event_start: start.map(from_utc),
+        event_end: end.map(from_utc),
+        dsi_name: dsi.as_ref().map(|d| d.0.clone()),
+        dsi_email: dsi.as_ref().map(|d| d.1.clone()),
+        created_at: at,
+        updated_at: at,
+    })
+}
+
+/// The town in an address like `1 Quay Street, Bristol, BS1 4DJ`: the last part
+/// after a comma that is neither the postcode nor holds digits (street lines do).
+fn town_from_address(address: &str, postcode: &str) -> Option<String> {
+    let squash = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_uppercase)
+            .collect()
+    };
+    let postcode = squash(postcode);
+    let mut parts = address.split(',').map(str::trim);
+    parts.next()?;
+    parts
+        .rev()
+        .find(|p| !p.is_empty() && squash(p) != postcode && !p.chars().any(|c| c.is_ascii_digit()))
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod town_tests {
+    use super::town_from_address;
+
+    #[test]
+    fn the_town_is_the_last_part_that_is_not_a_postcode_or_a_street() {
+        let town = |a: &str| town_from_address(a, "BS1 4DJ");
+        assert_eq!(town("1 Quay Street, Bristol").as_deref(), Some("Bristol"));
+        assert_eq!(
+            town("1 Quay Street, Bristol, BS1 4DJ").as_deref(),
+            Some("Bristol")
+        );
+        assert_eq!(
+            town("Harbourside, Bristol, bs14dj").as_deref(),
+            Some("Bristol")
+        );
+        // No comma, or only street lines: no guess, the address is never the town.
+        assert_eq!(town("1 Quay Street Bristol"), None);
+        assert_eq!(town("Unit 4, 12 Dock Road"), None);
+    }
+}

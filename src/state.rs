@@ -1,0 +1,19 @@
+//! What every use case may need: the database, settings, keys, checklists and the
+//! certificate renderer. Cheap to clone (everything large is shared).
+
+use std::sync::Arc;
+
+use crate::auth::token::TokenKeys;
+use crate::certificates::document::CertificateDocuments;
+use crate::checklists::ChecklistStore;
+use crate::config::Settings;
+use crate::db::Db;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub tokens: Arc<TokenKeys>,
+    pub checklists: Arc<ChecklistStore>,
+    pub documents: Arc<CertificateDocuments>,
+}
