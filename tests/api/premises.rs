@@ -178,3 +178,87 @@ async fn an_address_line_is_never_published_as_the_town() {
         .expect(201);
     assert_eq!(given["town"], "Bristol");
 }
+
+#[tokio::test]
+async fn premises_are_edited_only_by_their_operator_and_only_while_no_application_is_open() {
+    let app = spawn_app().await;
+    let (op, _) = app.operator("Edits").await;
+    let (other, _) = app.operator("Someone Else").await;
+    let hall = app.building(&op, 450).await;
+    let id = hall["id"].as_str().expect("id");
+    let edit = |capacity: u32| {
+        json!({"kind": "building", "name": "Riverside Hall (east)", "address": "1 Quay Street, Bristol",
+               "postcode": "bs1 4dj", "capacity": capacity})
+    };
+    let edited = app
+        .put(&format!("/api/v1/premises/{id}"), Some(&op), edit(900))
+        .await
+        .ok();
+    assert_eq!(edited["name"], "Riverside Hall (east)");
+    assert_eq!(
+        edited["tier"], "enhanced",
+        "the tier follows the new head count"
+    );
+    assert_eq!(edited["postcode"], "BS1 4DJ");
+    assert_eq!(edited["created_at"], hall["created_at"]);
+    // Another organisation's premises read as not found; a bad field is named.
+    app.put(&format!("/api/v1/premises/{id}"), Some(&other), edit(900))
+        .await
+        .expect(404);
+    let bad = app
+        .put(&format!("/api/v1/premises/{id}"), Some(&op), edit(0))
+        .await
+        .expect(422);
+    assert_eq!(Reply::fields(&bad), ["capacity"]);
+    let changed_kind = app
+        .put(
+            &format!("/api/v1/premises/{id}"),
+            Some(&op),
+            json!({"kind": "event", "name": "Fair", "address": "Park, Leeds", "postcode": "LS1 1AA",
+                   "capacity": 900, "event_start": "2030-06-01T10:00:00Z", "event_end": "2030-06-02T10:00:00Z"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(Reply::fields(&changed_kind), ["kind"]);
+    // With an application open, the premises stay as the assessment found them.
+    app.answered_application(&op, id).await;
+    let conflict = app
+        .put(&format!("/api/v1/premises/{id}"), Some(&op), edit(300))
+        .await
+        .expect(409);
+    assert_eq!(conflict["code"], "application_open");
+    let now = app
+        .get(&format!("/api/v1/premises/{id}"), Some(&op))
+        .await
+        .ok();
+    assert_eq!(
+        now["capacity"], 900,
+        "nothing was changed by the refused edit"
+    );
+}
+
+#[tokio::test]
+async fn listings_are_paged() {
+    let app = spawn_app().await;
+    let (op, _) = app.operator("Many Halls").await;
+    for capacity in [300, 310, 320] {
+        app.building(&op, capacity).await;
+    }
+    let first = app.get("/api/v1/premises?limit=2", Some(&op)).await.ok();
+    let rest = app
+        .get("/api/v1/premises?limit=2&offset=2", Some(&op))
+        .await
+        .ok();
+    assert_eq!(first.as_array().map(Vec::len), Some(2));
+    assert_eq!(rest.as_array().map(Vec::len), Some(1));
+    let bad = app
+        .get("/api/v1/premises?limit=0", Some(&op))
+        .await
+        .expect(422);
+    assert_eq!(Reply::fields(&bad), ["limit"]);
+    let bad = app
+        .get("/api/v1/applications?offset=-1", Some(&op))
+        .await
+        .expect(422);
+    assert_eq!(Reply::fields(&bad), ["offset"]);
+}

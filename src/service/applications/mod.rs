@@ -15,7 +15,7 @@ pub mod workflow;
 use super::access::{admits_application, application_scope};
 use super::{ServiceError, ServiceResult, today};
 use crate::auth::{Caller, Role};
-use crate::checklists::StoredChecklist;
+use crate::checklists::{ChecklistStore, StoredChecklist};
 use crate::db::models::{Application, Premises};
 use crate::db::{self, DbConnection};
 use crate::domain::application::ApplicationStatus;
@@ -54,12 +54,17 @@ pub(crate) fn checklist_for(
     conn: &mut DbConnection,
     app: &Application,
 ) -> ServiceResult<StoredChecklist> {
-    state
-        .checklists
-        .get(conn, &app.checklist_id)?
-        .ok_or_else(|| {
-            ServiceError::internal(anyhow::anyhow!("checklist {} missing", app.checklist_id))
-        })
+    checklist_in(&state.checklists, conn, app)
+}
+
+pub(crate) fn checklist_in(
+    store: &ChecklistStore,
+    conn: &mut DbConnection,
+    app: &Application,
+) -> ServiceResult<StoredChecklist> {
+    store.get(conn, &app.checklist_id)?.ok_or_else(|| {
+        ServiceError::internal(anyhow::anyhow!("checklist {} missing", app.checklist_id))
+    })
 }
 
 /// Fails with 409 unless the application is in `expected`.

@@ -125,7 +125,7 @@ pub async fn list(
         .run(move |conn| {
             let scope = scope_of(conn, &caller)?;
             let rows = db::applications::list(conn, &scope, status, page)?;
-            views::build_list(&st, conn, &rows)
+            views::build_list(&st.checklists, conn, &rows)
         })
         .await
 }

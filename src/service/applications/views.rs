@@ -6,16 +6,15 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::checklist_for;
+use super::checklist_in;
 use crate::auth::{Caller, Role};
-use crate::checklists::StoredChecklist;
+use crate::checklists::{ChecklistStore, StoredChecklist};
 use crate::db::models::{Answer, Application, Certificate, EvidenceMeta, Premises, Score};
 use crate::db::{self, DbConnection, to_utc};
 use crate::domain::application::{AnswerStatus, ApplicationStatus};
 use crate::domain::scoring::{AssessmentResult, ConditionDraft, Outcome};
 use crate::domain::tier::{PremisesKind, Tier};
 use crate::service::{ServiceError, ServiceResult};
-use crate::state::AppState;
 
 /// What completion stored on the application.
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -237,7 +236,7 @@ pub(crate) fn build(
 /// Summary views of many applications in five queries (answers, scores,
 /// advisors, certificates; checklists come from the in-memory store).
 pub(crate) fn build_list(
-    state: &AppState,
+    checklists: &ChecklistStore,
     conn: &mut DbConnection,
     rows: &[(Application, Premises)],
 ) -> ServiceResult<Vec<ApplicationView>> {
@@ -249,7 +248,7 @@ pub(crate) fn build_list(
     let none = db::applications::Progress::default();
     rows.iter()
         .map(|(app, prem)| {
-            let checklist = checklist_for(state, conn, app)?;
+            let checklist = checklist_in(checklists, conn, app)?;
             let p = progress.get(&app.id).unwrap_or(&none);
             summary(
                 app,
@@ -345,4 +344,128 @@ fn summary(
         items: None,
         general_evidence: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use diesel::Connection;
+    use diesel::connection::InstrumentationEvent;
+
+    use super::*;
+    use crate::db::models::{Organisation, User};
+    use crate::db::{Db, Page, now};
+    use crate::domain::actor::Role;
+    use crate::domain::scope::ApplicationScope;
+    use crate::domain::tier::PremisesKind;
+
+    /// Lists `n` applications (each with an answer) and counts the queries.
+    fn queries_to_list(n: usize) -> (usize, usize) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Db::connect(&dir.path().join("t.db").to_string_lossy(), 2).expect("db");
+        db.migrate().expect("migrate");
+        let store =
+            ChecklistStore::publish_and_load(&db, std::path::Path::new("config/checklists"))
+                .expect("checklists");
+        let checklist = store
+            .latest(PremisesKind::Building)
+            .expect("building checklist");
+        let item = checklist.checklist.sections[0].items[0].id.clone();
+        let mut conn = db.get().expect("conn");
+        let at = now();
+        let org = Organisation {
+            id: "org".into(),
+            name: "Org".into(),
+            created_at: at,
+        };
+        db::users::insert_organisation(&mut conn, &org).expect("org");
+        let user = User {
+            id: "op".into(),
+            organisation_id: Some("org".into()),
+            role: Role::Operator,
+            name: "Op".into(),
+            email: "op@x.test".into(),
+            password_hash: String::new(),
+            created_at: at,
+        };
+        db::users::insert(&mut conn, &user).expect("user");
+        for i in 0..n {
+            let prem = Premises {
+                id: format!("p{i}"),
+                organisation_id: "org".into(),
+                kind: PremisesKind::Building,
+                name: format!("Hall {i}"),
+                address: "1 Quay Street, Bristol".into(),
+                town: "Bristol".into(),
+                postcode: "BS1 4DJ".into(),
+                capacity: 300,
+                place_of_worship: false,
+                event_start: None,
+                event_end: None,
+                dsi_name: None,
+                dsi_email: None,
+                created_at: at,
+                updated_at: at,
+            };
+            db::premises::insert(&mut conn, &prem).expect("premises");
+            let app = Application {
+                id: format!("a{i}"),
+                premises_id: prem.id.clone(),
+                organisation_id: "org".into(),
+                checklist_id: checklist.id.clone(),
+                tier: crate::domain::tier::Tier::Standard,
+                status: ApplicationStatus::Draft,
+                advisor_id: None,
+                outcome: None,
+                result: None,
+                created_by: "op".into(),
+                created_at: at,
+                submitted_at: None,
+                assigned_at: None,
+                completed_at: None,
+                updated_at: at,
+            };
+            db::applications::insert(&mut conn, &app).expect("application");
+            db::applications::upsert_answer(
+                &mut conn,
+                &Answer {
+                    application_id: app.id.clone(),
+                    item_id: item.clone(),
+                    status: AnswerStatus::InPlace,
+                    note: String::new(),
+                    updated_at: at,
+                },
+            )
+            .expect("answer");
+        }
+        let count = Arc::new(Mutex::new(0usize));
+        let seen = count.clone();
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { .. } = event
+                && let Ok(mut n) = seen.lock()
+            {
+                *n += 1;
+            }
+        });
+        let scope = ApplicationScope::Organisation("org".into());
+        let page = Page {
+            limit: 200,
+            offset: 0,
+        };
+        let rows = db::applications::list(&mut conn, &scope, None, page).expect("list");
+        let views = build_list(&store, &mut conn, &rows).expect("views");
+        assert!(views.iter().all(|v| v.progress.answered == 1));
+        let queries = *count.lock().expect("count");
+        (views.len(), queries)
+    }
+
+    #[test]
+    fn a_listing_costs_the_same_queries_whatever_its_length() {
+        let (one, for_one) = queries_to_list(1);
+        let (many, for_many) = queries_to_list(25);
+        assert_eq!((one, many), (1, 25));
+        assert_eq!(for_one, for_many, "queries must not grow with the rows");
+        assert!(for_many <= 6, "{for_many} queries for a listing");
+    }
 }
