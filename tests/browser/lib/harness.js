@@ -1,0 +1,45 @@
+// One service and one browser for the whole run, shared by every suite in pages/.
+// all.test.js starts them before the first test and stops them after the last.
+import { startServer } from './server.js';
+import { launchBrowser } from './browser.js';
+
+let server;
+let browser;
+
+export async function setup() {
+  server = await startServer();
+  try {
+    browser = await launchBrowser();
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
+}
+
+export async function teardown() {
+  await browser?.close();
+  await server?.stop();
+}
+
+/** The running service's base URL, e.g. http://127.0.0.1:41234. */
+export function baseUrl() {
+  if (!server) throw new Error('harness not started: run the suites through all.test.js');
+  return server.url;
+}
+
+/**
+ * A page in a fresh browser context (its own cookies and storage), closed when
+ * test `t` ends. Relative URLs in page.goto() resolve against the service.
+ */
+export async function openPage(t) {
+  const context = await browser.newContext({ baseURL: baseUrl(), viewport: { width: 1280, height: 800 } });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  // A page that throws in the browser is broken for its users, whatever the DOM says.
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  t.after(() => {
+    if (errors.length) throw new Error(`JavaScript errors on the page:\n${errors.map(String).join('\n')}`);
+  });
+  return page;
+}

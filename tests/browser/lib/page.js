@@ -1,0 +1,55 @@
+// Checks every page test makes: accessibility (axe-core) and layout at a phone's
+// and a desktop's width.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const axePath = fileURLToPath(import.meta.resolve('axe-core/axe.min.js'));
+export const screenshotDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'screenshots');
+
+const BLOCKING = new Set(['serious', 'critical']);
+
+/** Fails on any axe violation of impact serious or critical; lesser ones are only printed. */
+export async function checkAccessibility(page, name) {
+  await page.addScriptTag({ path: axePath });
+  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const describe = (v) =>
+    `  [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})\n` +
+    v.nodes.map((n) => `      at ${n.target.join(' ')}\n        ${n.failureSummary?.replace(/\n/g, '\n        ')}`).join('\n');
+  const blocking = results.violations.filter((v) => BLOCKING.has(v.impact));
+  const minor = results.violations.filter((v) => !BLOCKING.has(v.impact));
+  if (minor.length) console.log(`axe, ${name}: minor violations (not failing)\n${minor.map(describe).join('\n')}`);
+  assert.equal(
+    blocking.length,
+    0,
+    `axe, ${name}: ${blocking.length} serious or critical violation(s)\n${blocking.map(describe).join('\n')}`,
+  );
+}
+
+/**
+ * Full-page PNGs at 375 px (a small phone) and 1280 px into screenshots/<name>-<width>.png,
+ * and no sideways scrolling at 375 px. Restores the viewport it found.
+ */
+export async function screenshots(page, name) {
+  mkdirSync(screenshotDir, { recursive: true });
+  const original = page.viewportSize();
+  try {
+    for (const width of [375, 1280]) {
+      await page.setViewportSize({ width, height: width === 375 ? 812 : 800 });
+      if (width === 375) {
+        const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+          scrollWidth: document.documentElement.scrollWidth,
+          innerWidth: window.innerWidth,
+        }));
+        assert.ok(
+          scrollWidth <= innerWidth,
+          `${name}: scrolls sideways at 375 px (content ${scrollWidth} px wide, window ${innerWidth} px)`,
+        );
+      }
+      await page.screenshot({ path: join(screenshotDir, `${name}-${width}.png`), fullPage: true });
+    }
+  } finally {
+    if (original) await page.setViewportSize(original);
+  }
+}
