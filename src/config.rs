@@ -15,6 +15,8 @@ pub struct Settings {
     pub database_pool_size: u32,
     pub public_url: String,
     pub scheme_name: String,
+    /// IANA time zone in which people are shown dates and times (pages, PDF, emails).
+    pub time_zone: String,
     pub jwt_secret: String,
     pub token_ttl_minutes: i64,
     pub checklists_dir: PathBuf,
@@ -82,6 +84,8 @@ impl Settings {
         if self.reminders_interval_secs == 0 {
             anyhow::bail!("reminders_interval_secs must be at least 1");
         }
+        jiff::tz::TimeZone::get(&self.time_zone)
+            .map_err(|e| anyhow::anyhow!("time_zone `{}`: {e}", self.time_zone))?;
         if self.smtp_max_attempts == 0 {
             anyhow::bail!("smtp_max_attempts must be at least 1");
         }

@@ -69,8 +69,22 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     })
 }
 
+/// Nothing matched: problem+json under `/api/`, an HTML page for browsers.
+async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
+    use actix_web::ResponseError;
+    if req.path().starts_with("/api/") {
+        match api::not_found().await {
+            Ok(res) => res,
+            Err(e) => e.error_response(),
+        }
+    } else {
+        crate::web::not_found().await
+    }
+}
+
 /// Builds the HTTP server on an already bound listener (port 0 in tests).
 pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
+    crate::web::error::set_scheme_name(&state.settings.scheme_name);
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -78,6 +92,7 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
                 actix_web::middleware::ErrorHandlers::new()
                     .default_handler(api::problem::problem_for_bare_errors),
             )
+            .wrap(actix_web::middleware::from_fn(crate::web::middleware))
             .wrap(actix_web::middleware::Logger::new("%r %s %Dms").log_target("protectcert::http"))
             .wrap(actix_web::middleware::NormalizePath::new(
                 actix_web::middleware::TrailingSlash::Trim,
@@ -85,7 +100,7 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .app_data(state.clone())
             .configure(api::configure)
             .configure(crate::web::configure)
-            .default_service(web::to(api::not_found))
+            .default_service(web::to(not_found))
     })
     .listen(listener)?
     .run();

@@ -7,6 +7,7 @@ pub mod application;
 pub mod audit;
 pub mod certificate_number;
 pub mod checklist;
+pub mod clock;
 pub mod reminders;
 pub mod scope;
 pub mod scoring;

@@ -1,40 +1,54 @@
-//! HTML pages served by the same binary. Templates are minijinja files embedded at
-//! build time; `.html` templates are auto-escaped.
+//! HTML pages for every role, served by the same binary: thin adapters over
+//! `service`, like the JSON API, rendered from one askama template set that
+//! extends `base.html` (checked at compile time). Every page works without
+//! JavaScript; `static/app.js` only enhances.
+//!
+//! - `session`: the login cookie and CSRF tokens; `layout`: what every page shares
+//! - `form`: reading forms and showing their errors next to the fields
+//! - `account`: log in, log out, sign up; `home`: the landing page
+//! - `verify`, `renew`: the public pages that certificates and emails link to
+//! - `operator`, `advisor`, `police`, `admin`: each role's pages
 
+pub mod account;
+pub mod admin;
+pub mod advisor;
+pub mod assets;
 pub mod error;
+pub mod form;
+pub mod home;
+pub mod layout;
+pub mod operator;
+pub mod police;
 pub mod renew;
+pub mod session;
 pub mod verify;
 
-use std::sync::LazyLock;
-
 use actix_web::web;
-use serde::Serialize;
 
-use crate::service::ServiceError;
-
-static PAGES: LazyLock<minijinja::Environment<'static>> = LazyLock::new(|| {
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    for (name, source) in [
-        ("verify.html", include_str!("templates/verify.html")),
-        ("renew.html", include_str!("templates/renew.html")),
-        ("error.html", include_str!("templates/error.html")),
-    ] {
-        if let Err(e) = env.add_template(name, source) {
-            // Embedded templates are checked by the tests; this cannot fail at run time.
-            tracing::error!(template = name, error = %e, "embedded page template is broken");
-        }
-    }
-    env
-});
-
-pub fn render_page<T: Serialize>(name: &str, context: &T) -> Result<String, ServiceError> {
-    PAGES
-        .get_template(name)
-        .and_then(|t| t.render(context))
-        .map_err(|e| ServiceError::internal(anyhow::anyhow!("page {name}: {e}")))
-}
+pub use error::not_found;
+pub use session::pages as middleware;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(verify::routes).configure(renew::configure);
+    use web::{get, post, resource};
+    cfg.service(resource("/static/style.css").route(get().to(assets::style)))
+        .service(resource("/static/app.js").route(get().to(assets::script)));
+    cfg.service(resource("/").route(get().to(home::home)))
+            .service(
+                resource("/login")
+                    .route(get().to(account::login_form))
+                    .route(post().to(account::login)),
+            )
+            .service(resource("/logout").route(post().to(account::logout)))
+            .service(
+                resource("/signup")
+                    .route(get().to(account::signup_form))
+                    .route(post().to(account::signup)),
+            )
+            .service(resource("/verify").route(get().to(verify::by_number)))
+            .service(resource("/v/{token}").route(get().to(verify::by_token)))
+            .service(resource("/renew/{premises_id}").route(get().to(renew::renew_page)))
+            .configure(operator::routes)
+            .configure(advisor::routes)
+            .configure(police::routes)
+            .configure(admin::routes);
 }

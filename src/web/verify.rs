@@ -1,128 +1,107 @@
-//! The pages a phone opens: `/v/{token}` (a certificate's QR code) and
-//! `/verify?number=…` (a typed number). The status comes first, in large words;
-//! nothing of the assessment is shown (DOMAIN.md, disclosure).
+//! The public verification pages: `/verify?number=` and the QR code's `/v/{token}`.
+//! Status first, in words and colour, readable on a phone at a gate; never findings.
 
-use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use actix_web::web;
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
 
 use super::error::PageError;
-use super::render_page;
-use crate::certificates::document::{long_date, tier_label};
+use super::layout::Chrome;
+use crate::certificates::document::tier_label;
 use crate::domain::status::VerifiedStatus;
 use crate::domain::tier::PremisesKind;
 use crate::service::ServiceError;
 use crate::service::certificates::{PublicVerification, parse_number, verify};
 use crate::state::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/v/{token}").route(web::get().to(by_token)))
-        .service(web::resource("/verify").route(web::get().to(by_number)));
-}
-
-/// What the page says.
-#[derive(Serialize)]
-struct Page {
-    scheme_name: String,
-    css: &'static str,
+#[derive(Template, WebTemplate)]
+#[template(path = "verify.html")]
+pub struct VerifyPage {
+    chrome: Chrome,
+    tone: &'static str,
     headline: &'static str,
-    explanation: String,
-    status: &'static str,
+    explanation: &'static str,
     cert: Option<PublicVerification>,
     kind_label: &'static str,
     tier_label: &'static str,
     issued: String,
     expires: String,
+    expiry_label: &'static str,
     typed: String,
 }
 
-impl Page {
-    fn new(state: &AppState, css: &'static str, headline: &'static str, explanation: &str) -> Page {
-        Page {
-            scheme_name: state.settings.scheme_name.clone(),
-            css,
+impl VerifyPage {
+    fn new(chrome: Chrome, tone: &'static str, headline: &'static str, explanation: &'static str) -> VerifyPage {
+        VerifyPage {
+            chrome,
+            tone,
             headline,
-            explanation: explanation.to_string(),
-            status: css,
+            explanation,
             cert: None,
             kind_label: "",
             tier_label: "",
             issued: String::new(),
             expires: String::new(),
+            expiry_label: "",
             typed: String::new(),
         }
     }
 
-    fn for_certificate(state: &AppState, cert: PublicVerification) -> Page {
-        let (css, headline, explanation) = match cert.status {
-            VerifiedStatus::Valid => (
-                "valid",
-                "VALID",
-                "This certificate is current in the scheme's register.",
-            ),
-            VerifiedStatus::Expired => (
-                "expired",
-                "EXPIRED",
-                "This certificate has lapsed and no longer gives assurance.",
-            ),
-            VerifiedStatus::Suspended => (
-                "suspended",
-                "SUSPENDED",
-                "The scheme has suspended this certificate. Do not rely on it.",
-            ),
-            VerifiedStatus::Revoked => (
-                "revoked",
-                "REVOKED",
-                "The scheme has revoked this certificate. Do not rely on it.",
-            ),
+    fn for_certificate(chrome: Chrome, cert: PublicVerification) -> VerifyPage {
+        let (tone, headline, explanation) = match cert.status {
+            VerifiedStatus::Valid => ("ok", "VALID", "This certificate is current in the scheme's register."),
+            VerifiedStatus::Expired => ("warn", "EXPIRED", "This certificate has lapsed and no longer gives assurance."),
+            VerifiedStatus::Suspended => ("warn", "SUSPENDED", "The scheme has suspended this certificate. Do not rely on it."),
+            VerifiedStatus::Revoked => ("bad", "REVOKED", "The scheme has revoked this certificate. Do not rely on it."),
             VerifiedStatus::Superseded => (
-                "superseded",
+                "grey",
                 "SUPERSEDED",
                 "A newer certificate replaces this one: ask to see the current certificate.",
             ),
         };
-        let mut page = Page::new(state, css, headline, explanation);
+        let issued = chrome.date(&cert.issued_at);
+        let expires = chrome.date(&cert.expires_at);
+        let mut page = VerifyPage::new(chrome, tone, headline, explanation);
         page.kind_label = match cert.kind {
             PremisesKind::Building => "Building",
             PremisesKind::Event => "Event",
         };
         page.tier_label = tier_label(cert.tier);
-        page.issued = long_date(cert.issued_at);
-        page.expires = long_date(cert.expires_at);
+        page.issued = issued;
+        page.expires = expires;
+        page.expiry_label = match cert.status {
+            VerifiedStatus::Valid => "Valid until",
+            VerifiedStatus::Expired => "Expired",
+            _ => "Expiry date",
+        };
         page.typed = cert.number.clone();
         page.cert = Some(cert);
         page
     }
 }
 
-fn respond(page: &Page) -> Result<HttpResponse, PageError> {
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(render_page("verify.html", page)?))
-}
-
 pub async fn by_token(
     state: web::Data<AppState>,
+    chrome: Chrome,
     path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
-    let token = path.into_inner();
-    let page = match verify::by_token(&state, &token).await {
-        Ok(checked) => Page::for_certificate(&state, checked.certificate),
-        Err(ServiceError::Malformed { .. }) => Page::new(
-            &state,
-            "not_genuine",
+) -> Result<VerifyPage, PageError> {
+    Ok(match verify::by_token(&state, &path).await {
+        Ok(checked) => VerifyPage::for_certificate(chrome, checked.certificate),
+        Err(ServiceError::Malformed { .. }) => VerifyPage::new(
+            chrome,
+            "bad",
             "NOT GENUINE",
             "This code was not issued by the scheme, or it has been altered. Do not rely on the certificate.",
         ),
-        Err(ServiceError::NotFound(_)) => Page::new(
-            &state,
-            "not_found",
+        Err(ServiceError::NotFound(_)) => VerifyPage::new(
+            chrome,
+            "bad",
             "NOT FOUND",
             "The code is genuine but the register has no such certificate. Contact the scheme.",
         ),
         Err(other) => return Err(other.into()),
-    };
-    respond(&page)
+    })
 }
 
 #[derive(Deserialize)]
@@ -132,27 +111,23 @@ pub struct NumberQuery {
 
 pub async fn by_number(
     state: web::Data<AppState>,
+    chrome: Chrome,
     query: web::Query<NumberQuery>,
-) -> Result<HttpResponse, PageError> {
-    let typed = query
-        .into_inner()
-        .number
-        .unwrap_or_default()
-        .trim()
-        .to_string();
+) -> Result<VerifyPage, PageError> {
+    let typed = query.into_inner().number.unwrap_or_default().trim().to_string();
     if typed.is_empty() {
-        return respond(&Page::new(
-            &state,
-            "ask",
+        return Ok(VerifyPage::new(
+            chrome,
+            "info",
             "CHECK A CERTIFICATE",
             "Enter the number printed on the certificate, or scan its QR code.",
         ));
     }
     let page = match parse_number(&typed) {
         Err(_) => {
-            let mut page = Page::new(
-                &state,
-                "check_number",
+            let mut page = VerifyPage::new(
+                chrome,
+                "info",
                 "CHECK THE NUMBER",
                 "That is not a valid certificate number: it may be mistyped. Numbers look like PSC-2026-000123-K; the last letter is a check character.",
             );
@@ -160,11 +135,11 @@ pub async fn by_number(
             page
         }
         Ok(number) => match verify::by_number(&state, &number).await {
-            Ok(cert) => Page::for_certificate(&state, cert),
+            Ok(cert) => VerifyPage::for_certificate(chrome, cert),
             Err(ServiceError::NotFound(_)) => {
-                let mut page = Page::new(
-                    &state,
-                    "not_found",
+                let mut page = VerifyPage::new(
+                    chrome,
+                    "bad",
                     "NOT FOUND",
                     "The register has no certificate with this number. Do not rely on it.",
                 );
@@ -174,5 +149,5 @@ pub async fn by_number(
             Err(other) => return Err(other.into()),
         },
     };
-    respond(&page)
+    Ok(page)
 }

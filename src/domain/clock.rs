@@ -1,0 +1,64 @@
+//! Dates and times as people read them, in the scheme's time zone: one format for
+//! pages, certificates and emails ("1 December 2026", "10 July 2027, 18:00 BST").
+
+use jiff::tz::TimeZone;
+
+fn zoned(t: time::OffsetDateTime, tz: &TimeZone) -> Option<jiff::ZonedDateTime> {
+    jiff::Timestamp::from_second(t.unix_timestamp())
+        .ok()
+        .map(|ts| ts.to_zoned_datetime(tz.clone()))
+}
+
+/// "1 December 2026" (the day in `tz`).
+pub fn long_date(t: time::OffsetDateTime, tz: &TimeZone) -> String {
+    match zoned(t, tz) {
+        Some(z) => z.strftime("%-d %B %Y").to_string(),
+        None => t.date().to_string(),
+    }
+}
+
+/// "10 July 2027, 18:00 BST".
+pub fn date_time(t: time::OffsetDateTime, tz: &TimeZone) -> String {
+    match zoned(t, tz) {
+        Some(z) => z.strftime("%-d %B %Y, %H:%M %Z").to_string(),
+        None => t.to_string(),
+    }
+}
+
+/// A calendar date as people write it: "31 December 2028".
+pub fn day(d: time::Date) -> String {
+    format!("{} {} {}", d.day(), d.month(), d.year())
+}
+
+/// Whole days from `now` until `then` (negative once past).
+pub fn days_until(then: time::OffsetDateTime, now: time::OffsetDateTime) -> i64 {
+    (then - now).whole_days()
+}
+
+/// The scheme's zone, or UTC for a name jiff does not know (config refuses those).
+pub fn zone(name: &str) -> TimeZone {
+    TimeZone::get(name).unwrap_or(TimeZone::UTC)
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::{date, datetime};
+
+    use super::*;
+
+    #[test]
+    fn summer_times_read_in_bst_and_winter_ones_in_gmt() {
+        let london = zone("Europe/London");
+        assert_eq!(
+            date_time(datetime!(2027-07-10 17:00 UTC), &london),
+            "10 July 2027, 18:00 BST"
+        );
+        assert_eq!(
+            date_time(datetime!(2026-12-01 09:05 UTC), &london),
+            "1 December 2026, 09:05 GMT"
+        );
+        // Just before midnight UTC in summer is already the next day in London.
+        assert_eq!(long_date(datetime!(2027-06-30 23:30 UTC), &london), "1 July 2027");
+        assert_eq!(day(date!(2028 - 12 - 31)), "31 December 2028");
+    }
+}

@@ -1,0 +1,161 @@
+//! Logging in and out, and signing up an operator's organisation.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+use super::error::PageError;
+use super::form::{FieldErrors, Form, shown_on_form};
+use super::layout::{Chrome, home_of};
+use super::session::{SignedIn, ended_session, session_cookie};
+use crate::service::ServiceError;
+use crate::service::accounts::{self, LoginRequest, SignupRequest};
+use crate::state::AppState;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    chrome: Chrome,
+    errors: FieldErrors,
+    email: String,
+    next: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// Only a path on this site: never an address elsewhere.
+fn local(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+}
+
+pub async fn login_form(chrome: Chrome, query: web::Query<NextQuery>) -> LoginPage {
+    LoginPage {
+        chrome,
+        errors: FieldErrors::none(),
+        email: String::new(),
+        next: local(&query.next).unwrap_or_default().to_string(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(
+    state: web::Data<AppState>,
+    chrome: Chrome,
+    form: Form<LoginForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.0;
+    let request = LoginRequest {
+        email: form.email.clone(),
+        password: form.password,
+    };
+    match accounts::login(&state, request).await {
+        Ok(login) => {
+            let to = local(&form.next).unwrap_or(home_of(login.role)).to_string();
+            Ok(HttpResponse::SeeOther()
+                .cookie(session_cookie(&state, &login.token))
+                .insert_header((LOCATION, to))
+                .finish())
+        }
+        Err(ServiceError::Unauthenticated(_)) => {
+            let page = LoginPage {
+                chrome,
+                errors: FieldErrors::one("password", "The email address or password is wrong"),
+                email: form.email,
+                next: form.next,
+            };
+            Ok(html(actix_web::http::StatusCode::UNAUTHORIZED, render(&page)?))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn logout(
+    state: web::Data<AppState>,
+    _: SignedIn,
+    _: Form<std::collections::HashMap<String, String>>,
+) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .cookie(ended_session(&state))
+        .insert_header((LOCATION, "/?done=logged_out"))
+        .finish()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "signup.html")]
+pub struct SignupPage {
+    chrome: Chrome,
+    errors: FieldErrors,
+    form: SignupRequest,
+}
+
+pub async fn signup_form(chrome: Chrome) -> SignupPage {
+    SignupPage {
+        chrome,
+        errors: FieldErrors::none(),
+        form: SignupRequest::default(),
+    }
+}
+
+pub async fn signup(
+    state: web::Data<AppState>,
+    chrome: Chrome,
+    form: Form<SignupRequest>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.0;
+    match accounts::signup(&state, form.clone()).await {
+        Ok(_) => {
+            let login = accounts::login(
+                &state,
+                LoginRequest {
+                    email: form.email,
+                    password: form.password,
+                },
+            )
+            .await?;
+            Ok(HttpResponse::SeeOther()
+                .cookie(session_cookie(&state, &login.token))
+                .insert_header((LOCATION, "/operator?done=signed_up"))
+                .finish())
+        }
+        Err(e) if shown_on_form(&e) => {
+            let page = SignupPage {
+                chrome,
+                errors: FieldErrors::of(&e),
+                form: SignupRequest {
+                    password: String::new(),
+                    ..form
+                },
+            };
+            Ok(html(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A rendered page with a status other than 200 (a form shown again).
+pub fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+/// Renders a template (a failure is an internal error).
+pub fn render(page: &impl Template) -> Result<String, PageError> {
+    page.render()
+        .map_err(|e| ServiceError::internal(anyhow::anyhow!("page: {e}")).into())
+}

@@ -1,0 +1,173 @@
+//! What every page shares: the scheme's name, who is signed in (for the
+//! navigation), this browser's CSRF token, the current path, and a notice after
+//! a completed action (`?done=<code>`, from a fixed list: nothing typed is echoed).
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use super::error::PageError;
+use super::session::{CSRF_COOKIE, CsrfToken, MaybeSignedIn};
+use crate::auth::{Caller, Role};
+use crate::domain::clock;
+use crate::service::ServiceError;
+use crate::state::AppState;
+
+pub struct Chrome {
+    pub scheme_name: String,
+    pub caller: Option<Caller>,
+    pub csrf: String,
+    pub here: String,
+    pub notice: Option<&'static str>,
+    tz: jiff::tz::TimeZone,
+}
+
+/// One link of the navigation.
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+impl Chrome {
+    /// The links for the signed-in role (or for visitors).
+    pub fn nav(&self) -> Vec<NavLink> {
+        let l = |href, label| NavLink { href, label };
+        match self.caller.as_ref().map(|c| c.role) {
+            None => vec![l("/verify", "Check a certificate"), l("/login", "Log in"), l("/signup", "Sign up")],
+            Some(Role::Operator) => vec![
+                l("/operator", "Dashboard"),
+                l("/operator/premises/new", "Register premises"),
+                l("/operator/team", "Team"),
+            ],
+            Some(Role::Advisor) => vec![l("/advisor", "Assessments")],
+            Some(Role::Police) => vec![l("/police", "Search the register"), l("/verify", "Check a certificate")],
+            Some(Role::Admin) => vec![
+                l("/admin", "Overview"),
+                l("/admin/advisors", "Advisors"),
+                l("/admin/users", "Accounts"),
+                l("/admin/certificates", "Certificates"),
+                l("/admin/audit", "Audit log"),
+                l("/admin/outbox", "Outbox"),
+            ],
+        }
+    }
+
+    pub fn is_current(&self, href: &str) -> bool {
+        self.here == href
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.caller.is_some()
+    }
+
+    pub fn role_label(&self) -> &'static str {
+        match self.caller.as_ref().map(|c| c.role) {
+            Some(Role::Operator) => "Venue operator",
+            Some(Role::Advisor) => "Security advisor",
+            Some(Role::Police) => "Police",
+            Some(Role::Admin) => "Scheme admin",
+            None => "",
+        }
+    }
+
+    /// "1 December 2026", in the scheme's time zone.
+    pub fn date(&self, t: &time::OffsetDateTime) -> String {
+        clock::long_date(*t, &self.tz)
+    }
+
+    /// "10 July 2027, 18:00 BST".
+    pub fn date_time(&self, t: &time::OffsetDateTime) -> String {
+        clock::date_time(*t, &self.tz)
+    }
+
+    /// The same, for optional times ("" when absent).
+    pub fn maybe_date(&self, t: &Option<time::OffsetDateTime>) -> String {
+        t.map(|t| self.date(&t)).unwrap_or_default()
+    }
+}
+
+/// Where each role starts after logging in.
+pub fn home_of(role: Role) -> &'static str {
+    match role {
+        Role::Operator => "/operator",
+        Role::Advisor => "/advisor",
+        Role::Police => "/police",
+        Role::Admin => "/admin",
+    }
+}
+
+/// The notice for `?done=<code>` after an action.
+fn notice(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "signed_up" => "Your organisation is registered and you are logged in.",
+        "logged_out" => "You are logged out.",
+        "premises_saved" => "The premises are saved.",
+        "answers_saved" => "Your answers are saved.",
+        "evidence_added" => "The evidence is attached.",
+        "submitted" => "The application is submitted. An accredited advisor will claim it from the queue.",
+        "withdrawn" => "The application is withdrawn.",
+        "invited" => "Your colleague has an account and an email telling them how to log in.",
+        "claimed" => "The application is yours to assess.",
+        "scores_saved" => "The scores are saved.",
+        "completed" => "The assessment is complete.",
+        "advisor_saved" => "The advisor's accreditation is saved.",
+        "account_created" => "The account is created.",
+        "status_changed" => "The certificate's status is changed. Every verifier sees it now.",
+        "reset_sent" => "If an account has that email address, a link to set a new password is on its way.",
+        "password_changed" => "Your password is changed. Log in with the new one.",
+        _ => return None,
+    })
+}
+
+impl FromRequest for Chrome {
+    type Error = PageError;
+    type Future = Ready<Result<Chrome, PageError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let state = match req.app_data::<web::Data<AppState>>() {
+            Some(s) => s,
+            None => {
+                return ready(Err(
+                    ServiceError::internal(anyhow::anyhow!("app state missing")).into()
+                ));
+            }
+        };
+        let caller = match MaybeSignedIn::from_request(req, payload).into_inner() {
+            Ok(MaybeSignedIn(c)) => c,
+            Err(e) => return ready(Err(e)),
+        };
+        let csrf = match CsrfToken::from_request(req, payload).into_inner() {
+            Ok(t) => t.0,
+            Err(_) => req
+                .cookie(CSRF_COOKIE)
+                .map(|c| c.value().to_string())
+                .unwrap_or_default(),
+        };
+        let done = form_urlencoded::parse(req.query_string().as_bytes())
+            .find(|(k, _)| k == "done")
+            .and_then(|(_, v)| notice(&v));
+        ready(Ok(Chrome {
+            scheme_name: state.settings.scheme_name.clone(),
+            caller,
+            csrf,
+            here: req.path().to_string(),
+            notice: done,
+            tz: clock::zone(&state.settings.time_zone),
+        }))
+    }
+}
+
+impl Chrome {
+    /// For pages rendered without a request (error pages): no one signed in.
+    pub fn bare(scheme_name: &str) -> Chrome {
+        Chrome {
+            scheme_name: scheme_name.to_string(),
+            caller: None,
+            csrf: String::new(),
+            here: String::new(),
+            notice: None,
+            tz: jiff::tz::TimeZone::UTC,
+        }
+    }
+}

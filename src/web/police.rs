@@ -1,0 +1,5 @@
+//! The police's pages.
+
+use actix_web::web;
+
+pub fn routes(_cfg: &mut web::ServiceConfig) {}

@@ -1,0 +1,193 @@
+//! Page sessions and CSRF protection.
+//!
+//! Logging in sets `pc_session`, an HttpOnly, SameSite=Lax cookie (Secure when the
+//! public URL is https) holding the same signed login token the API takes as a
+//! Bearer token: any instance reads it, and no session store is needed. Logging out
+//! removes it.
+//!
+//! Every form carries the `csrf` value of the `pc_csrf` cookie (set on the first
+//! page a browser gets); a state-changing request whose form value does not match
+//! its cookie is refused. A page on another site can neither read that cookie nor
+//! set it, so it cannot forge a form.
+
+use std::future::{Ready, ready};
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderValue, SET_COOKIE};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use rand::RngCore;
+
+use super::error::PageError;
+use crate::auth::{Caller, caller_from_token};
+use crate::service::ServiceError;
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "pc_session";
+pub const CSRF_COOKIE: &str = "pc_csrf";
+pub const CSRF_FIELD: &str = "csrf";
+
+fn state_of(req: &HttpRequest) -> Result<&web::Data<AppState>, PageError> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("app state missing")).into())
+}
+
+fn secure(state: &AppState) -> bool {
+    state.settings.public_url().starts_with("https://")
+}
+
+/// The session cookie for a login token.
+pub fn session_cookie(state: &AppState, token: &str) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token.to_string())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure(state))
+        .max_age(actix_web::cookie::time::Duration::minutes(
+            state.settings.token_ttl_minutes,
+        ))
+        .finish()
+}
+
+/// The cookie that ends the session.
+pub fn ended_session(state: &AppState) -> Cookie<'static> {
+    let mut c = session_cookie(state, "");
+    c.make_removal();
+    c
+}
+
+fn caller_of(req: &HttpRequest) -> Result<Option<Caller>, PageError> {
+    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let state = state_of(req)?;
+    Ok(caller_from_token(&state.tokens, cookie.value()).ok())
+}
+
+/// Where to come back to after logging in: this page.
+fn here(req: &HttpRequest) -> String {
+    match req.query_string() {
+        "" => req.path().to_string(),
+        q => format!("{}?{q}", req.path()),
+    }
+}
+
+/// A signed-in user; without a valid session, a redirect to the login page that
+/// comes back here.
+pub struct SignedIn(pub Caller);
+
+impl FromRequest for SignedIn {
+    type Error = PageError;
+    type Future = Ready<Result<SignedIn, PageError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match caller_of(req) {
+            Ok(Some(caller)) => Ok(SignedIn(caller)),
+            Ok(None) => Err(PageError::Login { next: here(req) }),
+            Err(e) => Err(e),
+        })
+    }
+}
+
+/// The signed-in user, if any (pages everyone may see).
+pub struct MaybeSignedIn(pub Option<Caller>);
+
+impl FromRequest for MaybeSignedIn {
+    type Error = PageError;
+    type Future = Ready<Result<MaybeSignedIn, PageError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(caller_of(req).map(MaybeSignedIn))
+    }
+}
+
+/// This browser's CSRF token, for the forms a page renders.
+#[derive(Clone)]
+pub struct CsrfToken(pub String);
+
+impl FromRequest for CsrfToken {
+    type Error = PageError;
+    type Future = Ready<Result<CsrfToken, PageError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = req
+            .extensions()
+            .get::<CsrfToken>()
+            .cloned()
+            .or_else(|| req.cookie(CSRF_COOKIE).map(|c| CsrfToken(c.value().to_string())));
+        ready(token.ok_or_else(|| {
+            ServiceError::internal(anyhow::anyhow!("csrf middleware not installed")).into()
+        }))
+    }
+}
+
+/// Whether a path is a page (not the API, keys, assets or health).
+fn is_page(path: &str) -> bool {
+    !["/api/", "/.well-known/", "/static/", "/healthz"]
+        .iter()
+        .any(|p| path.starts_with(p))
+}
+
+/// For pages: gives a browser without a CSRF cookie a fresh token (for this
+/// request's forms and as a cookie for the next), and marks the answer not to be
+/// cached (pages hold personal and security data).
+pub async fn pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if !is_page(req.path()) {
+        return next.call(req).await;
+    }
+    let fresh = match req.cookie(CSRF_COOKIE) {
+        Some(c) if c.value().len() == 43 => None,
+        _ => {
+            let mut bytes = [0u8; 32];
+            rand::thread_rng().fill_bytes(&mut bytes);
+            let token = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
+            req.extensions_mut().insert(CsrfToken(token.clone()));
+            Some(token)
+        }
+    };
+    let secure = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| secure(s));
+    let mut res = next.call(req).await?;
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    if let Some(token) = fresh {
+        let cookie = Cookie::build(CSRF_COOKIE, token)
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(secure)
+            .finish();
+        if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+            res.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    Ok(res)
+}
+
+/// Refuses a form whose `csrf` value is not this browser's token.
+pub fn check_csrf(req: &HttpRequest, submitted: Option<&str>) -> Result<(), PageError> {
+    let expected = req.cookie(CSRF_COOKIE);
+    let ok = match (expected.as_ref().map(|c| c.value()), submitted) {
+        (Some(expected), Some(given)) => {
+            !expected.is_empty() && constant_time_eq(expected.as_bytes(), given.as_bytes())
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(PageError::Csrf)
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
