@@ -4,8 +4,6 @@
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
 use futures_util::StreamExt;
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::extract::{Json, Query};
 use super::problem::{ApiError, Problem};
@@ -16,7 +14,7 @@ use crate::service::applications::assessment::{
 };
 use crate::service::applications::evidence::{self, Upload};
 use crate::service::applications::self_assessment::{
-    self, AnswerRequest, CreateApplicationRequest,
+    self, AnswerRequest, CreateApplicationRequest, ListQuery,
 };
 use crate::service::applications::views::{AnswerView, ApplicationView, EvidenceView};
 use crate::service::applications::workflow::{self, AssignRequest};
@@ -34,19 +32,6 @@ pub async fn create_application(
     Ok(HttpResponse::Created().json(view))
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Only applications in this status.
-    pub status: Option<String>,
-    /// At most this many (default 50, at most 200).
-    #[param(value_type = Option<i64>)]
-    pub limit: Option<String>,
-    /// Skip this many (for the next page).
-    #[param(value_type = Option<i64>)]
-    pub offset: Option<String>,
-}
-
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications", params(ListQuery), security(("bearer" = [])),
     responses((status = 200, body = Vec<ApplicationView>), (status = 403, body = Problem)))]
 pub async fn list_applications(
@@ -54,13 +39,9 @@ pub async fn list_applications(
     caller: Caller,
     query: Query<ListQuery>,
 ) -> Result<web::Json<Vec<ApplicationView>>, ApiError> {
-    let page = crate::service::page::PageQuery {
-        limit: query.limit.clone(),
-        offset: query.offset.clone(),
-    }
-    .page()?;
-    let list = self_assessment::list(&state, &caller, query.status.as_deref(), page).await?;
-    Ok(web::Json(list))
+    Ok(web::Json(
+        self_assessment::list(&state, &caller, &query).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = String, Path)),

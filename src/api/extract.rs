@@ -114,5 +114,5 @@ fn bearer_caller(req: &HttpRequest) -> Result<Caller, ApiError> {
     let value = header.to_str().map_err(|_| {
         ServiceError::Unauthenticated("the Authorization header is not text".into())
     })?;
-    Ok(caller_from_bearer(&state.tokens, value)?)
+    caller_from_bearer(&state.tokens, value).map_err(|e| ServiceError::from(e).into())
 }

@@ -1,7 +1,6 @@
 //! `/healthz`: whether this instance can reach its database.
 
 use actix_web::{HttpResponse, web};
-use diesel::RunQueryDsl;
 
 use crate::state::AppState;
 
@@ -14,15 +13,7 @@ pub struct Health {
 #[utoipa::path(get, path = "/healthz", tag = "operations",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let ok = state
-        .db
-        .run(|conn| {
-            diesel::sql_query("SELECT 1").execute(conn)?;
-            Ok::<_, anyhow::Error>(())
-        })
-        .await
-        .is_ok();
-    if ok {
+    if state.db.ping().await {
         HttpResponse::Ok().json(Health {
             status: "ok",
             database: "ok",

@@ -27,8 +27,7 @@ pub async fn list_premises(
     caller: Caller,
     query: Query<PageQuery>,
 ) -> Result<web::Json<Vec<PremisesView>>, ApiError> {
-    let page = query.page()?;
-    Ok(web::Json(premises::list(&state, &caller, page).await?))
+    Ok(web::Json(premises::list(&state, &caller, &query).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/premises/{id}", tag = "premises", security(("bearer" = [])),

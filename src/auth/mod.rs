@@ -6,22 +6,20 @@ pub mod password;
 pub mod token;
 
 pub use crate::domain::actor::{Caller, Role};
-use crate::service::ServiceError;
-use token::TokenKeys;
+use token::{TokenKeys, TokenRejected};
 
 /// The caller a `Bearer <token>` Authorization header value names.
-pub fn caller_from_bearer(tokens: &TokenKeys, header: &str) -> Result<Caller, ServiceError> {
-    let token = header.strip_prefix("Bearer ").ok_or_else(|| {
-        ServiceError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
-    })?;
+pub fn caller_from_bearer(tokens: &TokenKeys, header: &str) -> Result<Caller, TokenRejected> {
+    let token = header.strip_prefix("Bearer ").ok_or(TokenRejected(
+        "the Authorization header must be `Bearer <token>`",
+    ))?;
     caller_from_token(tokens, token.trim())
 }
 
 /// The caller a login token names.
-pub fn caller_from_token(tokens: &TokenKeys, token: &str) -> Result<Caller, ServiceError> {
+pub fn caller_from_token(tokens: &TokenKeys, token: &str) -> Result<Caller, TokenRejected> {
     let claims = tokens.decode(token)?;
-    let role = Role::parse(&claims.role)
-        .ok_or_else(|| ServiceError::Unauthenticated("the token names an unknown role".into()))?;
+    let role = Role::parse(&claims.role).ok_or(TokenRejected("the token names an unknown role"))?;
     Ok(Caller {
         user_id: claims.sub,
         role,

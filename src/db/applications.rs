@@ -13,12 +13,6 @@ use crate::domain::application::ApplicationStatus;
 use crate::domain::scope::ApplicationScope;
 use crate::domain::scoring::Outcome;
 
-const OPEN: [ApplicationStatus; 3] = [
-    ApplicationStatus::Draft,
-    ApplicationStatus::Submitted,
-    ApplicationStatus::InReview,
-];
-
 pub fn insert(conn: &mut DbConnection, app: &Application) -> QueryResult<()> {
     diesel::insert_into(applications::table)
         .values(app)
@@ -42,7 +36,7 @@ pub fn find_with_premises(
 pub fn count_open(conn: &mut DbConnection, premises_id: &str) -> QueryResult<i64> {
     applications::table
         .filter(applications::premises_id.eq(premises_id))
-        .filter(applications::status.eq_any(OPEN))
+        .filter(applications::status.eq_any(ApplicationStatus::OPEN))
         .count()
         .get_result(conn)
 }

@@ -1,6 +1,9 @@
 //! Storage: one diesel codebase over SQLite (the embedded default) and PostgreSQL.
 //! Each entity's queries live in its own module here (`premises`, `applications`,
-//! …); nothing above `db` writes SQL.
+//! …): no use case or handler writes SQL. (The stores that the service layer
+//! uses as infrastructure keep theirs beside them: the reminder outbox in
+//! `notify::outbox`, the checklist and key stores in `checklists`, `secrets` and
+//! `certificates::token`.)
 //!
 //! Blocking diesel calls run on actix's blocking pool through [`Db::run`], never on
 //! the async executor threads.
@@ -114,6 +117,16 @@ impl Db {
 
     pub fn get(&self) -> anyhow::Result<PooledConn> {
         Ok(self.pool.get()?)
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        self.run(|conn| {
+            diesel::sql_query("SELECT 1").execute(conn)?;
+            Ok::<_, anyhow::Error>(())
+        })
+        .await
+        .is_ok()
     }
 
     /// Applies the embedded migrations of this backend; returns how many ran.

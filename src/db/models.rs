@@ -75,7 +75,7 @@ pub struct ChecklistRow {
 }
 
 #[derive(Debug, Clone, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = premises)]
+#[diesel(table_name = premises, treat_none_as_null = true)]
 pub struct Premises {
     pub id: String,
     pub organisation_id: String,

@@ -23,6 +23,16 @@ pub fn update(conn: &mut DbConnection, row: &Premises) -> QueryResult<()> {
         .map(drop)
 }
 
+/// Takes the premises' row lock until the transaction ends (PostgreSQL; SQLite's
+/// write transaction already holds the database): applying and editing take it
+/// first, so an application never starts from a description being changed.
+pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::update(premises::table.find(id))
+        .set(premises::updated_at.eq(premises::updated_at))
+        .execute(conn)
+        .map(drop)
+}
+
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Premises>> {
     premises::table
         .find(id)

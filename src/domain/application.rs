@@ -25,6 +25,13 @@ pub enum ApplicationStatus {
 }
 
 impl ApplicationStatus {
+    /// Draft, submitted or in review: premises have at most one open at a time.
+    pub const OPEN: [ApplicationStatus; 3] = [
+        ApplicationStatus::Draft,
+        ApplicationStatus::Submitted,
+        ApplicationStatus::InReview,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ApplicationStatus::Draft => "draft",

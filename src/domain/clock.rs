@@ -58,7 +58,10 @@ mod tests {
             "1 December 2026, 09:05 GMT"
         );
         // Just before midnight UTC in summer is already the next day in London.
-        assert_eq!(long_date(datetime!(2027-06-30 23:30 UTC), &london), "1 July 2027");
+        assert_eq!(
+            long_date(datetime!(2027-06-30 23:30 UTC), &london),
+            "1 July 2027"
+        );
         assert_eq!(day(date!(2028 - 12 - 31)), "31 December 2028");
     }
 }

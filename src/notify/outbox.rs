@@ -14,6 +14,7 @@ use crate::db::models::Notification;
 use crate::db::schema::{advisors, certificates, checklists, notifications, premises, users};
 use crate::db::sequences::{Change, audit};
 use crate::db::{DbConnection, from_utc, write_tx};
+use crate::domain::accreditation::AccreditationStatus;
 use crate::domain::checklist::Checklist;
 use crate::domain::reminders::{ReminderKind, ReminderSubject, Schedule, describe_offset};
 use crate::domain::scoring::ConditionDraft;
@@ -139,7 +140,7 @@ fn certificate_reminders(
             continue;
         };
         let numbers: Vec<String> = certificates::table
-            .filter(certificates::status.eq(StoredStatus::Active.as_str()))
+            .filter(certificates::status.eq(StoredStatus::Active))
             .filter(certificates::expires_at.ge(day_start(first)))
             .filter(certificates::expires_at.lt(day_start(last.next_day().unwrap_or(last))))
             .filter(
@@ -244,8 +245,8 @@ fn condition_reminders(
     };
     let issued_since = earliest_due - time::Duration::days(longest_condition_days(conn)? + 1);
     let rows: Vec<ConditionsRow> = certificates::table
-        .filter(certificates::status.eq(StoredStatus::Active.as_str()))
-        .filter(certificates::outcome.eq("certified_with_conditions"))
+        .filter(certificates::status.eq(StoredStatus::Active))
+        .filter(certificates::outcome.eq(crate::domain::scoring::Outcome::CertifiedWithConditions))
         .filter(certificates::issued_at.ge(day_start(issued_since)))
         .select((
             certificates::number,
@@ -332,7 +333,7 @@ fn accreditation_reminders(
         };
         let rows: Vec<(String, String, String, String, Date)> = advisors::table
             .inner_join(users::table)
-            .filter(advisors::status.eq("active"))
+            .filter(advisors::status.eq(AccreditationStatus::Active))
             .filter(advisors::accredited_until.ge(first))
             .filter(advisors::accredited_until.le(last))
             .select((
@@ -379,7 +380,7 @@ fn without_queued(
     let mut queued: HashSet<(String, i32)> = HashSet::new();
     for chunk in subjects.chunks(IN_CHUNK) {
         let rows: Vec<(String, i32)> = notifications::table
-            .filter(notifications::kind.eq(kind.as_str()))
+            .filter(notifications::kind.eq(kind))
             .filter(notifications::subject.eq_any(chunk))
             .select((notifications::subject, notifications::offset_days))
             .load(conn)?;
@@ -422,7 +423,7 @@ impl Recipients {
         let mut operators: HashMap<String, Vec<String>> = HashMap::new();
         for chunk in org_ids.chunks(IN_CHUNK) {
             let rows: Vec<(Option<String>, String)> = users::table
-                .filter(users::role.eq("operator"))
+                .filter(users::role.eq(crate::domain::actor::Role::Operator))
                 .filter(users::organisation_id.eq_any(chunk))
                 .order(users::created_at.asc())
                 .select((users::organisation_id, users::email))
@@ -528,25 +529,27 @@ pub fn reason_to_skip(conn: &mut DbConnection, row: &Notification) -> QueryResul
         return Ok(Some(format!("unknown subject {}", row.subject)));
     };
     if let Some(number) = subject.certificate_number() {
-        let status: Option<String> = certificates::table
+        let status: Option<StoredStatus> = certificates::table
             .filter(certificates::number.eq(number))
             .select(certificates::status)
             .first(conn)
             .optional()?;
-        return Ok(match status.as_deref() {
-            Some("active") => None,
-            Some(other) => Some(format!("certificate {number} is {other}")),
+        return Ok(match status {
+            Some(StoredStatus::Active) => None,
+            Some(other) => Some(format!("certificate {number} is {}", other.as_str())),
             None => Some(format!("certificate {number} not found")),
         });
     }
     if let ReminderSubject::Accreditation { advisor_id, until } = subject {
-        let current: Option<(String, Date)> = advisors::table
+        let current: Option<(AccreditationStatus, Date)> = advisors::table
             .find(&advisor_id)
             .select((advisors::status, advisors::accredited_until))
             .first(conn)
             .optional()?;
         return Ok(match current {
-            Some((status, _)) if status != "active" => Some(format!("accreditation is {status}")),
+            Some((status, _)) if status != AccreditationStatus::Active => {
+                Some(format!("accreditation is {}", status.as_str()))
+            }
             Some((_, now_until)) if now_until != until => {
                 Some(format!("accreditation renewed until {}", iso(now_until)))
             }

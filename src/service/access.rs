@@ -16,11 +16,26 @@ pub fn require_role(caller: &Caller, roles: &[Role]) -> ServiceResult<()> {
     if roles.contains(&caller.role) {
         Ok(())
     } else {
-        Err(ServiceError::forbidden(format!(
-            "this action is not open to the {} role",
-            caller.role.as_str()
-        )))
+        Err(not_open_to(caller))
     }
+}
+
+fn not_open_to(caller: &Caller) -> ServiceError {
+    ServiceError::forbidden(format!(
+        "this action is not open to the {} role",
+        caller.role.as_str()
+    ))
+}
+
+/// Operators register and edit premises and run their applications.
+pub fn require_operator(caller: &Caller) -> ServiceResult<()> {
+    require_role(caller, &[Role::Operator])
+}
+
+/// Operators see an application's scores only once the assessment is complete;
+/// advisors and admins see them as they are given.
+pub fn may_see_scores(caller: &Caller, completed: bool) -> bool {
+    caller.role != Role::Operator || completed
 }
 
 fn operator_scope(caller: &Caller) -> OrgScope {
@@ -45,8 +60,7 @@ pub fn certificate_scope(caller: &Caller) -> ServiceResult<OrgScope> {
     match caller.role {
         Role::Operator => Ok(operator_scope(caller)),
         Role::Police | Role::Admin => Ok(OrgScope::All),
-        Role::Advisor => require_role(caller, &[Role::Operator, Role::Police, Role::Admin])
-            .map(|()| OrgScope::All),
+        Role::Advisor => Err(not_open_to(caller)),
     }
 }
 
@@ -74,10 +88,7 @@ pub fn application_scope(
                 queue,
             })
         }
-        Role::Police => {
-            require_role(caller, &[Role::Operator, Role::Advisor, Role::Admin])?;
-            Ok(ApplicationScope::All)
-        }
+        Role::Police => Err(not_open_to(caller)),
     }
 }
 

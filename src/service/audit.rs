@@ -1,5 +1,5 @@
-//! The audit log, for admins: newest first by default, filtered by record, actor
-//! or action.
+//! The audit log, for admins: oldest first (following the chain) or newest first,
+//! filtered by record, actor or action.
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

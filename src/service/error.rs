@@ -118,6 +118,12 @@ impl From<diesel::result::Error> for ServiceError {
     }
 }
 
+impl From<crate::auth::token::TokenRejected> for ServiceError {
+    fn from(e: crate::auth::token::TokenRejected) -> ServiceError {
+        ServiceError::Unauthenticated(e.0.to_string())
+    }
+}
+
 impl From<anyhow::Error> for ServiceError {
     fn from(e: anyhow::Error) -> ServiceError {
         ServiceError::Internal(e)

@@ -3,11 +3,11 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::access::{premises_scope, require_role};
-use super::page::Page;
+use super::access::{premises_scope, require_operator};
+use super::page::PageQuery;
 use super::validate::Check;
 use super::{ServiceError, ServiceResult};
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::db::models::Premises;
 use crate::db::sequences::{Change, audit};
 use crate::db::{self, DbConnection, from_utc, now, to_utc, write_tx};
@@ -116,7 +116,7 @@ pub async fn register(
     caller: &Caller,
     input: PremisesInput,
 ) -> ServiceResult<PremisesView> {
-    require_role(caller, &[Role::Operator])?;
+    require_operator(caller)?;
     let organisation_id = caller
         .organisation_id
         .clone()
@@ -160,13 +160,14 @@ pub async fn update(
     id: &str,
     input: PremisesInput,
 ) -> ServiceResult<PremisesView> {
-    require_role(caller, &[Role::Operator])?;
+    require_operator(caller)?;
     let (caller, id) = (caller.clone(), id.to_string());
     let row = state
         .db
         .run(move |conn| {
             write_tx(conn, |tx| {
                 let before = load_visible(tx, &caller, &id)?;
+                db::premises::lock(tx, &before.id)?;
                 if db::applications::count_open(tx, &before.id)? > 0 {
                     return Err(ServiceError::conflict(
                         "application_open",
@@ -179,6 +180,8 @@ pub async fn update(
                 }
                 row.created_at = before.created_at;
                 db::premises::update(tx, &row)?;
+                let row = db::premises::find(tx, &row.id)?
+                    .ok_or_else(|| ServiceError::not_found("premises"))?;
                 audit(
                     tx,
                     Some(&caller),
@@ -196,9 +199,10 @@ pub async fn update(
 pub async fn list(
     state: &AppState,
     caller: &Caller,
-    page: Page,
+    query: &PageQuery,
 ) -> ServiceResult<Vec<PremisesView>> {
     let scope = premises_scope(caller)?;
+    let page = query.page()?;
     let rows = state
         .db
         .run(move |conn| db::premises::list(conn, &scope, page).map_err(ServiceError::from))

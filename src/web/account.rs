@@ -78,7 +78,10 @@ pub async fn login(
                 email: form.email,
                 next: form.next,
             };
-            Ok(html(actix_web::http::StatusCode::UNAUTHORIZED, render(&page)?))
+            Ok(html(
+                actix_web::http::StatusCode::UNAUTHORIZED,
+                render(&page)?,
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -141,7 +144,10 @@ pub async fn signup(
                     ..form
                 },
             };
-            Ok(html(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?))
+            Ok(html(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                render(&page)?,
+            ))
         }
         Err(e) => Err(e.into()),
     }

@@ -54,7 +54,11 @@ pub fn login_redirect(next: &str) -> HttpResponse {
 
 /// An HTML page for `status` with a title and an explanation.
 pub fn error_page(status: StatusCode, title: &'static str, detail: String) -> HttpResponse {
-    let chrome = Chrome::bare(SCHEME_NAME.get().map_or("Certification scheme", String::as_str));
+    let chrome = Chrome::bare(
+        SCHEME_NAME
+            .get()
+            .map_or("Certification scheme", String::as_str),
+    );
     let html = ErrorPage {
         chrome,
         title,
@@ -130,6 +134,7 @@ pub async fn not_found() -> HttpResponse {
     error_page(
         StatusCode::NOT_FOUND,
         "Page not found",
-        "There is no page at this address. Check it, or start again from the home page.".to_string(),
+        "There is no page at this address. Check it, or start again from the home page."
+            .to_string(),
     )
 }

@@ -31,13 +31,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
                 })
             })?;
             let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-            let token = pairs.iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.as_str());
+            let token = pairs
+                .iter()
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v.as_str());
             check_csrf(&req, token)?;
             let rest = pairs.iter().filter(|(k, _)| k != CSRF_FIELD);
             let encoded = form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(rest)
                 .finish();
-            let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+            let de =
+                serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
             serde_path_to_error::deserialize(de)
                 .map(Form)
                 .map_err(|e| deserialize_error("the form does not fit", e).into())
@@ -65,7 +69,9 @@ impl FieldErrors {
             [] => out.summary.push(e.to_string()),
             fields => {
                 for FieldError { field, message } in fields {
-                    out.by_field.entry(field.clone()).or_insert_with(|| message.clone());
+                    out.by_field
+                        .entry(field.clone())
+                        .or_insert_with(|| message.clone());
                 }
             }
         }

@@ -34,14 +34,21 @@ impl Chrome {
     pub fn nav(&self) -> Vec<NavLink> {
         let l = |href, label| NavLink { href, label };
         match self.caller.as_ref().map(|c| c.role) {
-            None => vec![l("/verify", "Check a certificate"), l("/login", "Log in"), l("/signup", "Sign up")],
+            None => vec![
+                l("/verify", "Check a certificate"),
+                l("/login", "Log in"),
+                l("/signup", "Sign up"),
+            ],
             Some(Role::Operator) => vec![
                 l("/operator", "Dashboard"),
                 l("/operator/premises/new", "Register premises"),
                 l("/operator/team", "Team"),
             ],
             Some(Role::Advisor) => vec![l("/advisor", "Assessments")],
-            Some(Role::Police) => vec![l("/police", "Search the register"), l("/verify", "Check a certificate")],
+            Some(Role::Police) => vec![
+                l("/police", "Search the register"),
+                l("/verify", "Check a certificate"),
+            ],
             Some(Role::Admin) => vec![
                 l("/admin", "Overview"),
                 l("/admin/advisors", "Advisors"),
@@ -105,7 +112,9 @@ fn notice(code: &str) -> Option<&'static str> {
         "premises_saved" => "The premises are saved.",
         "answers_saved" => "Your answers are saved.",
         "evidence_added" => "The evidence is attached.",
-        "submitted" => "The application is submitted. An accredited advisor will claim it from the queue.",
+        "submitted" => {
+            "The application is submitted. An accredited advisor will claim it from the queue."
+        }
         "withdrawn" => "The application is withdrawn.",
         "invited" => "Your colleague has an account and an email telling them how to log in.",
         "claimed" => "The application is yours to assess.",
@@ -114,7 +123,9 @@ fn notice(code: &str) -> Option<&'static str> {
         "advisor_saved" => "The advisor's accreditation is saved.",
         "account_created" => "The account is created.",
         "status_changed" => "The certificate's status is changed. Every verifier sees it now.",
-        "reset_sent" => "If an account has that email address, a link to set a new password is on its way.",
+        "reset_sent" => {
+            "If an account has that email address, a link to set a new password is on its way."
+        }
         "password_changed" => "Your password is changed. Log in with the new one.",
         _ => return None,
     })
@@ -128,9 +139,10 @@ impl FromRequest for Chrome {
         let state = match req.app_data::<web::Data<AppState>>() {
             Some(s) => s,
             None => {
-                return ready(Err(
-                    ServiceError::internal(anyhow::anyhow!("app state missing")).into()
-                ));
+                return ready(Err(ServiceError::internal(anyhow::anyhow!(
+                    "app state missing"
+                ))
+                .into()));
             }
         };
         let caller = match MaybeSignedIn::from_request(req, payload).into_inner() {

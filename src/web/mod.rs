@@ -33,22 +33,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/static/style.css").route(get().to(assets::style)))
         .service(resource("/static/app.js").route(get().to(assets::script)));
     cfg.service(resource("/").route(get().to(home::home)))
-            .service(
-                resource("/login")
-                    .route(get().to(account::login_form))
-                    .route(post().to(account::login)),
-            )
-            .service(resource("/logout").route(post().to(account::logout)))
-            .service(
-                resource("/signup")
-                    .route(get().to(account::signup_form))
-                    .route(post().to(account::signup)),
-            )
-            .service(resource("/verify").route(get().to(verify::by_number)))
-            .service(resource("/v/{token}").route(get().to(verify::by_token)))
-            .service(resource("/renew/{premises_id}").route(get().to(renew::renew_page)))
-            .configure(operator::routes)
-            .configure(advisor::routes)
-            .configure(police::routes)
-            .configure(admin::routes);
+        .service(
+            resource("/login")
+                .route(get().to(account::login_form))
+                .route(post().to(account::login)),
+        )
+        .service(resource("/logout").route(post().to(account::logout)))
+        .service(
+            resource("/signup")
+                .route(get().to(account::signup_form))
+                .route(post().to(account::signup)),
+        )
+        .service(resource("/verify").route(get().to(verify::by_number)))
+        .service(resource("/v/{token}").route(get().to(verify::by_token)))
+        .service(resource("/renew/{premises_id}").route(get().to(renew::renew_page)))
+        .configure(operator::routes)
+        .configure(advisor::routes)
+        .configure(police::routes)
+        .configure(admin::routes);
 }

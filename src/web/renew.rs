@@ -21,5 +21,8 @@ pub async fn renew_page(chrome: Chrome, path: web::Path<String>) -> Result<Renew
     let premises_id = uuid::Uuid::parse_str(&path.into_inner())
         .map_err(|_| ServiceError::not_found("page"))?
         .to_string();
-    Ok(RenewPage { chrome, premises_id })
+    Ok(RenewPage {
+        chrome,
+        premises_id,
+    })
 }

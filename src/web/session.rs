@@ -112,11 +112,10 @@ impl FromRequest for CsrfToken {
     type Future = Ready<Result<CsrfToken, PageError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = req
-            .extensions()
-            .get::<CsrfToken>()
-            .cloned()
-            .or_else(|| req.cookie(CSRF_COOKIE).map(|c| CsrfToken(c.value().to_string())));
+        let token = req.extensions().get::<CsrfToken>().cloned().or_else(|| {
+            req.cookie(CSRF_COOKIE)
+                .map(|c| CsrfToken(c.value().to_string()))
+        });
         ready(token.ok_or_else(|| {
             ServiceError::internal(anyhow::anyhow!("csrf middleware not installed")).into()
         }))
@@ -145,7 +144,8 @@ pub async fn pages(
         _ => {
             let mut bytes = [0u8; 32];
             rand::thread_rng().fill_bytes(&mut bytes);
-            let token = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
+            let token =
+                base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
             req.extensions_mut().insert(CsrfToken(token.clone()));
             Some(token)
         }
@@ -181,11 +181,7 @@ pub fn check_csrf(req: &HttpRequest, submitted: Option<&str>) -> Result<(), Page
         }
         _ => false,
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(PageError::Csrf)
-    }
+    if ok { Ok(()) } else { Err(PageError::Csrf) }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

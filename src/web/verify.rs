@@ -11,8 +11,8 @@ use super::layout::Chrome;
 use crate::certificates::document::tier_label;
 use crate::domain::status::VerifiedStatus;
 use crate::domain::tier::PremisesKind;
-use crate::service::ServiceError;
-use crate::service::certificates::{PublicVerification, parse_number, verify};
+use crate::service::certificates::PublicVerification;
+use crate::service::certificates::verify::{self, NumberCheck, TokenCheck};
 use crate::state::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -32,7 +32,12 @@ pub struct VerifyPage {
 }
 
 impl VerifyPage {
-    fn new(chrome: Chrome, tone: &'static str, headline: &'static str, explanation: &'static str) -> VerifyPage {
+    fn new(
+        chrome: Chrome,
+        tone: &'static str,
+        headline: &'static str,
+        explanation: &'static str,
+    ) -> VerifyPage {
         VerifyPage {
             chrome,
             tone,
@@ -50,10 +55,26 @@ impl VerifyPage {
 
     fn for_certificate(chrome: Chrome, cert: PublicVerification) -> VerifyPage {
         let (tone, headline, explanation) = match cert.status {
-            VerifiedStatus::Valid => ("ok", "VALID", "This certificate is current in the scheme's register."),
-            VerifiedStatus::Expired => ("warn", "EXPIRED", "This certificate has lapsed and no longer gives assurance."),
-            VerifiedStatus::Suspended => ("warn", "SUSPENDED", "The scheme has suspended this certificate. Do not rely on it."),
-            VerifiedStatus::Revoked => ("bad", "REVOKED", "The scheme has revoked this certificate. Do not rely on it."),
+            VerifiedStatus::Valid => (
+                "ok",
+                "VALID",
+                "This certificate is current in the scheme's register.",
+            ),
+            VerifiedStatus::Expired => (
+                "warn",
+                "EXPIRED",
+                "This certificate has lapsed and no longer gives assurance.",
+            ),
+            VerifiedStatus::Suspended => (
+                "warn",
+                "SUSPENDED",
+                "The scheme has suspended this certificate. Do not rely on it.",
+            ),
+            VerifiedStatus::Revoked => (
+                "bad",
+                "REVOKED",
+                "The scheme has revoked this certificate. Do not rely on it.",
+            ),
             VerifiedStatus::Superseded => (
                 "grey",
                 "SUPERSEDED",
@@ -86,21 +107,20 @@ pub async fn by_token(
     chrome: Chrome,
     path: web::Path<String>,
 ) -> Result<VerifyPage, PageError> {
-    Ok(match verify::by_token(&state, &path).await {
-        Ok(checked) => VerifyPage::for_certificate(chrome, checked.certificate),
-        Err(ServiceError::Malformed { .. }) => VerifyPage::new(
+    Ok(match verify::check_qr_token(&state, &path).await? {
+        TokenCheck::Genuine(checked) => VerifyPage::for_certificate(chrome, checked.certificate),
+        TokenCheck::NotGenuine(_) => VerifyPage::new(
             chrome,
             "bad",
             "NOT GENUINE",
             "This code was not issued by the scheme, or it has been altered. Do not rely on the certificate.",
         ),
-        Err(ServiceError::NotFound(_)) => VerifyPage::new(
+        TokenCheck::UnknownCertificate => VerifyPage::new(
             chrome,
             "bad",
             "NOT FOUND",
             "The code is genuine but the register has no such certificate. Contact the scheme.",
         ),
-        Err(other) => return Err(other.into()),
     })
 }
 
@@ -114,7 +134,12 @@ pub async fn by_number(
     chrome: Chrome,
     query: web::Query<NumberQuery>,
 ) -> Result<VerifyPage, PageError> {
-    let typed = query.into_inner().number.unwrap_or_default().trim().to_string();
+    let typed = query
+        .into_inner()
+        .number
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     if typed.is_empty() {
         return Ok(VerifyPage::new(
             chrome,
@@ -123,31 +148,28 @@ pub async fn by_number(
             "Enter the number printed on the certificate, or scan its QR code.",
         ));
     }
-    let page = match parse_number(&typed) {
-        Err(_) => {
-            let mut page = VerifyPage::new(
-                chrome,
-                "info",
-                "CHECK THE NUMBER",
-                "That is not a valid certificate number: it may be mistyped. Numbers look like PSC-2026-000123-K; the last letter is a check character.",
-            );
-            page.typed = typed;
-            page
-        }
-        Ok(number) => match verify::by_number(&state, &number).await {
-            Ok(cert) => VerifyPage::for_certificate(chrome, cert),
-            Err(ServiceError::NotFound(_)) => {
-                let mut page = VerifyPage::new(
-                    chrome,
-                    "bad",
-                    "NOT FOUND",
-                    "The register has no certificate with this number. Do not rely on it.",
-                );
-                page.typed = typed;
-                page
-            }
-            Err(other) => return Err(other.into()),
+    let page = match verify::check_number(&state, &typed).await? {
+        NumberCheck::Found(cert) => VerifyPage::for_certificate(chrome, cert),
+        NumberCheck::Mistyped(_) => VerifyPage::new(
+            chrome,
+            "info",
+            "CHECK THE NUMBER",
+            "That is not a valid certificate number: it may be mistyped. Numbers look like PSC-2026-000123-K; the last letter is a check character.",
+        ),
+        NumberCheck::NotFound => VerifyPage::new(
+            chrome,
+            "bad",
+            "NOT FOUND",
+            "The register has no certificate with this number. Do not rely on it.",
+        ),
+    };
+    let page = VerifyPage {
+        typed: if page.cert.is_some() {
+            page.typed
+        } else {
+            typed
         },
+        ..page
     };
     Ok(page)
 }

@@ -794,12 +794,25 @@ async fn the_renewal_page_explains_how_to_renew_and_discloses_nothing() {
                 .expect("type")
                 .starts_with("text/html")
         );
-        // minijinja's HTML escaping writes `/` as `&#x2f;`, which browsers read as `/`.
-        let html = res.text().await.expect("html").replace("&#x2f;", "/");
-        assert!(html.contains("POST") && html.contains("/api/v1/applications"));
-        assert!(html.contains(&id));
+        // A page for people: log in (coming back here), then start the renewal.
+        let html = res.text().await.expect("html");
+        assert!(html.contains("Renew a certificate"), "{html}");
+        assert!(html.contains(&format!("/login?next=/renew/{id}")), "{html}");
+        assert!(!html.contains("Bearer"), "no API instructions for people");
         assert!(!html.contains("Secret Bunker") && !html.contains("BS1"));
     }
-    let missing = app.get("/renew/not-an-id", None).await;
-    assert_eq!(missing.status, 404);
+    // A browser page: the 404 is a page too.
+    let missing = app
+        .client
+        .get(app.url("/renew/not-an-id"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(missing.status(), 404);
+    assert!(
+        missing.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/html")
+    );
 }

@@ -5,12 +5,12 @@ use sha2::{Digest, Sha256};
 
 use super::views::EvidenceView;
 use super::{applies, checklist_for, load_visible, require_status};
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::db::models::EvidenceMeta;
 use crate::db::sequences::{Change, audit};
 use crate::db::{self, now, write_tx};
 use crate::domain::application::ApplicationStatus;
-use crate::service::access::{may_read_evidence, require_owner, require_role};
+use crate::service::access::{may_read_evidence, require_operator, require_owner};
 use crate::service::{ServiceError, ServiceResult};
 use crate::state::AppState;
 
@@ -60,7 +60,7 @@ pub fn clean_filename(name: &str) -> String {
 
 /// Only operators attach evidence: checked before a body is read.
 pub fn may_upload(caller: &Caller) -> ServiceResult<()> {
-    require_role(caller, &[Role::Operator])
+    require_operator(caller)
 }
 
 pub async fn upload(

@@ -1,7 +1,7 @@
 //! The operator's side: start an application, answer the self-assessment, read it back.
 
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::views::{self, AnswerView, ApplicationView};
 use super::{applies, checklist_for, load_visible, require_status, scope_of};
@@ -10,8 +10,8 @@ use crate::db::models::{Answer, Application};
 use crate::db::sequences::{Change, audit};
 use crate::db::{self, now, write_tx};
 use crate::domain::application::{AnswerStatus, ApplicationStatus};
-use crate::service::access::{require_owner, require_role};
-use crate::service::page::Page;
+use crate::service::access::{require_operator, require_owner, require_role};
+use crate::service::page::{given, read_page};
 use crate::service::validate::Check;
 use crate::service::{ServiceError, ServiceResult};
 use crate::state::AppState;
@@ -34,7 +34,7 @@ pub async fn apply(
     caller: &Caller,
     input: CreateApplicationRequest,
 ) -> ServiceResult<ApplicationView> {
-    require_role(caller, &[Role::Operator])?;
+    require_operator(caller)?;
     let (st, caller) = (state.clone(), caller.clone());
     state
         .db
@@ -44,6 +44,7 @@ pub async fn apply(
                     .map_err(|_| {
                         ServiceError::field("premises_id", "no such premises in your organisation")
                     })?;
+                db::premises::lock(tx, &prem.id)?;
                 if db::applications::count_open(tx, &prem.id)? > 0 {
                     return Err(already_open());
                 }
@@ -101,24 +102,40 @@ pub async fn apply(
         .await
 }
 
+#[derive(Deserialize, IntoParams, Debug, Default, Clone)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Only applications in this status.
+    pub status: Option<String>,
+    /// At most this many (default 50, at most 200).
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// Skip this many (for the next page).
+    #[param(value_type = Option<i64>)]
+    pub offset: Option<String>,
+}
+
 /// The applications the caller may see (an advisor: theirs and their queue),
 /// newest first, optionally in one status.
 pub async fn list(
     state: &AppState,
     caller: &Caller,
-    status: Option<&str>,
-    page: Page,
+    query: &ListQuery,
 ) -> ServiceResult<Vec<ApplicationView>> {
     require_role(caller, &[Role::Operator, Role::Advisor, Role::Admin])?;
-    let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Some(ApplicationStatus::parse(s).ok_or_else(|| {
-            ServiceError::field(
+    let mut check = Check::new();
+    let status = given(query.status.as_deref()).and_then(|s| {
+        let parsed = ApplicationStatus::parse(s);
+        if parsed.is_none() {
+            check.fail(
                 "status",
                 "must be draft, submitted, in_review, completed or withdrawn",
-            )
-        })?),
-        None => None,
-    };
+            );
+        }
+        parsed
+    });
+    let page = read_page(&mut check, query.limit.as_deref(), query.offset.as_deref());
+    check.finish()?;
     let (st, caller) = (state.clone(), caller.clone());
     state
         .db

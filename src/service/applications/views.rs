@@ -7,13 +7,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::checklist_in;
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::checklists::{ChecklistStore, StoredChecklist};
 use crate::db::models::{Answer, Application, Certificate, EvidenceMeta, Premises, Score};
 use crate::db::{self, DbConnection, to_utc};
 use crate::domain::application::{AnswerStatus, ApplicationStatus};
 use crate::domain::scoring::{AssessmentResult, ConditionDraft, Outcome};
 use crate::domain::tier::{PremisesKind, Tier};
+use crate::service::access::may_see_scores;
 use crate::service::{ServiceError, ServiceResult};
 
 /// What completion stored on the application.
@@ -186,7 +187,7 @@ pub(crate) fn build(
         &advisor,
         certificate.get(&app.id),
     )?;
-    let show_scores = caller.role != Role::Operator || app.status == ApplicationStatus::Completed;
+    let show_scores = may_see_scores(caller, app.status == ApplicationStatus::Completed);
     let answers_by: HashMap<&str, &Answer> =
         answers.iter().map(|a| (a.item_id.as_str(), a)).collect();
     let scores_by: HashMap<&str, &Score> = scores.iter().map(|s| (s.item_id.as_str(), s)).collect();

@@ -16,12 +16,6 @@ use crate::service::access::{eligibility, require_admin, require_owner, require_
 use crate::service::{ServiceError, ServiceResult, today};
 use crate::state::AppState;
 
-const OPEN: [ApplicationStatus; 3] = [
-    ApplicationStatus::Draft,
-    ApplicationStatus::Submitted,
-    ApplicationStatus::InReview,
-];
-
 /// Runs one change in a transaction and answers with the updated application.
 async fn transition<F>(
     state: &AppState,
@@ -124,11 +118,11 @@ pub async fn withdraw(
 ) -> ServiceResult<ApplicationView> {
     transition(state, caller, id, |tx, caller, app, _, _| {
         require_owner(caller, app)?;
-        require_status(app, &OPEN)?;
+        require_status(app, &ApplicationStatus::OPEN)?;
         moved(db::applications::set_status(
             tx,
             &app.id,
-            &OPEN,
+            &ApplicationStatus::OPEN,
             ApplicationStatus::Withdrawn,
             None,
             now(),
