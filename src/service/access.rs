@@ -377,3 +377,169 @@ mod tests {
         ));
     }
 }
+
+/// The scopes' SQL filters (in `db`) and their row checks (`admits`) agree, on a
+/// real database, for every kind of caller and a spread of records.
+#[cfg(test)]
+mod filters_agree_with_row_checks {
+    use std::collections::BTreeSet;
+
+    use time::macros::date;
+
+    use super::*;
+    use crate::db::{self, Page};
+    use crate::domain::application::ApplicationStatus::*;
+    use crate::service::fixtures::*;
+
+    const ALL: Page = Page {
+        limit: 200,
+        offset: 0,
+    };
+
+    #[test]
+    fn for_applications_and_premises() {
+        let t = test_db();
+        let mut conn = t.db.get().expect("conn");
+        let today = crate::service::today();
+        for org in ["own", "other", "tied"] {
+            organisation(&mut conn, org);
+            user(&mut conn, &format!("op-{org}"), Role::Operator, Some(org));
+        }
+        let future = today + time::Duration::days(365);
+        let advisors = [
+            advisor(
+                &mut conn,
+                "adv-buildings",
+                AccreditationStatus::Active,
+                future,
+                "building",
+                Some("tied"),
+            ),
+            advisor(
+                &mut conn,
+                "adv-events",
+                AccreditationStatus::Active,
+                future,
+                "event",
+                None,
+            ),
+            advisor(
+                &mut conn,
+                "adv-suspended",
+                AccreditationStatus::Suspended,
+                future,
+                "building,event",
+                None,
+            ),
+            advisor(
+                &mut conn,
+                "adv-lapsed",
+                AccreditationStatus::Active,
+                date!(2020 - 01 - 01),
+                "building,event",
+                None,
+            ),
+        ];
+        let mut n = 0;
+        for org in ["own", "other", "tied"] {
+            for kind in [PremisesKind::Building, PremisesKind::Event] {
+                for (status, assigned) in [
+                    (Draft, None),
+                    (Submitted, None),
+                    (InReview, Some("adv-buildings")),
+                    (InReview, Some("adv-events")),
+                    (Completed, Some("adv-suspended")),
+                    (Withdrawn, None),
+                ] {
+                    n += 1;
+                    let p = premises(&mut conn, &format!("p{n}"), org, kind);
+                    application(
+                        &mut conn,
+                        &t.checklists,
+                        &format!("a{n}"),
+                        &p,
+                        status,
+                        assigned,
+                        &format!("op-{org}"),
+                    );
+                }
+            }
+        }
+        let everything =
+            db::applications::list(&mut conn, &ApplicationScope::All, None, ALL).expect("all");
+        assert_eq!(everything.len(), n);
+        let callers = [
+            (
+                Caller {
+                    user_id: "op-own".into(),
+                    role: Role::Operator,
+                    organisation_id: Some("own".into()),
+                },
+                None,
+            ),
+            (
+                Caller {
+                    user_id: "op-none".into(),
+                    role: Role::Operator,
+                    organisation_id: None,
+                },
+                None,
+            ),
+            (
+                Caller {
+                    user_id: "admin".into(),
+                    role: Role::Admin,
+                    organisation_id: None,
+                },
+                None,
+            ),
+        ]
+        .into_iter()
+        .chain(advisors.iter().map(|a| {
+            (
+                Caller {
+                    user_id: a.user_id.clone(),
+                    role: Role::Advisor,
+                    organisation_id: None,
+                },
+                Some(a),
+            )
+        }));
+        for (caller, accreditation) in callers {
+            let scope = application_scope(&caller, accreditation, today).expect("scope");
+            let listed: BTreeSet<String> = db::applications::list(&mut conn, &scope, None, ALL)
+                .expect("list")
+                .into_iter()
+                .map(|(a, _)| a.id)
+                .collect();
+            let admitted: BTreeSet<String> = everything
+                .iter()
+                .filter(|(a, p)| admits_application(&scope, a, p.kind))
+                .map(|(a, _)| a.id.clone())
+                .collect();
+            assert_eq!(listed, admitted, "{} ({:?})", caller.user_id, scope);
+            if caller.user_id == "adv-buildings" {
+                // Its own two, plus submitted buildings of untied organisations.
+                assert_eq!(listed.len(), 6 + 2, "{listed:?}");
+            }
+        }
+        let all_premises = db::premises::list(&mut conn, &OrgScope::All, ALL).expect("premises");
+        for scope in [
+            OrgScope::All,
+            OrgScope::Organisation("own".into()),
+            OrgScope::Organisation(String::new()),
+        ] {
+            let listed: BTreeSet<String> = db::premises::list(&mut conn, &scope, ALL)
+                .expect("list")
+                .into_iter()
+                .map(|p| p.id)
+                .collect();
+            let admitted: BTreeSet<String> = all_premises
+                .iter()
+                .filter(|p| scope.admits(&p.organisation_id))
+                .map(|p| p.id.clone())
+                .collect();
+            assert_eq!(listed, admitted, "{scope:?}");
+        }
+    }
+}

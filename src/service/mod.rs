@@ -15,6 +15,8 @@ pub mod audit;
 pub mod certificates;
 pub mod checklists;
 pub mod error;
+#[cfg(test)]
+pub mod fixtures;
 pub mod notifications;
 pub mod page;
 pub mod premises;

@@ -355,87 +355,42 @@ mod tests {
     use diesel::connection::InstrumentationEvent;
 
     use super::*;
-    use crate::db::models::{Organisation, User};
-    use crate::db::{Db, Page, now};
+    use crate::db::{Page, now};
     use crate::domain::actor::Role;
     use crate::domain::scope::ApplicationScope;
     use crate::domain::tier::PremisesKind;
+    use crate::service::fixtures::*;
 
     /// Lists `n` applications (each with an answer) and counts the queries.
     fn queries_to_list(n: usize) -> (usize, usize) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = Db::connect(&dir.path().join("t.db").to_string_lossy(), 2).expect("db");
-        db.migrate().expect("migrate");
-        let store =
-            ChecklistStore::publish_and_load(&db, std::path::Path::new("config/checklists"))
-                .expect("checklists");
-        let checklist = store
-            .latest(PremisesKind::Building)
-            .expect("building checklist");
-        let item = checklist.checklist.sections[0].items[0].id.clone();
-        let mut conn = db.get().expect("conn");
-        let at = now();
-        let org = Organisation {
-            id: "org".into(),
-            name: "Org".into(),
-            created_at: at,
-        };
-        db::users::insert_organisation(&mut conn, &org).expect("org");
-        let user = User {
-            id: "op".into(),
-            organisation_id: Some("org".into()),
-            role: Role::Operator,
-            name: "Op".into(),
-            email: "op@x.test".into(),
-            password_hash: String::new(),
-            created_at: at,
-        };
-        db::users::insert(&mut conn, &user).expect("user");
+        let t = test_db();
+        let mut conn = t.db.get().expect("conn");
+        organisation(&mut conn, "org");
+        user(&mut conn, "op", Role::Operator, Some("org"));
         for i in 0..n {
-            let prem = Premises {
-                id: format!("p{i}"),
-                organisation_id: "org".into(),
-                kind: PremisesKind::Building,
-                name: format!("Hall {i}"),
-                address: "1 Quay Street, Bristol".into(),
-                town: "Bristol".into(),
-                postcode: "BS1 4DJ".into(),
-                capacity: 300,
-                place_of_worship: false,
-                event_start: None,
-                event_end: None,
-                dsi_name: None,
-                dsi_email: None,
-                created_at: at,
-                updated_at: at,
-            };
-            db::premises::insert(&mut conn, &prem).expect("premises");
-            let app = Application {
-                id: format!("a{i}"),
-                premises_id: prem.id.clone(),
-                organisation_id: "org".into(),
-                checklist_id: checklist.id.clone(),
-                tier: crate::domain::tier::Tier::Standard,
-                status: ApplicationStatus::Draft,
-                advisor_id: None,
-                outcome: None,
-                result: None,
-                created_by: "op".into(),
-                created_at: at,
-                submitted_at: None,
-                assigned_at: None,
-                completed_at: None,
-                updated_at: at,
-            };
-            db::applications::insert(&mut conn, &app).expect("application");
+            let prem = premises(&mut conn, &format!("p{i}"), "org", PremisesKind::Building);
+            let app = application(
+                &mut conn,
+                &t.checklists,
+                &format!("a{i}"),
+                &prem,
+                ApplicationStatus::Draft,
+                None,
+                "op",
+            );
+            let checklist = t
+                .checklists
+                .latest(PremisesKind::Building)
+                .expect("checklist");
+            let item = checklist.checklist.sections[0].items[0].id.clone();
             db::applications::upsert_answer(
                 &mut conn,
                 &Answer {
                     application_id: app.id.clone(),
-                    item_id: item.clone(),
+                    item_id: item,
                     status: AnswerStatus::InPlace,
                     note: String::new(),
-                    updated_at: at,
+                    updated_at: now(),
                 },
             )
             .expect("answer");
@@ -455,7 +410,7 @@ mod tests {
             offset: 0,
         };
         let rows = db::applications::list(&mut conn, &scope, None, page).expect("list");
-        let views = build_list(&store, &mut conn, &rows).expect("views");
+        let views = build_list(&t.checklists, &mut conn, &rows).expect("views");
         assert!(views.iter().all(|v| v.progress.answered == 1));
         let queries = *count.lock().expect("count");
         (views.len(), queries)
