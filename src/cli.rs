@@ -1,5 +1,7 @@
-//! The command line: `serve` (the default), `migrate`, `admin create`, `audit verify`,
-//! `verify-pdf`, `keys rotate`, `reminders run`.
+//! The command line: `serve` (the default), `migrate`, `demo`, `admin create`,
+//! `users create`, `advisors accredit`, `audit verify`, `verify-pdf`, `keys rotate`,
+//! `reminders run`. Only `serve`, `migrate` and `demo` may create a new register;
+//! the others refuse to run against one that is not there.
 
 use std::io::Read;
 use std::net::TcpListener;
@@ -10,11 +12,25 @@ use clap::{Parser, Subcommand};
 use crate::config::Settings;
 use crate::db::Db;
 
+const ENVIRONMENT: &str = "\
+Settings come from config/default.toml, then --config FILE, then environment
+variables PROTECTCERT_<KEY>, for example:
+  PROTECTCERT_DATA_DIR       where the SQLite register, .eml emails and keys live (./data)
+  PROTECTCERT_DATABASE_URL   a postgres:// URL instead of SQLite in the data dir
+  PROTECTCERT_LISTEN         the address serve binds (127.0.0.1:8080)
+  PROTECTCERT_PUBLIC_URL     the base URL printed on certificates and in emails
+  PROTECTCERT_SMTP_URL       an SMTP server for emails (empty: .eml files)
+  PROTECTCERT_TIME_ZONE      the zone dates are shown in (Europe/London)
+  PROTECTCERT_CONFIG         the same as --config
+Paths are relative to the working folder (data_dir, checklists_dir,
+certificate_templates_dir): run protectcert from the folder that holds config/.";
+
 #[derive(Parser)]
 #[command(
     name = "protectcert",
     version,
-    about = "Protective-security compliance certification service"
+    about = "Protective-security compliance certification service",
+    after_help = ENVIRONMENT
 )]
 pub struct Cli {
     /// A settings file layered over the defaults (environment variables still win).
@@ -27,13 +43,30 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Run the HTTP service (the default).
-    Serve,
+    Serve {
+        /// Seed the demo scheme first when the register is empty (see `demo`).
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply database migrations and exit.
     Migrate,
+    /// Seed a demo scheme on an empty register and print its logins: an admin,
+    /// two advisors, a police officer, two operators and their premises.
+    Demo,
     /// Manage admin accounts.
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+    /// Make police (or admin) accounts.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Accredit advisors.
+    Advisors {
+        #[command(subcommand)]
+        command: AdvisorsCommand,
     },
     /// Check the audit log.
     Audit {
@@ -88,10 +121,50 @@ pub enum RemindersCommand {
 pub enum AdminCommand {
     /// Create an admin; the password is read from standard input.
     Create {
+        /// The admin's email address, their login.
         #[arg(long)]
         email: String,
+        /// Their name as shown in the audit log.
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UsersCommand {
+    /// Create a police or admin account; the password is read from standard input.
+    Create {
+        /// `police` or `admin`.
+        #[arg(long)]
+        role: String,
+        /// Their email address, their login.
+        #[arg(long)]
+        email: String,
+        /// Their name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AdvisorsCommand {
+    /// Accredit an advisor; the password is read from standard input.
+    Accredit {
+        /// Their email address, their login.
+        #[arg(long)]
+        email: String,
+        /// Their name, as printed on certificates they issue.
+        #[arg(long)]
+        name: String,
+        /// The accreditation number, unique on the register.
+        #[arg(long)]
+        number: String,
+        /// The last day of the accreditation, YYYY-MM-DD.
+        #[arg(long)]
+        until: String,
+        /// Premises kinds in scope, comma-separated: building, event.
+        #[arg(long, value_delimiter = ',', default_value = "building")]
+        scopes: Vec<String>,
     },
 }
 
@@ -103,10 +176,19 @@ pub enum AuditCommand {
 
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     let settings = Settings::load(cli.config.as_deref())?;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings).await,
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => serve(settings, demo).await,
+        Command::Demo => {
+            let state = crate::startup::prepare(settings).await?;
+            print_demo(&crate::demo::seed(&state).await?);
+            println!(
+                "\nStart the service with `protectcert serve` and open {}",
+                state.settings.public_url()
+            );
+            Ok(std::process::ExitCode::SUCCESS)
+        }
         Command::Migrate => {
-            let db = open(&settings)?;
+            let db = Db::connect(&settings.database_url(), settings.database_pool_size)?;
             let n = actix_web::web::block(move || db.migrate()).await??;
             println!("{n} migration(s) applied");
             Ok(std::process::ExitCode::SUCCESS)
@@ -114,9 +196,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Admin {
             command: AdminCommand::Create { email, name },
         } => {
-            let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password)?;
-            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let password = password_from_stdin()?;
             let db = open(&settings)?;
             let id = actix_web::web::block(move || {
                 db.migrate()?;
@@ -124,6 +204,56 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             })
             .await??;
             println!("admin created: {id}");
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Users {
+            command: UsersCommand::Create { role, email, name },
+        } => {
+            let role = crate::auth::Role::parse(role.trim())
+                .filter(|r| matches!(r, crate::auth::Role::Police | crate::auth::Role::Admin))
+                .ok_or_else(|| anyhow::anyhow!("--role must be `police` or `admin`"))?;
+            let password = password_from_stdin()?;
+            let db = open(&settings)?;
+            let id = actix_web::web::block(move || {
+                db.migrate()?;
+                crate::service::accounts::create_account_cli(&db, role, &name, &email, &password)
+            })
+            .await??;
+            println!("{} account created: {id}", role.as_str());
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Advisors {
+            command:
+                AdvisorsCommand::Accredit {
+                    email,
+                    name,
+                    number,
+                    until,
+                    scopes,
+                },
+        } => {
+            let password = password_from_stdin()?;
+            let db = open(&settings)?;
+            {
+                let db = db.clone();
+                actix_web::web::block(move || db.migrate()).await??;
+            }
+            let input = crate::service::advisors::CreateAdvisorRequest {
+                name,
+                email,
+                password,
+                accreditation_number: number,
+                accredited_until: until,
+                scopes,
+                tied_organisation_id: None,
+            };
+            let advisor = crate::service::advisors::accredit_as(&db, None, input)
+                .await
+                .map_err(crate::service::accounts::described)?;
+            println!(
+                "advisor accredited: {} ({}, until {})",
+                advisor.id, advisor.accreditation_number, advisor.accredited_until
+            );
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::VerifyPdf { file, url, ca } => verify_pdf(&settings, &file, url, ca).await,
@@ -216,8 +346,8 @@ async fn reminders_run(
             .map_err(|e| anyhow::anyhow!("--now `{t}` is not an RFC 3339 time: {e}"))?,
         None => time::OffsetDateTime::now_utc(),
     };
-    let reminders = crate::notify::Reminders::new(&settings)?;
     let db = open(&settings)?;
+    let reminders = crate::notify::Reminders::new(&settings)?;
     {
         let db = db.clone();
         actix_web::web::block(move || db.migrate()).await??;
@@ -228,15 +358,38 @@ async fn reminders_run(
     Ok(std::process::ExitCode::SUCCESS)
 }
 
+/// The register as it is: never a new, empty one.
 fn open(settings: &Settings) -> anyhow::Result<Db> {
-    Db::connect(&settings.database_url(), settings.database_pool_size)
+    Db::open_existing(&settings.database_url(), settings.database_pool_size)
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<std::process::ExitCode> {
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password)?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn print_demo(logins: &[crate::demo::Login]) {
+    println!(
+        "Demo scheme seeded. Every account's password: {}",
+        crate::demo::PASSWORD
+    );
+    for l in logins {
+        println!("  {:<9} {:<32} {} — {}", l.role, l.email, l.name, l.what);
+    }
+}
+
+async fn serve(settings: Settings, demo: bool) -> anyhow::Result<std::process::ExitCode> {
     let listen = settings.listen.clone();
     let reminders = crate::notify::Reminders::new(&settings)?;
     let interval = settings.reminders_interval_secs;
     let state = crate::startup::prepare(settings).await?;
+    if demo {
+        match crate::demo::seed(&state).await {
+            Ok(logins) => print_demo(&logins),
+            Err(e) => tracing::warn!("demo not seeded: {e}"),
+        }
+    }
     tracing::info!(
         "reminders: a sweep every {interval} s, mail to {}",
         reminders.mailer().describe()

@@ -15,6 +15,7 @@ pub mod checklists;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod notify;
 pub mod secrets;

@@ -115,6 +115,18 @@ impl Db {
         Ok(Db { pool, backend })
     }
 
+    /// Opens an existing register only: a SQLite file that is not there is an
+    /// error, not a new empty register (a command run from the wrong folder must
+    /// not quietly report on nothing).
+    pub fn open_existing(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        if Backend::of_url(url) == Backend::Sqlite && !std::path::Path::new(url).exists() {
+            anyhow::bail!(
+                "no register at {url}: run this from the folder that holds data/ (paths are relative to the working folder), or set PROTECTCERT_DATA_DIR or PROTECTCERT_DATABASE_URL"
+            );
+        }
+        Db::connect(url, pool_size)
+    }
+
     pub fn get(&self) -> anyhow::Result<PooledConn> {
         Ok(self.pool.get()?)
     }

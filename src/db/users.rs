@@ -51,3 +51,8 @@ pub fn find_organisation(conn: &mut DbConnection, id: &str) -> QueryResult<Optio
         .first(conn)
         .optional()
 }
+
+/// How many accounts there are (the demo seeds only an empty register).
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}

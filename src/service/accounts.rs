@@ -272,7 +272,47 @@ pub fn create_admin_cli(
     email: &str,
     password_text: &str,
 ) -> anyhow::Result<String> {
-    let described = |e: ServiceError| match e {
+    create_account_cli(db, Role::Admin, name, email, password_text)
+}
+
+/// An admin or police account made from the command line.
+pub fn create_account_cli(
+    db: &Db,
+    role: Role,
+    name: &str,
+    email: &str,
+    password_text: &str,
+) -> anyhow::Result<String> {
+    if !matches!(role, Role::Admin | Role::Police) {
+        anyhow::bail!(
+            "the command line makes admin and police accounts; operators sign up, advisors are accredited"
+        );
+    }
+    let mut check = Check::new();
+    let name = check.text("name", name, 200);
+    let email = check.email("email", email);
+    check.password("password", password_text);
+    check.finish().map_err(described)?;
+    let hash = password::hash(password_text)?;
+    let mut conn = db.get()?;
+    let user = write_tx(&mut conn, |tx| {
+        let user = insert_user(tx, &name, &email, &hash, role, None)?;
+        audit(
+            tx,
+            None,
+            Change::new("user.created", "user", &user.id).after(
+                serde_json::json!({"email": user.email, "role": role.as_str(), "via": "cli"}),
+            ),
+        )?;
+        Ok::<_, ServiceError>(user)
+    })
+    .map_err(described)?;
+    Ok(user.id)
+}
+
+/// A service error as the command line says it: each field and its message.
+pub fn described(e: ServiceError) -> anyhow::Error {
+    match e {
         ServiceError::Invalid(errors) => anyhow::anyhow!(
             "{}",
             errors
@@ -282,24 +322,5 @@ pub fn create_admin_cli(
                 .join("; ")
         ),
         other => anyhow::anyhow!("{other}"),
-    };
-    let mut check = Check::new();
-    let name = check.text("name", name, 200);
-    let email = check.email("email", email);
-    check.password("password", password_text);
-    check.finish().map_err(described)?;
-    let hash = password::hash(password_text)?;
-    let mut conn = db.get()?;
-    let user = write_tx(&mut conn, |tx| {
-        let user = insert_user(tx, &name, &email, &hash, Role::Admin, None)?;
-        audit(
-            tx,
-            None,
-            Change::new("user.created", "user", &user.id)
-                .after(serde_json::json!({"email": user.email, "role": "admin", "via": "cli"})),
-        )?;
-        Ok::<_, ServiceError>(user)
-    })
-    .map_err(described)?;
-    Ok(user.id)
+    }
 }

@@ -12,7 +12,7 @@ use super::{ServiceError, ServiceResult, today};
 use crate::auth::{Caller, Role, password};
 use crate::db::models::{Advisor, User};
 use crate::db::sequences::{Change, audit};
-use crate::db::{self, now, write_tx};
+use crate::db::{self, Db, now, write_tx};
 use crate::domain::accreditation::AccreditationStatus;
 use crate::domain::tier::PremisesKind;
 use crate::state::AppState;
@@ -84,6 +84,15 @@ pub async fn accredit(
     input: CreateAdvisorRequest,
 ) -> ServiceResult<AdvisorView> {
     require_admin(caller)?;
+    accredit_as(&state.db, Some(caller), input).await
+}
+
+/// Accredits an advisor on behalf of `actor` (an admin), or of the command line.
+pub async fn accredit_as(
+    db: &Db,
+    actor: Option<&Caller>,
+    input: CreateAdvisorRequest,
+) -> ServiceResult<AdvisorView> {
     let mut check = Check::new();
     let name = check.text("name", &input.name, 200);
     let email = check.email("email", &input.email);
@@ -108,54 +117,52 @@ pub async fn accredit(
     check.finish()?;
     let until =
         until.map_err(|_| ServiceError::field("accredited_until", "must be a date YYYY-MM-DD"))?;
-    let caller = caller.clone();
-    state
-        .db
-        .run(move |conn| {
-            let hash = password::hash(&input.password)?;
-            write_tx(conn, |tx| {
-                if let Some(org) = &tied
-                    && db::users::find_organisation(tx, org)?.is_none()
-                {
-                    return Err(ServiceError::field(
-                        "tied_organisation_id",
-                        "no such organisation",
-                    ));
-                }
-                if db::advisors::number_taken(tx, &number)? {
-                    return Err(ServiceError::conflict(
-                        "accreditation_number_taken",
-                        "accreditation_number: already on the register",
-                    ));
-                }
-                let user = insert_user(tx, &name, &email, &hash, Role::Advisor, None)?;
-                let advisor = Advisor {
-                    user_id: user.id.clone(),
-                    accreditation_number: number,
-                    accredited_until: until,
-                    scopes: kinds
-                        .iter()
-                        .map(|k| k.as_str())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                    status: AccreditationStatus::Active,
-                    tied_organisation_id: tied,
-                    created_at: now(),
-                };
-                db::advisors::insert(tx, &advisor)?;
-                audit(
-                    tx,
-                    Some(&caller),
-                    Change::new("advisor.accredited", "user", &user.id).after(serde_json::json!({
-                        "accreditation_number": advisor.accreditation_number,
-                        "accredited_until": advisor.accredited_until.to_string(),
-                        "scopes": advisor.scopes,
-                    })),
-                )?;
-                AdvisorView::new(&user, &advisor, today)
-            })
+    let actor = actor.cloned();
+    db.run(move |conn| {
+        let hash = password::hash(&input.password)?;
+        write_tx(conn, |tx| {
+            if let Some(org) = &tied
+                && db::users::find_organisation(tx, org)?.is_none()
+            {
+                return Err(ServiceError::field(
+                    "tied_organisation_id",
+                    "no such organisation",
+                ));
+            }
+            if db::advisors::number_taken(tx, &number)? {
+                return Err(ServiceError::conflict(
+                    "accreditation_number_taken",
+                    "accreditation_number: already on the register",
+                ));
+            }
+            let user = insert_user(tx, &name, &email, &hash, Role::Advisor, None)?;
+            let advisor = Advisor {
+                user_id: user.id.clone(),
+                accreditation_number: number,
+                accredited_until: until,
+                scopes: kinds
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                status: AccreditationStatus::Active,
+                tied_organisation_id: tied,
+                created_at: now(),
+            };
+            db::advisors::insert(tx, &advisor)?;
+            audit(
+                tx,
+                actor.as_ref(),
+                Change::new("advisor.accredited", "user", &user.id).after(serde_json::json!({
+                    "accreditation_number": advisor.accreditation_number,
+                    "accredited_until": advisor.accredited_until.to_string(),
+                    "scopes": advisor.scopes,
+                })),
+            )?;
+            AdvisorView::new(&user, &advisor, today)
         })
-        .await
+    })
+    .await
 }
 
 /// The public register of advisors.

@@ -85,3 +85,159 @@ async fn migrate_is_idempotent() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 migration(s) applied"));
 }
+
+/// Runs the binary with `env`, feeding `stdin`; returns (success, stdout, stderr).
+fn run_cli(args: &[&str], env: &[(&str, &str)], stdin: &str) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_protectcert"));
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn commands_that_read_the_register_refuse_to_make_an_empty_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let data = data.to_string_lossy();
+    for args in [
+        &["reminders", "run"][..],
+        &["audit", "verify"],
+        &["keys", "rotate"],
+        &[
+            "users", "create", "--role", "police", "--email", "p@x.test", "--name", "P",
+        ],
+    ] {
+        let (ok, _, err) = run_cli(
+            args,
+            &[("PROTECTCERT_DATA_DIR", &data)],
+            &format!("{PASSWORD}\n"),
+        );
+        assert!(!ok, "{args:?} must fail without a register");
+        assert!(err.contains("no register at"), "{args:?}: {err}");
+        assert!(
+            !dir.path().join("data").exists(),
+            "{args:?} created {}",
+            dir.path().join("data").display()
+        );
+    }
+    let (ok, out, _) = run_cli(&["--help"], &[], "");
+    assert!(ok);
+    assert!(
+        out.contains("PROTECTCERT_DATA_DIR") && out.contains("relative to the working folder"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn police_and_advisor_accounts_can_be_made_from_the_command_line() {
+    let app = spawn_app().await;
+    let db = [(
+        "PROTECTCERT_DATABASE_URL",
+        app.settings.database_url.as_str(),
+    )];
+    let (ok, out, err) = run_cli(
+        &[
+            "users",
+            "create",
+            "--role",
+            "police",
+            "--email",
+            "pc@police.test",
+            "--name",
+            "PC One",
+        ],
+        &db,
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("police account created"), "{out}");
+    let (ok, _, err) = run_cli(
+        &[
+            "users", "create", "--role", "operator", "--email", "o@x.test", "--name", "O",
+        ],
+        &db,
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(!ok && err.contains("--role"), "{err}");
+    let (ok, out, err) = run_cli(
+        &[
+            "advisors",
+            "accredit",
+            "--email",
+            "adv@advisors.test",
+            "--name",
+            "Ann Advisor",
+            "--number",
+            "PSA-CLI-1",
+            "--until",
+            "2099-12-31",
+            "--scopes",
+            "building,event",
+        ],
+        &db,
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("PSA-CLI-1"), "{out}");
+    for (email, role) in [
+        ("pc@police.test", "police"),
+        ("adv@advisors.test", "advisor"),
+    ] {
+        let login = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"email": email, "password": PASSWORD}),
+            )
+            .await
+            .ok();
+        assert_eq!(login["role"], role);
+    }
+    let register = app.get("/api/v1/advisors", None).await.ok();
+    let ann = register
+        .as_array()
+        .expect("advisors")
+        .iter()
+        .find(|a| a["accreditation_number"] == "PSA-CLI-1")
+        .expect("on the register");
+    assert_eq!(ann["scopes"], json!(["building", "event"]));
+}
+
+#[tokio::test]
+async fn the_demo_seeds_an_empty_register_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let env = [("PROTECTCERT_DATA_DIR", data.to_str().expect("path"))];
+    let (ok, out, err) = run_cli(&["demo"], &env, "");
+    assert!(ok, "{err}");
+    for email in [
+        "admin@demo.test",
+        "ada@advisors.demo.test",
+        "pat@police.demo.test",
+        "olive@quayside.demo.test",
+    ] {
+        assert!(out.contains(email), "{out}");
+    }
+    let (ok, _, err) = run_cli(&["audit", "verify"], &env, "");
+    assert!(ok, "{err}");
+    let (ok, _, err) = run_cli(&["demo"], &env, "");
+    assert!(!ok, "a second demo must refuse");
+    assert!(err.contains("empty database"), "{err}");
+}
