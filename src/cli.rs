@@ -394,7 +394,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<std::process::E
         "reminders: a sweep every {interval} s, mail to {}",
         reminders.mailer().describe()
     );
-    actix_web::rt::spawn(reminders.run_every(state.db.clone(), interval));
+    actix_web::rt::spawn(reminders.run_every(state.db.clone(), interval, state.outbox.clone()));
     let listener = TcpListener::bind(&listen)
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     tracing::info!("protectcert listening on http://{}", listener.local_addr()?);

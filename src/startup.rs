@@ -66,6 +66,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         tokens: Arc::new(tokens),
         checklists: Arc::new(checklists),
         documents: Arc::new(documents),
+        outbox: Arc::new(tokio::sync::Notify::new()),
     })
 }
 

@@ -16,4 +16,6 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub checklists: Arc<ChecklistStore>,
     pub documents: Arc<CertificateDocuments>,
+    /// Wakes this instance's outbox sender (an email was queued that should go now).
+    pub outbox: Arc<tokio::sync::Notify>,
 }

@@ -15,6 +15,7 @@ pub mod enums;
 pub mod evidence;
 pub mod models;
 pub mod notifications;
+pub mod password_resets;
 pub mod premises;
 pub mod schema;
 pub mod sequences;

@@ -221,7 +221,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    password_resets (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(advisors -> users (user_id));
 diesel::joinable!(premises -> organisations (organisation_id));
 diesel::joinable!(applications -> premises (premises_id));
@@ -245,4 +257,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     certificate_documents,
     token_keys,
     notifications,
+    password_resets,
 );

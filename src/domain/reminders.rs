@@ -54,10 +54,23 @@ pub enum ReminderKind {
     ConditionDue,
     /// An advisor's accreditation is about to end.
     AccreditationExpiry,
+    /// A link to set a new password, asked for on the login page.
+    PasswordReset,
+    /// A colleague made an account for you: a link to set your password.
+    AccountInvited,
 }
 
 impl ReminderKind {
-    pub const ALL: [ReminderKind; 3] = [
+    pub const ALL: [ReminderKind; 5] = [
+        ReminderKind::CertificateExpiry,
+        ReminderKind::ConditionDue,
+        ReminderKind::AccreditationExpiry,
+        ReminderKind::PasswordReset,
+        ReminderKind::AccountInvited,
+    ];
+
+    /// The kinds that the reminder schedule queues (the others are sent when asked).
+    pub const SCHEDULED: [ReminderKind; 3] = [
         ReminderKind::CertificateExpiry,
         ReminderKind::ConditionDue,
         ReminderKind::AccreditationExpiry,
@@ -68,6 +81,8 @@ impl ReminderKind {
             ReminderKind::CertificateExpiry => "certificate_expiry",
             ReminderKind::ConditionDue => "condition_due",
             ReminderKind::AccreditationExpiry => "accreditation_expiry",
+            ReminderKind::PasswordReset => "password_reset",
+            ReminderKind::AccountInvited => "account_invited",
         }
     }
 
@@ -81,9 +96,22 @@ impl ReminderKind {
 /// starts a fresh series of reminders.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ReminderSubject {
-    Certificate { number: String },
-    Condition { number: String, item_id: String },
-    Accreditation { advisor_id: String, until: Date },
+    Certificate {
+        number: String,
+    },
+    Condition {
+        number: String,
+        item_id: String,
+    },
+    Accreditation {
+        advisor_id: String,
+        until: Date,
+    },
+    /// An email about an account: one per request (a reset, an invitation).
+    Account {
+        user_id: String,
+        request_id: String,
+    },
 }
 
 impl ReminderSubject {
@@ -93,7 +121,7 @@ impl ReminderSubject {
             ReminderSubject::Certificate { number } | ReminderSubject::Condition { number, .. } => {
                 Some(number)
             }
-            ReminderSubject::Accreditation { .. } => None,
+            ReminderSubject::Accreditation { .. } | ReminderSubject::Account { .. } => None,
         }
     }
 }
@@ -108,6 +136,10 @@ impl fmt::Display for ReminderSubject {
             ReminderSubject::Accreditation { advisor_id, until } => {
                 write!(f, "accreditation:{advisor_id}:{until}")
             }
+            ReminderSubject::Account {
+                user_id,
+                request_id,
+            } => write!(f, "account:{user_id}:{request_id}"),
         }
     }
 }
@@ -148,6 +180,16 @@ impl FromStr for ReminderSubject {
                 Ok(ReminderSubject::Accreditation {
                     advisor_id: advisor_id.to_string(),
                     until,
+                })
+            }
+            "account" => {
+                let (user_id, request_id) = rest.split_once(':').ok_or_else(bad)?;
+                if user_id.is_empty() || request_id.is_empty() {
+                    return Err(bad());
+                }
+                Ok(ReminderSubject::Account {
+                    user_id: user_id.to_string(),
+                    request_id: request_id.to_string(),
                 })
             }
             _ => Err(bad()),

@@ -262,11 +262,21 @@ impl Reminders {
 
     /// Sweeps every `interval_secs` until the process ends. A failed sweep is logged
     /// and the next one tries again; it never stops the server.
-    pub async fn run_every(self, db: Db, interval_secs: u64) {
+    /// Sweeps every `interval_secs`, and at once when `kick` is notified (an
+    /// account email was queued: a reset link should not wait minutes).
+    pub async fn run_every(
+        self,
+        db: Db,
+        interval_secs: u64,
+        kick: std::sync::Arc<tokio::sync::Notify>,
+    ) {
         let mut ticks = tokio::time::interval(std::time::Duration::from_secs(interval_secs.max(1)));
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticks.tick().await;
+            tokio::select! {
+                _ = ticks.tick() => {}
+                _ = kick.notified() => {}
+            }
             match self.sweep(&db, OffsetDateTime::now_utc()).await {
                 Ok(report) if report.is_empty() => tracing::debug!("reminder sweep: nothing to do"),
                 Ok(report) => tracing::info!("reminder sweep: {}", report.summary()),

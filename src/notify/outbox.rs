@@ -108,6 +108,12 @@ fn new_row(r: &Reminder, now: OffsetDateTime) -> anyhow::Result<Notification> {
     })
 }
 
+/// Queues one email now (an account email, say), unless the same one is queued
+/// already; returns whether it was added.
+pub fn enqueue(conn: &mut DbConnection, r: &Reminder, now: OffsetDateTime) -> anyhow::Result<bool> {
+    Ok(insert_if_absent(conn, &new_row(r, now)?)?)
+}
+
 /// The database refuses a second row with the same (subject, kind, offset_days); the
 /// statement is the same on both backends, but diesel builds it per backend.
 fn insert_if_absent(conn: &mut DbConnection, row: &Notification) -> QueryResult<bool> {

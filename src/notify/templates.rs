@@ -24,6 +24,12 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "accreditation_expiry.subject",
     "accreditation_expiry.txt",
     "accreditation_expiry.html",
+    "password_reset.subject",
+    "password_reset.txt",
+    "password_reset.html",
+    "account_invited.subject",
+    "account_invited.txt",
+    "account_invited.html",
 );
 
 fn env() -> &'static Environment<'static> {
@@ -77,6 +83,8 @@ mod tests {
             "renew_url": "http://x/renew/p1", "when": "in 30 days", "offset": -30,
             "item_id": "gov-01", "condition": "Write a plan", "due_on": "2027-02-22",
             "advisor_name": "Ada", "accreditation_number": "PSA-1", "accredited_until": "2027-06-30",
+            "name": "Olive <O>", "email": "olive@x.test", "link": "http://x/password/reset/t0k",
+            "valid_minutes": 60, "invited_by": "Nia", "organisation": "Quayside",
         });
         ReminderKind::ALL
             .into_iter()
@@ -94,7 +102,13 @@ mod tests {
                 let (text, html) = bodies(kind, &ctx).expect("bodies");
                 assert!(!text.is_empty());
                 assert!(html.contains("</html>"));
-                if kind != ReminderKind::AccreditationExpiry {
+                if matches!(
+                    kind,
+                    ReminderKind::PasswordReset | ReminderKind::AccountInvited
+                ) {
+                    assert!(text.contains("http://x/password/reset/t0k"), "{text}");
+                    assert!(html.contains("Olive &lt;O&gt;"), "HTML escapes values");
+                } else if kind != ReminderKind::AccreditationExpiry {
                     assert!(
                         text.contains("PSC-2026-000001-K") && text.contains("http://x/renew/p1")
                     );

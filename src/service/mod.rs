@@ -19,6 +19,7 @@ pub mod error;
 pub mod fixtures;
 pub mod notifications;
 pub mod page;
+pub mod password_reset;
 pub mod premises;
 pub mod validate;
 

@@ -18,7 +18,8 @@ use crate::state::AppState;
 pub struct NotificationQuery {
     /// `pending`, `sent`, `failed` or `skipped`.
     pub status: Option<String>,
-    /// `certificate_expiry`, `condition_due` or `accreditation_expiry`.
+    /// `certificate_expiry`, `condition_due`, `accreditation_expiry`,
+    /// `password_reset` or `account_invited`.
     pub kind: Option<String>,
     /// An exact subject such as `certificate:PSC-…`, or a prefix ending in `*`.
     pub subject: Option<String>,
@@ -88,7 +89,7 @@ fn checked(q: &NotificationQuery) -> ServiceResult<(OutboxFilter, Page)> {
         if parsed.is_none() {
             errors.push(FieldError::new(
                 "kind",
-                "must be certificate_expiry, condition_due or accreditation_expiry",
+                "must be certificate_expiry, condition_due, accreditation_expiry, password_reset or account_invited",
             ));
         }
         parsed

@@ -7,11 +7,12 @@ use askama_web::WebTemplate;
 use serde::Deserialize;
 
 use super::error::PageError;
-use super::form::{FieldErrors, Form, shown_on_form};
+use super::form::{FieldErrors, Form, refused_status, shown_on_form};
 use super::layout::{Chrome, home_of};
 use super::session::{SignedIn, ended_session, session_cookie};
 use crate::service::ServiceError;
 use crate::service::accounts::{self, LoginRequest, SignupRequest};
+use crate::service::password_reset;
 use crate::state::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -144,10 +145,7 @@ pub async fn signup(
                     ..form
                 },
             };
-            Ok(html(
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                render(&page)?,
-            ))
+            Ok(html(refused_status(&e), render(&page)?))
         }
         Err(e) => Err(e.into()),
     }
@@ -164,4 +162,108 @@ pub fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
 pub fn render(page: &impl Template) -> Result<String, PageError> {
     page.render()
         .map_err(|e| ServiceError::internal(anyhow::anyhow!("page: {e}")).into())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "password_forgot.html")]
+pub struct ForgotPage {
+    chrome: Chrome,
+    errors: FieldErrors,
+    email: String,
+    minutes: i64,
+}
+
+pub async fn forgot_form(chrome: Chrome) -> ForgotPage {
+    ForgotPage {
+        chrome,
+        errors: FieldErrors::none(),
+        email: String::new(),
+        minutes: password_reset::LINK_MINUTES,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    email: String,
+}
+
+pub async fn forgot(
+    state: web::Data<AppState>,
+    chrome: Chrome,
+    form: Form<ForgotForm>,
+) -> Result<HttpResponse, PageError> {
+    match password_reset::request(&state, &form.0.email).await {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header((LOCATION, "/login?done=reset_sent"))
+            .finish()),
+        Err(e) if shown_on_form(&e) => {
+            let page = ForgotPage {
+                chrome,
+                errors: FieldErrors::of(&e),
+                email: form.0.email,
+                minutes: password_reset::LINK_MINUTES,
+            };
+            Ok(html(refused_status(&e), render(&page)?))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "password_reset.html")]
+pub struct ResetPage {
+    chrome: Chrome,
+    errors: FieldErrors,
+    token: String,
+    works: bool,
+}
+
+pub async fn reset_form(
+    state: web::Data<AppState>,
+    chrome: Chrome,
+    path: web::Path<String>,
+) -> Result<ResetPage, PageError> {
+    let token = path.into_inner();
+    let works = password_reset::link_works(&state, &token).await?;
+    Ok(ResetPage {
+        chrome,
+        errors: FieldErrors::none(),
+        token,
+        works,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_again: String,
+}
+
+pub async fn reset(
+    state: web::Data<AppState>,
+    chrome: Chrome,
+    path: web::Path<String>,
+    form: Form<ResetForm>,
+) -> Result<HttpResponse, PageError> {
+    let token = path.into_inner();
+    match password_reset::reset(&state, &token, &form.0.password, &form.0.password_again).await {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .cookie(ended_session(&state))
+            .insert_header((LOCATION, "/login?done=password_changed"))
+            .finish()),
+        Err(e) if shown_on_form(&e) => {
+            let works = !matches!(e, ServiceError::Conflict { .. });
+            let page = ResetPage {
+                chrome,
+                errors: FieldErrors::of(&e),
+                token,
+                works,
+            };
+            Ok(html(refused_status(&e), render(&page)?))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -115,3 +115,15 @@ pub fn shown_on_form(e: &ServiceError) -> bool {
             | ServiceError::UnsupportedType(_)
     )
 }
+
+/// The status of a form shown again: 409 when the record's state refused it,
+/// 413/415 for a file, 422 for fields to correct.
+pub fn refused_status(e: &ServiceError) -> actix_web::http::StatusCode {
+    use actix_web::http::StatusCode;
+    match e {
+        ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+        ServiceError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        ServiceError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}

@@ -44,6 +44,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(get().to(account::signup_form))
                 .route(post().to(account::signup)),
         )
+        .service(
+            resource("/password/forgot")
+                .route(get().to(account::forgot_form))
+                .route(post().to(account::forgot)),
+        )
+        .service(
+            resource("/password/reset/{token}")
+                .route(get().to(account::reset_form))
+                .route(post().to(account::reset)),
+        )
         .service(resource("/verify").route(get().to(verify::by_number)))
         .service(resource("/v/{token}").route(get().to(verify::by_token)))
         .service(resource("/renew/{premises_id}").route(get().to(renew::renew_page)))

@@ -12,6 +12,7 @@ mod documents;
 mod evidence;
 mod health;
 mod helpers;
+mod pages;
 mod premises;
 mod register;
 mod reminders;

@@ -1,0 +1,303 @@
+//! The pages over plain HTTP (the browser tests in tests/browser/ drive them in
+//! Chromium): sessions, CSRF refusal, and the password reset by emailed link.
+
+use diesel::prelude::*;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app};
+
+/// A browser without JavaScript: it keeps the cookies it is given.
+struct Browser<'a> {
+    app: &'a TestApp,
+    client: reqwest::Client,
+    cookies: Vec<(String, String)>,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Browser<'a> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Browser {
+            app,
+            client,
+            cookies: Vec::new(),
+        }
+    }
+
+    fn keep(&mut self, res: &reqwest::Response) {
+        for value in res.headers().get_all(SET_COOKIE) {
+            let text = value.to_str().expect("cookie");
+            let pair = text.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                self.cookies.retain(|(n, _)| n != name);
+                if !value.is_empty() {
+                    self.cookies.push((name.to_string(), value.to_string()));
+                }
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn csrf(&self) -> String {
+        self.cookies
+            .iter()
+            .find(|(n, _)| n == "pc_csrf")
+            .map(|(_, v)| v.clone())
+            .expect("a CSRF cookie")
+    }
+
+    async fn get(&mut self, path: &str) -> (u16, String) {
+        let res = self
+            .client
+            .get(self.app.url(path))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .expect("get");
+        self.keep(&res);
+        (res.status().as_u16(), res.text().await.expect("body"))
+    }
+
+    /// Posts a form; returns the status and where it redirects to (or the body).
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let res = self
+            .client
+            .post(self.app.url(path))
+            .header(COOKIE, self.cookie_header())
+            .form(fields)
+            .send()
+            .await
+            .expect("post");
+        self.keep(&res);
+        let status = res.status().as_u16();
+        match res.headers().get(LOCATION) {
+            Some(to) => (status, to.to_str().expect("location").to_string()),
+            None => (status, res.text().await.expect("body")),
+        }
+    }
+}
+
+async fn login_ok(app: &TestApp, email: &str, password: &str) -> bool {
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("login");
+    res.status() == 200
+}
+
+/// The link in the newest account email queued for `email`.
+fn emailed_link(app: &TestApp, email: &str) -> Option<String> {
+    use protectcert::db::schema::notifications;
+    let mut conn = app.db.get().expect("conn");
+    let rows: Vec<(String, String)> = notifications::table
+        .filter(notifications::kind.eq("password_reset"))
+        .order(notifications::created_at.desc())
+        .select((notifications::recipients, notifications::context))
+        .load(&mut *conn)
+        .expect("outbox");
+    rows.into_iter().find_map(|(to, context)| {
+        let to: Vec<String> = serde_json::from_str(&to).ok()?;
+        let context: Value = serde_json::from_str(&context).ok()?;
+        to.contains(&email.to_string())
+            .then(|| context["link"].as_str().map(str::to_string))
+            .flatten()
+    })
+}
+
+#[tokio::test]
+async fn signing_up_and_logging_in_through_the_pages_sets_a_session_and_logging_out_ends_it() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    b.get("/signup").await;
+    let csrf = b.csrf();
+    let (status, to) = b
+        .post(
+            "/signup",
+            &[
+                ("csrf", &csrf),
+                ("organisation", "Pier Venues"),
+                ("name", "Pia"),
+                ("email", "pia@pier.test"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "a missing password is shown on the form");
+    assert!(to.contains("Pier Venues"), "what was typed is kept");
+    assert!(
+        to.contains("id=\"e-password\""),
+        "the message sits by the field: {to}"
+    );
+    let (status, to) = b
+        .post(
+            "/signup",
+            &[
+                ("csrf", &csrf),
+                ("organisation", "Pier Venues"),
+                ("name", "Pia"),
+                ("email", "pia@pier.test"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/operator?done=signed_up"));
+    assert!(
+        b.cookies.iter().any(|(n, _)| n == "pc_session"),
+        "logged in"
+    );
+    let (status, _) = b.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+    assert!(
+        !b.cookies.iter().any(|(n, _)| n == "pc_session"),
+        "logged out"
+    );
+    let (status, page) = b
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", "pia@pier.test"),
+                ("password", "wrong password!"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 401);
+    assert!(
+        page.contains("The email address or password is wrong") && page.contains("pia@pier.test")
+    );
+    let (status, to) = b
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", "pia@pier.test"),
+                ("password", PASSWORD),
+                ("next", "https://evil.test/"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, to.as_str()),
+        (303, "/operator"),
+        "never redirected off the site"
+    );
+}
+
+#[tokio::test]
+async fn a_form_without_this_browsers_csrf_token_changes_nothing() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    b.get("/signup").await;
+    let fields = [
+        ("organisation", "Forged Ltd"),
+        ("name", "F"),
+        ("email", "forged@x.test"),
+        ("password", PASSWORD),
+    ];
+    let (status, page) = b.post("/signup", &fields).await;
+    assert_eq!(status, 403);
+    assert!(page.contains("This form has expired"), "{page}");
+    let mut with_wrong = fields.to_vec();
+    with_wrong.push(("csrf", "not-the-token"));
+    assert_eq!(b.post("/signup", &with_wrong).await.0, 403);
+    // A cross-site page has no cookie of ours at all.
+    let mut stranger = Browser::new(&app);
+    assert_eq!(stranger.post("/signup", &with_wrong).await.0, 403);
+    assert!(
+        !login_ok(&app, "forged@x.test", PASSWORD).await,
+        "no account was made"
+    );
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_by_a_single_use_emailed_link() {
+    let app = spawn_app().await;
+    let (_, _) = app.operator("Reset Venues").await;
+    let email = {
+        // The operator helper makes a random address; make one we know.
+        let res = app
+            .post(
+                "/api/v1/auth/signup",
+                None,
+                json!({"organisation": "Lost Keys Ltd", "name": "Lou", "email": "lou@keys.test", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(res.status, 201);
+        "lou@keys.test"
+    };
+    let mut b = Browser::new(&app);
+    b.get("/password/forgot").await;
+    let csrf = b.csrf();
+    // An unknown address gets the same answer, and no email.
+    for address in [email, "nobody@keys.test"] {
+        let (status, to) = b
+            .post("/password/forgot", &[("csrf", &csrf), ("email", address)])
+            .await;
+        assert_eq!((status, to.as_str()), (303, "/login?done=reset_sent"));
+    }
+    assert!(emailed_link(&app, "nobody@keys.test").is_none());
+    let link = emailed_link(&app, email).expect("a reset email in the outbox");
+    let path = link
+        .strip_prefix(&app.address)
+        .expect("a link to this service")
+        .to_string();
+    let (status, page) = b.get(&path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Set a new password") && page.contains("name=\"password_again\""));
+    let (status, page) = b
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("password", "new password 2027"),
+                ("password_again", "another one 2027"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("must be the same password again"));
+    let (status, to) = b
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("password", "new password 2027"),
+                ("password_again", "new password 2027"),
+            ],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/login?done=password_changed"));
+    assert!(login_ok(&app, email, "new password 2027").await);
+    assert!(
+        !login_ok(&app, email, PASSWORD).await,
+        "the old password no longer works"
+    );
+    // Used once: the link is dead.
+    let (_, page) = b.get(&path).await;
+    assert!(page.contains("expired or has already been used"), "{page}");
+    let (status, _) = b
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("password", "third password 2027"),
+                ("password_again", "third password 2027"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert!(!login_ok(&app, email, "third password 2027").await);
+}
