@@ -26,6 +26,7 @@ fn main() -> anyhow::Result<()> {
         generate_identity(scheme)?,
         scheme,
         "https://certificates.example.org",
+        "Europe/London",
     )?;
     let fields = fields(scheme);
     // A real token is about this long: header, seven claims, an Ed25519 signature.

@@ -56,6 +56,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
                 identity,
                 &settings.scheme_name,
                 settings.public_url(),
+                &settings.time_zone,
             )
         })
         .await??

@@ -14,6 +14,7 @@ use super::token::{self, CertificateClaims, TokenType};
 use crate::db::models::{Certificate, Premises};
 use crate::db::schema::certificate_documents;
 use crate::db::{DbConnection, to_utc};
+use crate::domain::clock;
 use crate::domain::scoring::{ConditionDraft, Outcome};
 use crate::domain::tier::{PremisesKind, Tier};
 
@@ -27,6 +28,8 @@ pub struct CertificateDocuments {
     pub identity: SigningIdentity,
     scheme_name: String,
     public_url: String,
+    /// Dates on the certificate read in the scheme's time zone, as on the pages.
+    time_zone: jiff::tz::TimeZone,
 }
 
 impl CertificateDocuments {
@@ -35,12 +38,14 @@ impl CertificateDocuments {
         identity: SigningIdentity,
         scheme_name: &str,
         public_url: &str,
+        time_zone: &str,
     ) -> anyhow::Result<CertificateDocuments> {
         Ok(CertificateDocuments {
             templates: Templates::load(templates_dir)?,
             identity,
             scheme_name: scheme_name.to_string(),
             public_url: public_url.trim_end_matches('/').to_string(),
+            time_zone: clock::zone(time_zone),
         })
     }
 
@@ -113,15 +118,15 @@ impl CertificateDocuments {
                 _ => "Certified",
             }
             .to_string(),
-            issued: long_date(to_utc(cert.issued_at)),
-            expires: long_date(to_utc(cert.expires_at)),
+            issued: clock::long_date(to_utc(cert.issued_at), &self.time_zone),
+            expires: clock::long_date(to_utc(cert.expires_at), &self.time_zone),
             event_start: prem
                 .event_start
-                .map(|t| date_time(to_utc(t)))
+                .map(|t| clock::date_time(to_utc(t), &self.time_zone))
                 .unwrap_or_default(),
             event_end: prem
                 .event_end
-                .map(|t| date_time(to_utc(t)))
+                .map(|t| clock::date_time(to_utc(t), &self.time_zone))
                 .unwrap_or_default(),
             advisor_name: cert.advisor_name.clone(),
             accreditation_number: cert.accreditation_number.clone(),
@@ -131,7 +136,7 @@ impl CertificateDocuments {
                 .map(|c| ConditionFields {
                     item_id: c.item_id,
                     text: c.text,
-                    due: long_date(c.due_at),
+                    due: clock::long_date(c.due_at, &self.time_zone),
                 })
                 .collect(),
         })
@@ -215,15 +220,6 @@ pub fn token_in(pdf: &[u8]) -> Option<String> {
     String::from_utf8(value.to_vec()).ok()
 }
 
-/// A date as people write it: `11 July 2027`.
-pub fn long_date(t: time::OffsetDateTime) -> String {
-    format!("{} {} {}", t.day(), t.month(), t.year())
-}
-
-fn date_time(t: time::OffsetDateTime) -> String {
-    format!("{} {:02}:{:02} UTC", long_date(t), t.hour(), t.minute())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,12 +231,5 @@ mod tests {
         let cut = claim_name(&long);
         assert_eq!(cut.chars().count(), CLAIM_NAME_CHARS);
         assert!(cut.ends_with('…'));
-    }
-
-    #[test]
-    fn dates_read_as_people_write_them() {
-        let t = time::macros::datetime!(2027-07-11 22:05 UTC);
-        assert_eq!(long_date(t), "11 July 2027");
-        assert_eq!(date_time(t), "11 July 2027 22:05 UTC");
     }
 }

@@ -34,6 +34,7 @@ pub struct Reminders {
     mail_from: Mailbox,
     public_url: String,
     scheme_name: String,
+    time_zone: jiff::tz::TimeZone,
     max_attempts: u32,
     retry_base_secs: u64,
     lease: Duration,
@@ -63,6 +64,7 @@ impl Reminders {
             mail_from,
             public_url: settings.public_url().to_string(),
             scheme_name: settings.scheme_name.clone(),
+            time_zone: crate::domain::clock::zone(&settings.time_zone),
             max_attempts: settings.smtp_max_attempts,
             retry_base_secs: settings.smtp_retry_base_secs,
             // Longer than a whole claimed batch may take to send, so a claim only
@@ -98,12 +100,14 @@ impl Reminders {
         let schedule = self.schedule.clone();
         let public_url = self.public_url.clone();
         let scheme_name = self.scheme_name.clone();
+        let time_zone = self.time_zone.clone();
         db.run(move |conn| {
             let params = QueueParams {
                 schedule: &schedule,
                 now,
                 public_url: &public_url,
                 scheme_name: &scheme_name,
+                time_zone: &time_zone,
             };
             outbox::queue_due(conn, &params)
         })

@@ -16,9 +16,11 @@ use crate::db::sequences::{Change, audit};
 use crate::db::{DbConnection, from_utc, write_tx};
 use crate::domain::accreditation::AccreditationStatus;
 use crate::domain::checklist::Checklist;
+use crate::domain::clock;
 use crate::domain::reminders::{ReminderKind, ReminderSubject, Schedule, describe_offset};
 use crate::domain::scoring::ConditionDraft;
 use crate::domain::status::StoredStatus;
+use crate::domain::tier::PremisesKind;
 
 use crate::domain::reminders::NotificationStatus::{Failed, Pending, Sent, Skipped};
 
@@ -34,6 +36,8 @@ pub struct QueueParams<'a> {
     pub now: OffsetDateTime,
     pub public_url: &'a str,
     pub scheme_name: &'a str,
+    /// Dates in emails read in the scheme's zone.
+    pub time_zone: &'a jiff::tz::TimeZone,
 }
 
 /// A reminder as queued: what, when, to whom.
@@ -54,6 +58,11 @@ fn day_start(d: Date) -> PrimitiveDateTime {
 fn iso(d: Date) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     d.format(&format).unwrap_or_else(|_| d.to_string())
+}
+
+/// An instant's day as people read it, in the scheme's zone (as on pages and PDFs).
+fn shown(t: PrimitiveDateTime, p: &QueueParams<'_>) -> String {
+    clock::long_date(t.assume_utc(), p.time_zone)
 }
 
 /// Finds every reminder due at `now` that is not in the outbox yet and queues it.
@@ -149,6 +158,9 @@ fn certificate_reminders(
             .filter(certificates::status.eq(StoredStatus::Active))
             .filter(certificates::expires_at.ge(day_start(first)))
             .filter(certificates::expires_at.lt(day_start(last.next_day().unwrap_or(last))))
+            // An event's certificate ends with the event: nothing to renew, so no
+            // expiry reminders (its conditions still get theirs).
+            .filter(certificates::kind.eq(PremisesKind::Building))
             .filter(
                 sql::<Bool>(
                     "NOT EXISTS (SELECT 1 FROM notifications n \
@@ -200,7 +212,7 @@ fn certificate_reminders(
                     "premises_id": premises_id,
                     "premises_name": premises_name,
                     "town": town,
-                    "expires_on": iso(due_on),
+                    "expires_on": shown(expires_at, p),
                     "renew_url": renew_url(p.public_url, &premises_id),
                     "offset": offset,
                     "when": describe_offset(offset),
@@ -290,10 +302,10 @@ fn condition_reminders(
                     "premises_id": premises_id,
                     "premises_name": premises_name,
                     "town": town,
-                    "expires_on": iso(expires_at.date()),
+                    "expires_on": shown(expires_at, p),
                     "item_id": c.item_id,
                     "condition": c.text,
-                    "due_on": iso(due_on),
+                    "due_on": clock::long_date(c.due_at, p.time_zone),
                     "renew_url": renew_url(p.public_url, &premises_id),
                     "offset": offset,
                     "when": describe_offset(offset),
@@ -361,7 +373,7 @@ fn accreditation_reminders(
                     "scheme_name": p.scheme_name,
                     "advisor_name": name,
                     "accreditation_number": number,
-                    "accredited_until": iso(until),
+                    "accredited_until": clock::day(until),
                     "offset": offset,
                     "when": describe_offset(offset),
                 }),

@@ -312,7 +312,11 @@ async fn each_reminder_goes_out_once_on_its_day_to_operators_and_the_dsi() {
     assert_eq!(messages.len(), 5, "one email per offset");
     let ids: HashSet<String> = messages.iter().map(Received::notification_id).collect();
     assert_eq!(ids.len(), 5, "five different outbox rows");
-    let expiry_date = expires.date().to_string();
+    // Dates in emails read as on the pages and the PDF: in the scheme's zone.
+    let expiry_date = protectcert::domain::clock::long_date(
+        expires,
+        &protectcert::domain::clock::zone(&app.settings.time_zone),
+    );
     for m in &messages {
         assert_eq!(m.to.len(), 2, "operator and DSI: {:?}", m.to);
         assert!(
@@ -436,7 +440,7 @@ async fn conditions_and_accreditations_get_reminders_too() {
     assert!(advisor_email.ends_with("@advisors.test"));
     let m = &sink.messages()[before];
     assert_eq!(m.to, vec![advisor_email.to_string()]);
-    assert!(m.text().contains("2099-12-31"));
+    assert!(m.text().contains("31 December 2099"), "{}", m.text());
 }
 
 #[tokio::test]
@@ -815,4 +819,32 @@ async fn the_renewal_page_explains_how_to_renew_and_discloses_nothing() {
             .expect("type")
             .starts_with("text/html")
     );
+}
+
+#[tokio::test]
+async fn an_event_certificate_ends_with_its_event_and_gets_no_renewal_reminders() {
+    let app = spawn_app().await;
+    let p = people(&app).await;
+    let event = app.event(&p.operator, 900).await;
+    let done = certify(&app, &p, event["id"].as_str().expect("id"), true).await;
+    let number = done["certificate"]["number"]
+        .as_str()
+        .expect("number")
+        .to_string();
+    let expires = rfc3339(&done["certificate"]["expires_at"]);
+    let reminders = Reminders::new(&app.settings).expect("reminders");
+    for offset in [-30, -7, 0, 30] {
+        reminders
+            .sweep(&app.db, day(expires, offset))
+            .await
+            .expect("sweep");
+    }
+    let expiry = outbox(&app, &p.admin, &format!("subject=certificate:{number}")).await;
+    assert!(
+        expiry.is_empty(),
+        "no 'renew your certificate' for an event: {expiry:?}"
+    );
+    // Its condition is still chased (it falls due by the event's end).
+    let conditions = outbox(&app, &p.admin, "kind=condition_due").await;
+    assert!(!conditions.is_empty(), "the condition still gets reminders");
 }

@@ -123,7 +123,7 @@ pub async fn check(
         text,
         "status: {} (expires {})",
         live.status.as_str(),
-        crate::certificates::document::long_date(live.expires_at)
+        crate::domain::clock::long_date(live.expires_at, &jiff::tz::TimeZone::UTC)
     )?;
     if live.status != VerifiedStatus::Valid {
         valid = false;
