@@ -27,6 +27,12 @@ export function baseUrl() {
   return server.url;
 }
 
+/** The running service's data folder (its SQLite register and its .eml outbox). */
+export function dataDir() {
+  if (!server) throw new Error('harness not started: run the suites through all.test.js');
+  return server.dataDir;
+}
+
 /**
  * A page in a fresh browser context (its own cookies and storage), closed when
  * test `t` ends. Relative URLs in page.goto() resolve against the service.
