@@ -175,3 +175,12 @@ pub fn withdrawn_numbers(conn: &mut DbConnection) -> QueryResult<Vec<(String, St
         .select((certificates::number, certificates::status))
         .load(conn)
 }
+
+/// Every certificate issued for one premises, newest first.
+pub fn of_premises(conn: &mut DbConnection, premises_id: &str) -> QueryResult<Vec<Certificate>> {
+    certificates::table
+        .filter(certificates::premises_id.eq(premises_id))
+        .select(certificates::all_columns)
+        .order((certificates::issued_at.desc(), certificates::number.desc()))
+        .load(conn)
+}

@@ -15,4 +15,5 @@ mod helpers;
 mod premises;
 mod register;
 mod reminders;
+mod team;
 mod workflow;
