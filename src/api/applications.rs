@@ -168,7 +168,7 @@ pub async fn get_evidence(
 
 #[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications", params(("id" = String, Path)),
     security(("bearer" = [])),
-    responses((status = 200, body = ApplicationView), (status = 409, description = "not a draft, or items unanswered (listed in `items`)", body = Problem)))]
+    responses((status = 200, body = ApplicationView), (status = 409, description = "not a draft (`wrong_status`), items unanswered (`unanswered_items`), or items that need evidence without a file attached to them (`evidence_missing`); the items are listed in `items`", body = Problem)))]
 pub async fn submit(
     state: web::Data<AppState>,
     caller: Caller,

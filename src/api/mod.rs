@@ -16,6 +16,7 @@ pub mod extract;
 pub mod health;
 pub mod notifications;
 pub mod openapi;
+pub mod organisation;
 pub mod premises;
 pub mod problem;
 pub mod users;
@@ -119,12 +120,15 @@ endpoints![
     auth::login,
     auth::me,
     users::create_user,
+    organisation::list_operators,
+    organisation::invite_operator,
     advisors::create_advisor,
     advisors::list_advisors,
     premises::create_premises,
     premises::list_premises,
     premises::get_premises,
     premises::update_premises,
+    premises::renew_premises,
     checklists::list_checklists,
     checklists::get_checklist,
     applications::create_application,

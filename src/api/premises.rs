@@ -5,6 +5,8 @@ use actix_web::{HttpResponse, web};
 use super::extract::{Json, Query};
 use super::problem::{ApiError, Problem};
 use crate::auth::Caller;
+use crate::service::applications::self_assessment;
+use crate::service::applications::views::ApplicationView;
 use crate::service::page::PageQuery;
 use crate::service::premises::{self, PremisesInput, PremisesView};
 use crate::state::AppState;
@@ -55,4 +57,19 @@ pub async fn update_premises(
     Ok(web::Json(
         premises::update(&state, &caller, &path, body.into_inner()).await?,
     ))
+}
+
+/// Starts the renewal of a building's certificate: a new application with the
+/// last completed application's answers and notes filled in.
+#[utoipa::path(post, path = "/api/v1/premises/{id}/renewal", tag = "applications", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 201, body = ApplicationView), (status = 404, body = Problem),
+        (status = 409, description = "`application_open`, `event_not_renewable` (events are not renewed) or `nothing_to_renew` (no completed assessment)", body = Problem)))]
+pub async fn renew_premises(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let view = self_assessment::renew(&state, &caller, &path).await?;
+    Ok(HttpResponse::Created().json(view))
 }

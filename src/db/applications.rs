@@ -249,3 +249,16 @@ pub fn progress_of(
     }
     Ok(out)
 }
+
+/// Every application of one premises, newest first.
+pub fn of_premises(
+    conn: &mut DbConnection,
+    premises_id: &str,
+) -> QueryResult<Vec<(Application, Premises)>> {
+    applications::table
+        .inner_join(premises::table)
+        .filter(applications::premises_id.eq(premises_id))
+        .select((applications::all_columns, premises::all_columns))
+        .order((applications::created_at.desc(), applications::id.asc()))
+        .load(conn)
+}

@@ -184,3 +184,12 @@ pub fn set_expiry(conn: &mut DbConnection, number: &str, at: PrimitiveDateTime) 
         .execute(conn)
         .map(drop)
 }
+
+/// Every certificate issued for one premises, newest first.
+pub fn of_premises(conn: &mut DbConnection, premises_id: &str) -> QueryResult<Vec<Certificate>> {
+    certificates::table
+        .filter(certificates::premises_id.eq(premises_id))
+        .select(certificates::all_columns)
+        .order((certificates::issued_at.desc(), certificates::number.desc()))
+        .load(conn)
+}

@@ -56,3 +56,13 @@ pub fn find_organisation(conn: &mut DbConnection, id: &str) -> QueryResult<Optio
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
+
+/// The operators of an organisation, by name.
+pub fn operators_of(conn: &mut DbConnection, organisation_id: &str) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::organisation_id.eq(organisation_id))
+        .filter(users::role.eq(crate::domain::actor::Role::Operator))
+        .select(users::all_columns)
+        .order((users::name.asc(), users::email.asc()))
+        .load(conn)
+}

@@ -40,6 +40,23 @@ pub fn zone(name: &str) -> TimeZone {
     TimeZone::get(name).unwrap_or(TimeZone::UTC)
 }
 
+/// A form's `datetime-local` value ("2027-07-10T18:00", seconds optional) read as
+/// a wall-clock time in `tz`; None when it is not one. (A time skipped by a clock
+/// change moves forward; a repeated one takes the earlier.)
+pub fn from_local_input(value: &str, tz: &TimeZone) -> Option<time::OffsetDateTime> {
+    let civil: jiff::civil::DateTime = value.trim().parse().ok()?;
+    let zoned = civil.to_zoned_datetime(tz.clone()).ok()?;
+    time::OffsetDateTime::from_unix_timestamp(zoned.timestamp().as_second()).ok()
+}
+
+/// The `datetime-local` value that shows `t` as a wall-clock time in `tz`.
+pub fn to_local_input(t: time::OffsetDateTime, tz: &TimeZone) -> String {
+    match zoned(t, tz) {
+        Some(z) => z.strftime("%Y-%m-%dT%H:%M").to_string(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::{date, datetime};
@@ -63,5 +80,24 @@ mod tests {
             "1 July 2027"
         );
         assert_eq!(day(date!(2028 - 12 - 31)), "31 December 2028");
+    }
+
+    #[test]
+    fn form_times_are_wall_clock_times_in_the_scheme_zone() {
+        let london = zone("Europe/London");
+        assert_eq!(
+            from_local_input("2027-07-10T18:00", &london),
+            Some(datetime!(2027-07-10 17:00 UTC))
+        );
+        assert_eq!(
+            from_local_input("2026-12-01T09:05:30", &london),
+            Some(datetime!(2026-12-01 09:05:30 UTC))
+        );
+        assert_eq!(from_local_input("10/07/2027 18:00", &london), None);
+        assert_eq!(from_local_input("", &london), None);
+        assert_eq!(
+            to_local_input(datetime!(2027-07-10 17:00 UTC), &london),
+            "2027-07-10T18:00"
+        );
     }
 }

@@ -32,6 +32,17 @@ pub fn require_operator(caller: &Caller) -> ServiceResult<()> {
     require_role(caller, &[Role::Operator])
 }
 
+/// The caller's organisation, for an operator managing its team (an operator
+/// without one may not).
+pub fn own_organisation(caller: &Caller) -> ServiceResult<String> {
+    require_operator(caller)?;
+    caller
+        .organisation_id
+        .clone()
+        .filter(|o| !o.is_empty())
+        .ok_or_else(|| ServiceError::forbidden("the operator has no organisation"))
+}
+
 /// Operators see an application's scores only once the assessment is complete;
 /// advisors and admins see them as they are given.
 pub fn may_see_scores(caller: &Caller, completed: bool) -> bool {

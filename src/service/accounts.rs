@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::access::require_admin;
+use super::access::{own_organisation, require_admin};
 use super::validate::Check;
 use super::{ServiceError, ServiceResult};
 use crate::auth::{Caller, Role, password};
@@ -263,6 +263,79 @@ pub async fn create_user(
             })
         })
         .await
+}
+
+#[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+pub struct InviteRequest {
+    pub name: String,
+    pub email: String,
+}
+
+/// Stored instead of a password hash for an account whose owner has not chosen a
+/// password yet: no password verifies against it (it is not a PHC string).
+pub const NO_PASSWORD: &str = "!unset";
+
+/// An operator adds a colleague to their organisation: an operator account with
+/// no usable password (they set one through "Forgotten your password?").
+pub async fn invite_operator(
+    state: &AppState,
+    caller: &Caller,
+    input: InviteRequest,
+) -> ServiceResult<UserView> {
+    let organisation_id = own_organisation(caller)?;
+    let mut check = Check::new();
+    let name = check.text("name", &input.name, 200);
+    let email = check.email("email", &input.email);
+    check.finish()?;
+    let caller = caller.clone();
+    state
+        .db
+        .run(move |conn| {
+            write_tx(conn, |tx| {
+                let user = insert_user(
+                    tx,
+                    &name,
+                    &email,
+                    NO_PASSWORD,
+                    Role::Operator,
+                    Some(&organisation_id),
+                )?;
+                audit(
+                    tx,
+                    Some(&caller),
+                    Change::new("user.invited", "user", &user.id).after(serde_json::json!({
+                        "email": user.email, "role": "operator", "organisation_id": organisation_id,
+                    })),
+                )?;
+                Ok(UserView {
+                    id: user.id,
+                    name: user.name,
+                    email: user.email,
+                    role: Role::Operator,
+                })
+            })
+        })
+        .await
+}
+
+/// The operators of the caller's organisation, by name.
+pub async fn list_operators(state: &AppState, caller: &Caller) -> ServiceResult<Vec<UserView>> {
+    let organisation_id = own_organisation(caller)?;
+    let users = state
+        .db
+        .run(move |conn| {
+            db::users::operators_of(conn, &organisation_id).map_err(ServiceError::from)
+        })
+        .await?;
+    Ok(users
+        .into_iter()
+        .map(|u| UserView {
+            id: u.id,
+            name: u.name,
+            email: u.email,
+            role: u.role,
+        })
+        .collect())
 }
 
 /// The first admin, from the command line (no caller: the audit entry says `cli`).

@@ -378,3 +378,36 @@ mod town_tests {
         assert_eq!(town("Unit 4, 12 Dock Road"), None);
     }
 }
+
+/// Premises with everything about them: their applications and certificates,
+/// newest first (the premises page).
+#[derive(Debug, Clone)]
+pub struct PremisesOverview {
+    pub premises: PremisesView,
+    pub applications: Vec<crate::service::applications::views::ApplicationView>,
+    pub certificates: Vec<crate::service::certificates::CertificateView>,
+}
+
+pub async fn overview(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> ServiceResult<PremisesOverview> {
+    let (st, caller, id) = (state.clone(), caller.clone(), id.to_string());
+    state
+        .db
+        .run(move |conn| {
+            let row = load_visible(conn, &caller, &id)?;
+            let apps = db::applications::of_premises(conn, &row.id)?;
+            let applications =
+                crate::service::applications::views::build_list(&st.checklists, conn, &apps)?;
+            let certs = db::certificates::of_premises(conn, &row.id)?;
+            let certificates = crate::service::certificates::record_views(conn, &certs)?;
+            Ok(PremisesOverview {
+                premises: view(&st, &row),
+                applications,
+                certificates,
+            })
+        })
+        .await
+}

@@ -112,11 +112,19 @@ fn notice(code: &str) -> Option<&'static str> {
         "premises_saved" => "The premises are saved.",
         "answers_saved" => "Your answers are saved.",
         "evidence_added" => "The evidence is attached.",
+        "section_saved" => "Your answers are saved and the files are attached.",
+        "nothing_changed" => "Nothing had changed since the last save.",
+        "applied" => "The application is started. Answer each section, then submit it.",
+        "renewal_started" => {
+            "The renewal is started with your last answers filled in. Check each section, attach current evidence and submit."
+        }
         "submitted" => {
             "The application is submitted. An accredited advisor will claim it from the queue."
         }
         "withdrawn" => "The application is withdrawn.",
-        "invited" => "Your colleague has an account and an email telling them how to log in.",
+        "invited" => {
+            "Your colleague has an account. They can set their password with \u{2018}Forgotten your password?\u{2019} on the login page."
+        }
         "claimed" => "The application is yours to assess.",
         "scores_saved" => "The scores are saved.",
         "completed" => "The assessment is complete.",

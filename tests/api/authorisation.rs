@@ -156,6 +156,32 @@ async fn every_endpoint_for_every_role() {
             Body::Json(new_premises),
             ["401", "ok", "404", "403", "403", "403", "403"],
         ),
+        // A renewal is the operator's own (their certified building).
+        (
+            "POST",
+            format!(
+                "/api/v1/premises/{}/renewal",
+                scheme.premises["id"].as_str().expect("id")
+            ),
+            Body::Json(json!({})),
+            ["401", "ok", "404", "403", "403", "403", "403"],
+        ),
+        // Each operator's team is their own organisation's (the second adding the
+        // same colleague is a 409: the email is taken).
+        (
+            "GET",
+            "/api/v1/organisation/operators".into(),
+            Body::None,
+            ["401", "ok", "ok", "403", "403", "403", "403"],
+        ),
+        (
+            "POST",
+            "/api/v1/organisation/operators".into(),
+            Body::Json(
+                json!({"name": "Colin Colleague", "email": format!("{}@team.test", uuid::Uuid::new_v4().simple())}),
+            ),
+            ["401", "ok", "ok", "403", "403", "403", "403"],
+        ),
         ("GET", "/api/v1/checklists".into(), Body::None, ["ok"; 7]),
         (
             "GET",

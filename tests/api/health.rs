@@ -27,6 +27,8 @@ async fn openapi_document_describes_every_route() {
         "/api/v1/advisors",
         "/api/v1/premises",
         "/api/v1/premises/{id}",
+        "/api/v1/premises/{id}/renewal",
+        "/api/v1/organisation/operators",
         "/api/v1/checklists",
         "/api/v1/checklists/{id}",
         "/api/v1/applications",

@@ -10,6 +10,9 @@ use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// A file that passes as a PDF evidence upload.
+pub const SMALL_PDF: &[u8] = b"%PDF-1.4\n% evidence\n%%EOF\n";
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -278,7 +281,29 @@ impl TestApp {
         .expect(201)
     }
 
-    /// Starts an application and answers every applicable item `in_place`.
+    /// Attaches a small PDF to the application, for `item` (or the whole application).
+    pub async fn attach(&self, operator: &str, application_id: &str, item: Option<&str>) -> Value {
+        let part = reqwest::multipart::Part::bytes(SMALL_PDF.to_vec())
+            .file_name("plan.pdf")
+            .mime_str("application/pdf")
+            .expect("mime");
+        let mut form = reqwest::multipart::Form::new().part("file", part);
+        if let Some(item) = item {
+            form = form.text("item_id", item.to_string());
+        }
+        let res = self
+            .client
+            .post(self.url(&format!("/api/v1/applications/{application_id}/evidence")))
+            .bearer_auth(operator)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        Reply::from(res).await.expect(201)
+    }
+
+    /// Starts an application, answers every applicable item `in_place` and attaches
+    /// a PDF to each item that requires evidence, so that it can be submitted.
     pub async fn answered_application(&self, operator: &str, premises_id: &str) -> Value {
         let app = self
             .post(
@@ -298,6 +323,9 @@ impl TestApp {
             )
             .await
             .ok();
+            if item["evidence_required"] == true {
+                self.attach(operator, &id, Some(item_id)).await;
+            }
         }
         app
     }

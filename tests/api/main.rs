@@ -16,4 +16,5 @@ mod pages;
 mod premises;
 mod register;
 mod reminders;
+mod team;
 mod workflow;

@@ -182,6 +182,12 @@ async fn submit_needs_every_item_answered_and_names_the_missing_ones() {
     )
     .await
     .ok();
+    // The items that need evidence have it (the not-applicable one needs none).
+    for item in created["items"].as_array().expect("items") {
+        if item["evidence_required"] == true && item["id"] != ids[0].as_str() {
+            app.attach(&op, id, item["id"].as_str()).await;
+        }
+    }
     let submitted = app
         .post(
             &format!("/api/v1/applications/{id}/submit"),
@@ -201,6 +207,194 @@ async fn submit_needs_every_item_answered_and_names_the_missing_ones() {
         .await
         .expect(409);
     assert_eq!(body["code"], "wrong_status");
+}
+
+#[tokio::test]
+async fn submit_needs_evidence_on_each_item_that_requires_it_and_names_them() {
+    let app = spawn_app().await;
+    let (op, _) = app.operator("Venues").await;
+    let prem = app.building(&op, 300).await;
+    let created = app
+        .post(
+            "/api/v1/applications",
+            Some(&op),
+            json!({"premises_id": prem["id"]}),
+        )
+        .await
+        .expect(201);
+    let id = created["id"].as_str().expect("id");
+    let items = created["items"].as_array().expect("items");
+    let needing: Vec<String> = items
+        .iter()
+        .filter(|i| i["evidence_required"] == true)
+        .filter_map(|i| i["id"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        needing.len() >= 2,
+        "the checklist asks for evidence: {needing:?}"
+    );
+    assert!(
+        needing.len() < items.len(),
+        "and some items need none: {needing:?}"
+    );
+    for item in item_ids(&created) {
+        app.put(
+            &format!("/api/v1/applications/{id}/answers/{item}"),
+            Some(&op),
+            json!({"status": "in_place", "note": "see the plan"}),
+        )
+        .await
+        .ok();
+    }
+    let submit_path = format!("/api/v1/applications/{id}/submit");
+    let submit = || app.post(&submit_path, Some(&op), json!({}));
+    // Every answer given, no file at all: refused, naming each item that needs one.
+    let body = submit().await.expect(409);
+    assert_eq!(body["code"], "evidence_missing");
+    assert_eq!(body["items"], json!(needing));
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&needing[0]),
+        "{body}"
+    );
+    // Evidence for the whole application does not stand for an item's.
+    app.attach(&op, id, None).await;
+    assert_eq!(submit().await.expect(409)["items"], json!(needing));
+    // An item that does not apply needs none; the others each need their own file.
+    app.put(
+        &format!("/api/v1/applications/{id}/answers/{}", needing[0]),
+        Some(&op),
+        json!({"status": "not_applicable"}),
+    )
+    .await
+    .ok();
+    app.attach(&op, id, Some(&needing[1])).await;
+    assert_eq!(submit().await.expect(409)["items"], json!(needing[2..]));
+    for item in &needing[2..] {
+        app.attach(&op, id, Some(item)).await;
+    }
+    let submitted = submit().await.ok();
+    assert_eq!(submitted["status"], "submitted");
+    // Unanswered items are reported first, before any missing evidence.
+    let other = app.building(&op, 300).await;
+    let fresh = app
+        .post(
+            "/api/v1/applications",
+            Some(&op),
+            json!({"premises_id": other["id"]}),
+        )
+        .await
+        .expect(201);
+    let fresh_id = fresh["id"].as_str().expect("id");
+    let body = app
+        .post(
+            &format!("/api/v1/applications/{fresh_id}/submit"),
+            Some(&op),
+            json!({}),
+        )
+        .await
+        .expect(409);
+    assert_eq!(body["code"], "unanswered_items");
+    assert_eq!(body["items"], json!(item_ids(&fresh)));
+}
+
+#[tokio::test]
+async fn a_renewal_starts_from_the_last_answers_and_notes() {
+    let app = spawn_app().await;
+    let scheme = certified_scheme(&app).await;
+    let premises_id = scheme.premises["id"].as_str().expect("id");
+    let renewal = app
+        .post(
+            &format!("/api/v1/premises/{premises_id}/renewal"),
+            Some(&scheme.operator),
+            json!({}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(renewal["status"], "draft");
+    assert_ne!(renewal["id"], scheme.application["id"]);
+    assert_eq!(renewal["premises"]["id"], premises_id);
+    assert_eq!(
+        renewal["progress"]["answered"],
+        renewal["progress"]["items"]
+    );
+    for item in renewal["items"].as_array().expect("items") {
+        assert_eq!(item["answer"]["status"], "in_place", "{item}");
+        assert_eq!(item["answer"]["note"], "documented", "{item}");
+        // Evidence is attached afresh, and no score is carried over.
+        assert_eq!(item["evidence"], json!([]), "{item}");
+        assert!(item["score"].is_null(), "{item}");
+    }
+    // The audit log says what it was renewed from.
+    let entries = app
+        .get(
+            &format!(
+                "/api/v1/audit?entity_type=application&entity_id={}",
+                renewal["id"].as_str().expect("id")
+            ),
+            Some(&scheme.admin),
+        )
+        .await
+        .ok();
+    let created = entries
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["action"] == "application.created")
+        .expect("created entry")
+        .clone();
+    assert_eq!(created["after"]["renewal_of"], scheme.application["id"]);
+    assert_eq!(
+        created["after"]["answers_prefilled"],
+        renewal["progress"]["items"]
+    );
+    // One open application at a time; another organisation's premises read as 404.
+    let again = app
+        .post(
+            &format!("/api/v1/premises/{premises_id}/renewal"),
+            Some(&scheme.operator),
+            json!({}),
+        )
+        .await
+        .expect(409);
+    assert_eq!(again["code"], "application_open");
+    let (other, _) = app.operator("Someone Else Ltd").await;
+    app.post(
+        &format!("/api/v1/premises/{premises_id}/renewal"),
+        Some(&other),
+        json!({}),
+    )
+    .await
+    .expect(404);
+    // Premises never assessed have nothing to renew; an event is never renewed.
+    let fresh = app.building(&scheme.operator, 300).await;
+    let body = app
+        .post(
+            &format!(
+                "/api/v1/premises/{}/renewal",
+                fresh["id"].as_str().expect("id")
+            ),
+            Some(&scheme.operator),
+            json!({}),
+        )
+        .await
+        .expect(409);
+    assert_eq!(body["code"], "nothing_to_renew");
+    let event = app.event(&scheme.operator, 300).await;
+    let body = app
+        .post(
+            &format!(
+                "/api/v1/premises/{}/renewal",
+                event["id"].as_str().expect("id")
+            ),
+            Some(&scheme.operator),
+            json!({}),
+        )
+        .await
+        .expect(409);
+    assert_eq!(body["code"], "event_not_renewable");
 }
 
 async fn submitted(app: &crate::helpers::TestApp, op: &str, capacity: u32) -> Value {

@@ -6,9 +6,9 @@ use sha2::{Digest, Sha256};
 use super::views::EvidenceView;
 use super::{applies, checklist_for, load_visible, require_status};
 use crate::auth::Caller;
-use crate::db::models::EvidenceMeta;
+use crate::db::models::{Application, EvidenceMeta};
 use crate::db::sequences::{Change, audit};
-use crate::db::{self, now, write_tx};
+use crate::db::{self, DbConnection, now, write_tx};
 use crate::domain::application::ApplicationStatus;
 use crate::service::access::{may_read_evidence, require_operator, require_owner};
 use crate::service::{ServiceError, ServiceResult};
@@ -70,6 +70,24 @@ pub async fn upload(
     upload: Upload,
 ) -> ServiceResult<EvidenceView> {
     may_upload(caller)?;
+    check_file(state, &upload)?;
+    let (st, caller, id) = (state.clone(), caller.clone(), id.to_string());
+    state
+        .db
+        .run(move |conn| {
+            write_tx(conn, |tx| {
+                let (app, _) = load_visible(tx, &caller, &id)?;
+                require_owner(&caller, &app)?;
+                require_status(&app, &[ApplicationStatus::Draft])?;
+                store(tx, &st, &caller, &app, &upload)
+            })
+        })
+        .await
+}
+
+/// The checks on a file itself: not empty, within the size limit, of an accepted
+/// type, and its bytes of that type.
+pub(crate) fn check_file(state: &AppState, upload: &Upload) -> ServiceResult<()> {
     if upload.data.is_empty() {
         return Err(ServiceError::field("file", "is empty"));
     }
@@ -93,49 +111,48 @@ pub async fn upload(
             upload.content_type
         )));
     }
-    let (st, caller, id) = (state.clone(), caller.clone(), id.to_string());
-    state
-        .db
-        .run(move |conn| {
-            write_tx(conn, |tx| {
-                let (app, _) = load_visible(tx, &caller, &id)?;
-                require_owner(&caller, &app)?;
-                require_status(&app, &[ApplicationStatus::Draft])?;
-                if let Some(item) = &upload.item_id {
-                    let checklist = checklist_for(&st, tx, &app)?;
-                    if !applies(&checklist, &app, item) {
-                        return Err(ServiceError::field(
-                            "item_id",
-                            format!("`{item}` is not a checklist item of this application"),
-                        ));
-                    }
-                }
-                let meta = EvidenceMeta {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    application_id: app.id.clone(),
-                    item_id: upload.item_id.clone(),
-                    filename: clean_filename(&upload.filename),
-                    content_type: upload.content_type.clone(),
-                    size_bytes: i64::try_from(upload.data.len()).unwrap_or(i64::MAX),
-                    sha256: hex::encode(Sha256::digest(&upload.data)),
-                    uploaded_by: caller.user_id.clone(),
-                    created_at: now(),
-                };
-                db::evidence::insert(tx, &meta, &upload.data)?;
-                audit(
-                    tx,
-                    Some(&caller),
-                    Change::new("evidence.uploaded", "application", &app.id).after(
-                        serde_json::json!({
-                            "evidence_id": meta.id, "item_id": meta.item_id, "sha256": meta.sha256,
-                            "size_bytes": meta.size_bytes,
-                        }),
-                    ),
-                )?;
-                Ok(EvidenceView::from(&meta))
-            })
-        })
-        .await
+    Ok(())
+}
+
+/// Stores a checked file on the caller's draft `app` (access and status already
+/// checked), with its audit entry.
+pub(crate) fn store(
+    tx: &mut DbConnection,
+    st: &AppState,
+    caller: &Caller,
+    app: &Application,
+    upload: &Upload,
+) -> ServiceResult<EvidenceView> {
+    if let Some(item) = &upload.item_id {
+        let checklist = checklist_for(st, tx, app)?;
+        if !applies(&checklist, app, item) {
+            return Err(ServiceError::field(
+                "item_id",
+                format!("`{item}` is not a checklist item of this application"),
+            ));
+        }
+    }
+    let meta = EvidenceMeta {
+        id: uuid::Uuid::new_v4().to_string(),
+        application_id: app.id.clone(),
+        item_id: upload.item_id.clone(),
+        filename: clean_filename(&upload.filename),
+        content_type: upload.content_type.clone(),
+        size_bytes: i64::try_from(upload.data.len()).unwrap_or(i64::MAX),
+        sha256: hex::encode(Sha256::digest(&upload.data)),
+        uploaded_by: caller.user_id.clone(),
+        created_at: now(),
+    };
+    db::evidence::insert(tx, &meta, &upload.data)?;
+    audit(
+        tx,
+        Some(caller),
+        Change::new("evidence.uploaded", "application", &app.id).after(serde_json::json!({
+            "evidence_id": meta.id, "item_id": meta.item_id, "sha256": meta.sha256,
+            "size_bytes": meta.size_bytes,
+        })),
+    )?;
+    Ok(EvidenceView::from(&meta))
 }
 
 pub async fn download(

@@ -116,6 +116,16 @@ pub struct ItemView {
     pub evidence: Vec<EvidenceView>,
 }
 
+impl ItemView {
+    /// What submit refuses: evidence is required and none is attached to the
+    /// item, unless the operator answered "not applicable".
+    pub fn lacks_evidence(&self) -> bool {
+        self.evidence_required
+            && self.evidence.is_empty()
+            && self.answer.as_ref().map(|a| a.status) != Some(AnswerStatus::NotApplicable)
+    }
+}
+
 #[derive(Serialize, ToSchema, Clone, Debug)]
 pub struct Progress {
     pub items: usize,

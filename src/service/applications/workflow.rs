@@ -11,7 +11,7 @@ use crate::auth::{Caller, Role};
 use crate::db::models::{Application, Premises};
 use crate::db::sequences::{Change, audit};
 use crate::db::{self, DbConnection, now, write_tx};
-use crate::domain::application::ApplicationStatus;
+use crate::domain::application::{AnswerStatus, ApplicationStatus};
 use crate::service::access::{eligibility, require_admin, require_owner, require_role};
 use crate::service::{ServiceError, ServiceResult, today};
 use crate::state::AppState;
@@ -75,6 +75,36 @@ pub(crate) fn unanswered(
         .collect())
 }
 
+/// The applicable items that need evidence (`evidence_required`, not answered
+/// "not applicable") and have no file attached to them.
+pub(crate) fn missing_evidence(
+    tx: &mut DbConnection,
+    state: &AppState,
+    app: &Application,
+) -> ServiceResult<Vec<String>> {
+    let checklist = checklist_for(state, tx, app)?;
+    let not_applicable: Vec<String> = db::applications::answers(tx, &app.id)?
+        .into_iter()
+        .filter(|a| a.status == AnswerStatus::NotApplicable)
+        .map(|a| a.item_id)
+        .collect();
+    let evidenced: Vec<String> = db::evidence::list(tx, &app.id)?
+        .into_iter()
+        .filter_map(|e| e.item_id)
+        .collect();
+    Ok(checklist
+        .checklist
+        .applicable_items(app.tier)
+        .iter()
+        .filter(|(_, item)| item.evidence_required)
+        .map(|(_, item)| item.id.clone())
+        .filter(|id| !not_applicable.contains(id) && !evidenced.contains(id))
+        .collect())
+}
+
+/// Submits a draft: every applicable item answered (else 409 `unanswered_items`),
+/// then every item that needs evidence has a file attached to it (else 409
+/// `evidence_missing`); both list the items in `items`.
 pub async fn submit(state: &AppState, caller: &Caller, id: &str) -> ServiceResult<ApplicationView> {
     transition(state, caller, id, |tx, caller, app, _, st| {
         require_owner(caller, app)?;
@@ -85,6 +115,18 @@ pub async fn submit(state: &AppState, caller: &Caller, id: &str) -> ServiceResul
                 code: "unanswered_items",
                 detail: format!(
                     "{} checklist item(s) are not answered yet: {}",
+                    missing.len(),
+                    missing.join(", ")
+                ),
+                items: missing,
+            });
+        }
+        let missing = missing_evidence(tx, st, app)?;
+        if !missing.is_empty() {
+            return Err(ServiceError::Conflict {
+                code: "evidence_missing",
+                detail: format!(
+                    "{} checklist item(s) need evidence attached to them: {}",
                     missing.len(),
                     missing.join(", ")
                 ),

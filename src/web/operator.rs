@@ -1,5 +1,0 @@
-//! The operator's pages.
-
-use actix_web::web;
-
-pub fn routes(_cfg: &mut web::ServiceConfig) {}

@@ -1,0 +1,118 @@
+//! `/operator`: the organisation's premises, open applications and certificates.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::{ApplicationRow, CertificateRow, kind_word};
+use crate::certificates::document::tier_label;
+use crate::domain::status::VerifiedStatus;
+use crate::service::applications::self_assessment::{self, ListQuery};
+use crate::service::certificates::search::{self, SearchQuery};
+use crate::service::page::PageQuery;
+use crate::service::{certificates, premises};
+use crate::state::AppState;
+use crate::web::error::PageError;
+use crate::web::layout::Chrome;
+use crate::web::session::SignedIn;
+
+pub struct PremisesRow {
+    pub id: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub tier: &'static str,
+    pub place: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "operator/dashboard.html")]
+pub struct DashboardPage {
+    chrome: Chrome,
+    premises: Vec<PremisesRow>,
+    open: Vec<ApplicationRow>,
+    certificates: Vec<CertificateRow>,
+}
+
+fn all() -> Option<String> {
+    Some("200".to_string())
+}
+
+pub async fn dashboard(
+    state: web::Data<AppState>,
+    chrome: Chrome,
+    SignedIn(caller): SignedIn,
+) -> Result<DashboardPage, PageError> {
+    let listed = premises::list(
+        &state,
+        &caller,
+        &PageQuery {
+            limit: all(),
+            offset: None,
+        },
+    )
+    .await?;
+    let applications = self_assessment::list(
+        &state,
+        &caller,
+        &ListQuery {
+            limit: all(),
+            ..ListQuery::default()
+        },
+    )
+    .await?;
+    let found = search::search(
+        &state,
+        &caller,
+        &SearchQuery {
+            limit: all(),
+            ..SearchQuery::default()
+        },
+    )
+    .await?;
+    let open: Vec<_> = applications.iter().filter(|a| a.status.is_open()).collect();
+    let open_for = |premises_id: &str| {
+        open.iter()
+            .find(|a| a.premises.id == premises_id)
+            .map(|a| a.id.as_str())
+    };
+    let certificates = found
+        .iter()
+        .filter(|c| c.status != VerifiedStatus::Superseded)
+        .map(|c| CertificateRow::new(&chrome, c, open_for(&c.premises_id)))
+        .collect();
+    Ok(DashboardPage {
+        premises: listed
+            .iter()
+            .map(|p| PremisesRow {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                kind: kind_word(p.kind),
+                tier: tier_label(p.tier),
+                place: format!("{}, {}", p.town, p.postcode),
+            })
+            .collect(),
+        open: open
+            .iter()
+            .map(|a| ApplicationRow::new(&chrome, a))
+            .collect(),
+        certificates,
+        chrome,
+    })
+}
+
+/// The signed PDF of a certificate, as issued.
+pub async fn certificate_pdf(
+    state: web::Data<AppState>,
+    SignedIn(caller): SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let file = certificates::pdf(&state, &caller, &path).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{}.pdf\"", file.number),
+        ))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(file.pdf))
+}

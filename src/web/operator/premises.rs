@@ -1,0 +1,447 @@
+//! Registering, editing and reading premises; applying for certification and
+//! starting a renewal from them.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+use super::{ApplicationRow, CertificateRow, kind_word, see_other};
+use crate::certificates::document::tier_label;
+use crate::domain::clock;
+use crate::domain::tier::PremisesKind;
+use crate::service::applications::self_assessment::{self, CreateApplicationRequest};
+use crate::service::premises::{self, Person, PremisesInput, PremisesView};
+use crate::service::{FieldError, ServiceError};
+use crate::state::AppState;
+use crate::web::account::{html, render};
+use crate::web::error::PageError;
+use crate::web::form::{FieldErrors, Form, shown_on_form};
+use crate::web::layout::Chrome;
+use crate::web::session::SignedIn;
+
+/// The premises form as typed: every field text, named as the service names them.
+#[derive(Deserialize, Default, Clone)]
+pub struct PremisesForm {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub town: String,
+    #[serde(default)]
+    pub postcode: String,
+    #[serde(default)]
+    pub capacity: String,
+    #[serde(default)]
+    pub place_of_worship: String,
+    #[serde(default)]
+    pub event_start: String,
+    #[serde(default)]
+    pub event_end: String,
+    #[serde(default, rename = "designated_senior_individual.name")]
+    pub dsi_name: String,
+    #[serde(default, rename = "designated_senior_individual.email")]
+    pub dsi_email: String,
+}
+
+impl PremisesForm {
+    fn of(p: &PremisesView, tz: &jiff::tz::TimeZone) -> PremisesForm {
+        let local = |t: Option<time::OffsetDateTime>| {
+            t.map(|t| clock::to_local_input(t, tz)).unwrap_or_default()
+        };
+        let dsi = p.designated_senior_individual.clone();
+        PremisesForm {
+            kind: p.kind.as_str().to_string(),
+            name: p.name.clone(),
+            address: p.address.clone(),
+            town: p.town.clone(),
+            postcode: p.postcode.clone(),
+            capacity: p.capacity.to_string(),
+            place_of_worship: if p.place_of_worship {
+                "yes".into()
+            } else {
+                String::new()
+            },
+            event_start: local(p.event_start),
+            event_end: local(p.event_end),
+            dsi_name: dsi.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
+            dsi_email: dsi.map(|d| d.email).unwrap_or_default(),
+        }
+    }
+
+    fn is_event(&self) -> bool {
+        self.kind == "event"
+    }
+
+    fn worship(&self) -> bool {
+        !self.place_of_worship.is_empty()
+    }
+
+    /// The service's input, and what the page itself could not read (a head
+    /// count that is not a number, a time that is not one), which is shown in
+    /// preference to what the service says of the same field.
+    fn input(&self, tz: &jiff::tz::TimeZone) -> (PremisesInput, Vec<FieldError>) {
+        let mut faults = Vec::new();
+        let capacity = match self.capacity.trim() {
+            "" => 0,
+            text => text
+                .replace([',', ' '], "")
+                .parse::<i64>()
+                .unwrap_or_else(|_| {
+                    faults.push(FieldError::new(
+                        "capacity",
+                        "must be a whole number of people, such as 450",
+                    ));
+                    0
+                }),
+        };
+        let mut time = |field: &str, value: &str| -> Option<String> {
+            let value = value.trim();
+            if value.is_empty() {
+                return None;
+            }
+            match clock::from_local_input(value, tz) {
+                Some(t) => t
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .ok(),
+                None => {
+                    faults.push(FieldError::new(
+                        field,
+                        "must be a date and a time, such as 10/07/2027 18:00",
+                    ));
+                    None
+                }
+            }
+        };
+        let event_start = time("event_start", &self.event_start);
+        let event_end = time("event_end", &self.event_end);
+        let dsi =
+            (!self.dsi_name.trim().is_empty() || !self.dsi_email.trim().is_empty()).then(|| {
+                Person {
+                    name: self.dsi_name.clone(),
+                    email: self.dsi_email.clone(),
+                }
+            });
+        let input = PremisesInput {
+            kind: self.kind.clone(),
+            name: self.name.clone(),
+            address: self.address.clone(),
+            town: Some(self.town.clone()),
+            postcode: self.postcode.clone(),
+            capacity,
+            place_of_worship: self.worship(),
+            event_start,
+            event_end,
+            designated_senior_individual: dsi,
+        };
+        (input, faults)
+    }
+}
+
+/// The service's error with the page's own faults first.
+fn with_faults(e: ServiceError, faults: Vec<FieldError>) -> ServiceError {
+    match e {
+        ServiceError::Invalid(errors) if !faults.is_empty() => {
+            ServiceError::Invalid(faults.into_iter().chain(errors).collect())
+        }
+        other => other,
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "operator/premises_form.html")]
+pub struct PremisesFormPage {
+    chrome: Chrome,
+    errors: FieldErrors,
+    form: PremisesForm,
+    /// None: registering new premises.
+    editing: Option<String>,
+    zone: String,
+}
+
+impl PremisesFormPage {
+    fn heading(&self) -> &'static str {
+        match (&self.editing, self.form.is_event()) {
+            (None, _) => "Register premises",
+            (Some(_), true) => "Edit the event",
+            (Some(_), false) => "Edit the building",
+        }
+    }
+
+    fn action(&self) -> String {
+        match &self.editing {
+            None => "/operator/premises/new".to_string(),
+            Some(id) => format!("/operator/premises/{id}/edit"),
+        }
+    }
+}
+
+fn zone_name(state: &AppState) -> String {
+    state.settings.time_zone.clone()
+}
+
+pub async fn new_form(
+    state: web::Data<AppState>,
+    chrome: Chrome,
+    SignedIn(caller): SignedIn,
+) -> Result<PremisesFormPage, PageError> {
+    crate::service::access::require_operator(&caller)?;
+    Ok(PremisesFormPage {
+        chrome,
+        errors: FieldErrors::none(),
+        form: PremisesForm {
+            kind: "building".into(),
+            ..PremisesForm::default()
+        },
+        editing: None,
+        zone: zone_name(&state),
+    })
+}
+
+pub async fn register(
+    state: web::Data<AppState>,
+    chrome: Chrome,
+    SignedIn(caller): SignedIn,
+    form: Form<PremisesForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.0;
+    let tz = clock::zone(&state.settings.time_zone);
+    let (input, faults) = form.input(&tz);
+    match premises::register(&state, &caller, input).await {
+        Ok(p) => Ok(see_other(format!(
+            "/operator/premises/{}?done=premises_saved",
+            p.id
+        ))),
+        Err(e) if shown_on_form(&e) => {
+            form_again(&state, chrome, form, None, with_faults(e, faults))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn form_again(
+    state: &AppState,
+    chrome: Chrome,
+    form: PremisesForm,
+    editing: Option<String>,
+    e: ServiceError,
+) -> Result<HttpResponse, PageError> {
+    let status = match e {
+        ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let page = PremisesFormPage {
+        chrome,
+        errors: FieldErrors::of(&e),
+        form,
+        editing,
+        zone: zone_name(state),
+    };
+    Ok(html(status, render(&page)?))
+}
+
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    chrome: Chrome,
+    SignedIn(caller): SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    crate::service::access::require_operator(&caller)?;
+    let overview = premises::overview(&state, &caller, &path).await?;
+    let tz = clock::zone(&state.settings.time_zone);
+    let form = PremisesForm::of(&overview.premises, &tz);
+    let id = overview.premises.id.clone();
+    // Said before any typing: the service refuses the edit while one is open.
+    let errors = match overview.applications.iter().find(|a| a.status.is_open()) {
+        Some(_) => FieldErrors::of(&ServiceError::conflict(
+            "application_open",
+            "these premises have an open application; they can be edited once it is completed or withdrawn",
+        )),
+        None => FieldErrors::none(),
+    };
+    let page = PremisesFormPage {
+        chrome,
+        errors,
+        form,
+        editing: Some(id),
+        zone: zone_name(&state),
+    };
+    Ok(html(StatusCode::OK, render(&page)?))
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    chrome: Chrome,
+    SignedIn(caller): SignedIn,
+    path: web::Path<String>,
+    form: Form<PremisesForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.0;
+    let tz = clock::zone(&state.settings.time_zone);
+    let (input, faults) = form.input(&tz);
+    match premises::update(&state, &caller, &path, input).await {
+        Ok(p) => Ok(see_other(format!(
+            "/operator/premises/{}?done=premises_saved",
+            p.id
+        ))),
+        Err(e) if shown_on_form(&e) => form_again(
+            &state,
+            chrome,
+            form,
+            Some(path.into_inner()),
+            with_faults(e, faults),
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct Fact {
+    pub label: &'static str,
+    pub value: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "operator/premises.html")]
+pub struct PremisesPage {
+    chrome: Chrome,
+    id: String,
+    name: String,
+    facts: Vec<Fact>,
+    open_application: Option<String>,
+    /// An event that has ended: nothing more to apply for.
+    over: bool,
+    certificates: Vec<CertificateRow>,
+    applications: Vec<ApplicationRow>,
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    chrome: Chrome,
+    SignedIn(caller): SignedIn,
+    path: web::Path<String>,
+) -> Result<PremisesPage, PageError> {
+    let o = premises::overview(&state, &caller, &path).await?;
+    let p = &o.premises;
+    let open_application = o
+        .applications
+        .iter()
+        .find(|a| a.status.is_open())
+        .map(|a| a.id.clone());
+    let mut facts = vec![
+        Fact {
+            label: "Kind",
+            value: kind_word(p.kind).to_string(),
+        },
+        Fact {
+            label: "Address",
+            value: p.address.clone(),
+        },
+        Fact {
+            label: "Town",
+            value: p.town.clone(),
+        },
+        Fact {
+            label: "Postcode",
+            value: p.postcode.clone(),
+        },
+        Fact {
+            label: "Capacity",
+            value: format!("{} people", p.capacity),
+        },
+        Fact {
+            label: "Tier",
+            value: tier_label(p.tier).to_string(),
+        },
+    ];
+    if p.place_of_worship {
+        facts.push(Fact {
+            label: "Place of worship",
+            value: "Yes (standard tier whatever its size)".into(),
+        });
+    }
+    if let (Some(start), Some(end)) = (p.event_start, p.event_end) {
+        facts.push(Fact {
+            label: "Starts",
+            value: chrome.date_time(&start),
+        });
+        facts.push(Fact {
+            label: "Ends",
+            value: chrome.date_time(&end),
+        });
+    }
+    facts.push(Fact {
+        label: "Designated senior individual",
+        value: match &p.designated_senior_individual {
+            Some(d) => format!("{} ({})", d.name, d.email),
+            None => "None named".into(),
+        },
+    });
+    let over = p.kind == PremisesKind::Event
+        && p.event_end
+            .is_some_and(|end| end <= time::OffsetDateTime::now_utc());
+    let newest = o.certificates.first().map(|c| c.number.clone());
+    let certificates = o
+        .certificates
+        .iter()
+        .map(|c| {
+            let mut row = CertificateRow::new(&chrome, c, open_application.as_deref());
+            // Only the newest certificate is renewed.
+            row.renewable &= newest.as_deref() == Some(c.number.as_str());
+            row
+        })
+        .collect();
+    let applications = o
+        .applications
+        .iter()
+        .map(|a| ApplicationRow::new(&chrome, a))
+        .collect();
+    Ok(PremisesPage {
+        id: p.id.clone(),
+        name: p.name.clone(),
+        facts,
+        open_application,
+        over,
+        certificates,
+        applications,
+        chrome,
+    })
+}
+
+pub async fn apply(
+    state: web::Data<AppState>,
+    SignedIn(caller): SignedIn,
+    path: web::Path<String>,
+    _: Form<std::collections::HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    let input = CreateApplicationRequest {
+        premises_id: path.into_inner(),
+    };
+    let app = self_assessment::apply(&state, &caller, input)
+        .await
+        .map_err(|e| match e {
+            // The service names its field for the API; here the premises are the page.
+            ServiceError::Invalid(_) => ServiceError::not_found("premises"),
+            other => other,
+        })?;
+    Ok(see_other(format!(
+        "/operator/applications/{}?done=applied",
+        app.id
+    )))
+}
+
+pub async fn renew(
+    state: web::Data<AppState>,
+    SignedIn(caller): SignedIn,
+    path: web::Path<String>,
+    _: Form<std::collections::HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    let app = self_assessment::renew(&state, &caller, &path).await?;
+    Ok(see_other(format!(
+        "/operator/applications/{}?done=renewal_started",
+        app.id
+    )))
+}
