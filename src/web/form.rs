@@ -93,14 +93,28 @@ impl FieldErrors {
     }
 
     /// Every message with its field, for the summary at the top of a form.
+    /// Every message with its field, for the summary at the top of a form: the
+    /// field's id and "Email: must be an email address …".
     pub fn all(&self) -> Vec<(String, String)> {
         let mut v: Vec<_> = self
             .by_field
             .iter()
-            .map(|(f, m)| (f.clone(), m.clone()))
+            .map(|(f, m)| (f.clone(), format!("{}: {m}", field_name(f))))
             .collect();
         v.sort();
         v
+    }
+}
+
+/// `designated_senior_individual.email` as people say it: "Designated senior
+/// individual email".
+fn field_name(field: &str) -> String {
+    let words = field.replace(['_', '.'], " ").replace(['[', ']'], " ");
+    let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut c = words.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => words,
     }
 }
 
