@@ -287,8 +287,8 @@ pub async fn invite_operator(
     let name = check.text("name", &input.name, 200);
     let email = check.email("email", &input.email);
     check.finish()?;
-    let caller = caller.clone();
-    state
+    let (st, caller) = (state.clone(), caller.clone());
+    let invited = state
         .db
         .run(move |conn| {
             write_tx(conn, |tx| {
@@ -300,6 +300,20 @@ pub async fn invite_operator(
                     Role::Operator,
                     Some(&organisation_id),
                 )?;
+                // The colleague chooses their own password through an emailed link.
+                let inviter = db::users::find(tx, &caller.user_id)?
+                    .map(|u| u.name)
+                    .unwrap_or_else(|| "A colleague".to_string());
+                let organisation = db::users::find_organisation(tx, &organisation_id)?
+                    .map(|o| o.name)
+                    .unwrap_or_default();
+                crate::service::password_reset::queue_account_link(
+                    tx,
+                    &st,
+                    &user,
+                    crate::domain::reminders::ReminderKind::AccountInvited,
+                    serde_json::json!({"invited_by": inviter, "organisation": organisation}),
+                )?;
                 audit(
                     tx,
                     Some(&caller),
@@ -307,7 +321,7 @@ pub async fn invite_operator(
                         "email": user.email, "role": "operator", "organisation_id": organisation_id,
                     })),
                 )?;
-                Ok(UserView {
+                Ok::<_, ServiceError>(UserView {
                     id: user.id,
                     name: user.name,
                     email: user.email,
@@ -315,7 +329,9 @@ pub async fn invite_operator(
                 })
             })
         })
-        .await
+        .await?;
+    state.outbox.notify_one();
+    Ok(invited)
 }
 
 /// The operators of the caller's organisation, by name.

@@ -123,7 +123,7 @@ fn notice(code: &str) -> Option<&'static str> {
         }
         "withdrawn" => "The application is withdrawn.",
         "invited" => {
-            "Your colleague has an account. They can set their password with \u{2018}Forgotten your password?\u{2019} on the login page."
+            "Your colleague has an account, and an email with a link to choose their password."
         }
         "claimed" => "The application is yours to assess.",
         "scores_saved" => "The scores are saved.",

@@ -85,3 +85,52 @@ async fn an_operator_adds_a_colleague_who_sets_their_own_password() {
         .await
         .expect(403);
 }
+
+#[tokio::test]
+async fn the_colleague_gets_an_email_with_a_link_to_choose_their_password() {
+    use diesel::prelude::*;
+    use protectcert::db::schema::notifications;
+    let app = spawn_app().await;
+    let (op, _) = app.operator("Quayside Venues Ltd").await;
+    app.post(
+        "/api/v1/organisation/operators",
+        Some(&op),
+        json!({"name": "Colin Colleague", "email": "colin@quayside.test"}),
+    )
+    .await
+    .expect(201);
+    let (recipients, subject, context): (String, String, String) = {
+        let mut conn = app.db.get().expect("conn");
+        notifications::table
+            .filter(notifications::kind.eq("account_invited"))
+            .select((
+                notifications::recipients,
+                notifications::mail_subject,
+                notifications::context,
+            ))
+            .first(&mut *conn)
+            .expect("an invitation in the outbox")
+    };
+    assert!(recipients.contains("colin@quayside.test"));
+    assert!(
+        subject.contains("added you to Quayside Venues Ltd"),
+        "{subject}"
+    );
+    let context: serde_json::Value = serde_json::from_str(&context).expect("context");
+    let link = context["link"].as_str().expect("link");
+    let token = link.rsplit('/').next().expect("token");
+    // The link sets the first password, as a reset link does.
+    let res = app
+        .client
+        .get(app.url(&format!("/password/reset/{token}")))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text()
+            .await
+            .expect("html")
+            .contains("name=\"password_again\"")
+    );
+}

@@ -4,7 +4,10 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::{ApplicationRow, CertificateRow, kind_word};
+use actix_web::http::StatusCode;
+
+use super::{ApplicationRow, CertificateRow, kind_word, see_other};
+use crate::auth::Role;
 use crate::certificates::document::tier_label;
 use crate::domain::status::VerifiedStatus;
 use crate::service::applications::self_assessment::{self, ListQuery};
@@ -12,8 +15,9 @@ use crate::service::certificates::search::{self, SearchQuery};
 use crate::service::page::PageQuery;
 use crate::service::{certificates, premises};
 use crate::state::AppState;
+use crate::web::account::{html, render};
 use crate::web::error::PageError;
-use crate::web::layout::Chrome;
+use crate::web::layout::{Chrome, home_of};
 use crate::web::session::SignedIn;
 
 pub struct PremisesRow {
@@ -41,7 +45,11 @@ pub async fn dashboard(
     state: web::Data<AppState>,
     chrome: Chrome,
     SignedIn(caller): SignedIn,
-) -> Result<DashboardPage, PageError> {
+) -> Result<HttpResponse, PageError> {
+    // Other roles have pages of their own.
+    if caller.role != Role::Operator {
+        return Ok(see_other(home_of(caller.role).to_string()));
+    }
     let listed = premises::list(
         &state,
         &caller,
@@ -80,7 +88,7 @@ pub async fn dashboard(
         .filter(|c| c.status != VerifiedStatus::Superseded)
         .map(|c| CertificateRow::new(&chrome, c, open_for(&c.premises_id)))
         .collect();
-    Ok(DashboardPage {
+    let page = DashboardPage {
         premises: listed
             .iter()
             .map(|p| PremisesRow {
@@ -97,7 +105,8 @@ pub async fn dashboard(
             .collect(),
         certificates,
         chrome,
-    })
+    };
+    Ok(html(StatusCode::OK, render(&page)?))
 }
 
 /// The signed PDF of a certificate, as issued.

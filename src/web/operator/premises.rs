@@ -142,14 +142,47 @@ impl PremisesForm {
     }
 }
 
-/// The service's error with the page's own faults first.
-fn with_faults(e: ServiceError, faults: Vec<FieldError>) -> ServiceError {
-    match e {
-        ServiceError::Invalid(errors) if !faults.is_empty() => {
-            ServiceError::Invalid(faults.into_iter().chain(errors).collect())
-        }
-        other => other,
-    }
+/// The service's error said for this form: the page's own faults first, each
+/// message a sentence naming its field as the form labels it, and no complaint
+/// about the town when the address it comes from is missing.
+fn for_page(e: ServiceError, faults: Vec<FieldError>) -> ServiceError {
+    let ServiceError::Invalid(errors) = e else {
+        return e;
+    };
+    let no_address = errors.iter().any(|f| f.field == "address");
+    let sentence = |f: FieldError| {
+        let subject = match f.field.as_str() {
+            "kind" => "The kind",
+            "name" => "The name",
+            "address" => "The address",
+            "town" => "The town",
+            "postcode" => "The postcode",
+            "capacity" => "The head count",
+            "place_of_worship" => "A place of worship",
+            "event_start" => "The start",
+            "event_end" => "The end",
+            "designated_senior_individual.name" => "The designated senior individual's name",
+            "designated_senior_individual.email" => {
+                "The designated senior individual's email address"
+            }
+            _ => "This",
+        };
+        let message = match (f.field.as_str(), f.message.as_str()) {
+            ("town", m) if m.starts_with("cannot tell") => {
+                "cannot be told from the address: enter it (it is shown publicly)".to_string()
+            }
+            (_, m) => m.replace("event_start", "the start"),
+        };
+        FieldError::new(f.field, format!("{subject} {message}"))
+    };
+    ServiceError::Invalid(
+        faults
+            .into_iter()
+            .chain(errors)
+            .filter(|f| !(no_address && f.field == "town"))
+            .map(sentence)
+            .collect(),
+    )
 }
 
 #[derive(Template, WebTemplate)]
@@ -216,9 +249,7 @@ pub async fn register(
             "/operator/premises/{}?done=premises_saved",
             p.id
         ))),
-        Err(e) if shown_on_form(&e) => {
-            form_again(&state, chrome, form, None, with_faults(e, faults))
-        }
+        Err(e) if shown_on_form(&e) => form_again(&state, chrome, form, None, for_page(e, faults)),
         Err(e) => Err(e.into()),
     }
 }
@@ -293,7 +324,7 @@ pub async fn update(
             chrome,
             form,
             Some(path.into_inner()),
-            with_faults(e, faults),
+            for_page(e, faults),
         ),
         Err(e) => Err(e.into()),
     }
@@ -444,4 +475,73 @@ pub async fn renew(
         "/operator/applications/{}?done=renewal_started",
         app.id
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(e: ServiceError) -> Vec<(String, String)> {
+        e.field_errors()
+            .iter()
+            .map(|f| (f.field.clone(), f.message.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn messages_name_their_field_and_the_page_faults_come_first() {
+        let service = ServiceError::Invalid(vec![
+            FieldError::new("address", "must not be empty"),
+            FieldError::new("town", "cannot tell the town from the address: give `town`"),
+            FieldError::new("capacity", "must be a head count from 1 to 1000000"),
+            FieldError::new("event_end", "must be after event_start"),
+        ]);
+        let page = vec![FieldError::new("capacity", "must be a whole number")];
+        let said = messages(for_page(service, page));
+        assert_eq!(
+            said,
+            [
+                (
+                    "capacity".into(),
+                    "The head count must be a whole number".into()
+                ),
+                ("address".into(), "The address must not be empty".into()),
+                (
+                    "capacity".into(),
+                    "The head count must be a head count from 1 to 1000000".into()
+                ),
+                ("event_end".into(), "The end must be after the start".into()),
+            ]
+        );
+        // With an address, a town that cannot be told from it is said plainly.
+        let said = messages(for_page(
+            ServiceError::Invalid(vec![FieldError::new(
+                "town",
+                "cannot tell the town from the address: give `town`",
+            )]),
+            vec![],
+        ));
+        assert_eq!(
+            said[0].1,
+            "The town cannot be told from the address: enter it (it is shown publicly)"
+        );
+    }
+
+    #[test]
+    fn local_times_become_utc_for_the_service() {
+        let form = PremisesForm {
+            kind: "event".into(),
+            capacity: "1,200".into(),
+            event_start: "2027-07-10T10:00".into(),
+            event_end: "tomorrow".into(),
+            ..PremisesForm::default()
+        };
+        let (input, faults) = form.input(&clock::zone("Europe/London"));
+        assert_eq!(input.capacity, 1200);
+        assert_eq!(input.event_start.as_deref(), Some("2027-07-10T09:00:00Z"));
+        assert_eq!(input.event_end, None);
+        assert_eq!(faults.len(), 1);
+        assert_eq!(faults[0].field, "event_end");
+        assert!(input.designated_senior_individual.is_none());
+    }
 }

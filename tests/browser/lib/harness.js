@@ -34,6 +34,15 @@ export function dataDir() {
 }
 
 /**
+ * Runs a protectcert subcommand against the running service's database (for
+ * set-up only the command line can do, such as the first admin).
+ */
+export async function cli(args, input) {
+  if (!server) throw new Error('harness not started: run the suites through all.test.js');
+  return server.cli(args, input);
+}
+
+/**
  * A page in a fresh browser context (its own cookies and storage), closed when
  * test `t` ends. Relative URLs in page.goto() resolve against the service.
  */

@@ -22,7 +22,10 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** @returns {Promise<{url: string, dataDir: string, log: () => string, stop: () => Promise<void>}>} */
+/**
+ * @returns {Promise<{url: string, dataDir: string, log: () => string, stop: () => Promise<void>,
+ *   cli: (args: string[], input?: string) => Promise<{code: number, stdout: string, stderr: string}>}>}
+ */
 export async function startServer({ timeoutMs = 60_000 } = {}) {
   const bin = resolve(repoRoot, process.env.PROTECTCERT_BIN ?? 'target/debug/protectcert');
   // The port is free when probed, not necessarily when the binary binds it: on
@@ -90,7 +93,7 @@ async function startOnce(bin, port, timeoutMs) {
     }
     try {
       const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      if (res.status === 200) return { url, dataDir, log, stop };
+      if (res.status === 200) return { url, dataDir, log, stop, cli: (args, input) => runCli(bin, dataDir, args, input) };
     } catch {
       // not listening yet
     }
@@ -98,4 +101,26 @@ async function startOnce(bin, port, timeoutMs) {
   }
   await stop();
   throw new Error(`protectcert did not answer 200 on /healthz within ${timeoutMs} ms\n${log()}`);
+}
+
+/**
+ * Runs a protectcert subcommand against the running service's data dir (the same
+ * SQLite database), e.g. `cli(['admin', 'create', '--email', e, '--name', n], password)`;
+ * `input` goes to its standard input.
+ */
+export function runCli(bin, dataDir, args, input = '') {
+  return new Promise((ok, fail) => {
+    const child = spawn(bin, args, {
+      cwd: repoRoot,
+      env: { ...inheritedEnv(), PROTECTCERT_DATA_DIR: dataDir, RUST_LOG: 'warn' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('error', fail);
+    child.once('exit', (code) => ok({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
 }
