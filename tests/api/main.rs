@@ -13,6 +13,7 @@ mod evidence;
 mod health;
 mod helpers;
 mod premises;
+mod preview;
 mod register;
 mod reminders;
 mod workflow;
