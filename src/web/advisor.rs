@@ -18,7 +18,6 @@ use super::error::PageError;
 use super::form::{FieldErrors, Form};
 use super::layout::Chrome;
 use super::session::SignedIn;
-use crate::auth::Caller;
 use crate::certificates::document::tier_label;
 use crate::domain::application::{AnswerStatus, ApplicationStatus};
 use crate::domain::scoring::{ConditionDraft, Outcome, SectionResult};
@@ -27,9 +26,9 @@ use crate::service::applications::assessment::{
     self, PreviewResponse, ScoreInput, ScoresRequest, ScoringSheet,
 };
 use crate::service::applications::evidence;
-use crate::service::applications::self_assessment::{self, ListQuery};
 use crate::service::applications::views::{ApplicationView, ItemView};
 use crate::service::applications::workflow;
+use crate::service::applications::worklist::{self, Worklist};
 use crate::service::{FieldError, ServiceError};
 use crate::state::AppState;
 
@@ -134,29 +133,16 @@ fn row(chrome: &Chrome, app: &ApplicationView, date: Option<time::OffsetDateTime
     }
 }
 
-fn index_page(chrome: Chrome, caller: &Caller, apps: &[ApplicationView]) -> IndexPage {
-    let mine_of = |a: &&ApplicationView| {
-        a.advisor
-            .as_ref()
-            .is_some_and(|adv| adv.id == caller.user_id)
+fn index_page(chrome: Chrome, list: &Worklist) -> IndexPage {
+    let rows = |apps: &[ApplicationView],
+                date: fn(&ApplicationView) -> Option<time::OffsetDateTime>| {
+        apps.iter()
+            .map(|a| row(&chrome, a, date(a)))
+            .collect::<Vec<_>>()
     };
-    let mine = apps
-        .iter()
-        .filter(|a| a.status == ApplicationStatus::InReview)
-        .filter(mine_of)
-        .map(|a| row(&chrome, a, a.assigned_at))
-        .collect();
-    let queue = apps
-        .iter()
-        .filter(|a| a.status == ApplicationStatus::Submitted && a.advisor.is_none())
-        .map(|a| row(&chrome, a, a.submitted_at))
-        .collect();
-    let done = apps
-        .iter()
-        .filter(|a| a.status == ApplicationStatus::Completed)
-        .filter(mine_of)
-        .map(|a| row(&chrome, a, a.completed_at))
-        .collect();
+    let mine = rows(&list.in_progress, |a| a.assigned_at);
+    let queue = rows(&list.queue, |a| a.submitted_at);
+    let done = rows(&list.completed, |a| a.completed_at);
     IndexPage {
         chrome,
         errors: FieldErrors::none(),
@@ -166,21 +152,13 @@ fn index_page(chrome: Chrome, caller: &Caller, apps: &[ApplicationView]) -> Inde
     }
 }
 
-fn all_of_them() -> ListQuery {
-    ListQuery {
-        status: None,
-        limit: Some("200".to_string()),
-        offset: None,
-    }
-}
-
 pub async fn index(
     state: web::Data<AppState>,
     chrome: Chrome,
     SignedIn(caller): SignedIn,
 ) -> Result<IndexPage, PageError> {
-    let apps = self_assessment::list(&state, &caller, &all_of_them()).await?;
-    Ok(index_page(chrome, &caller, &apps))
+    let list = worklist::worklist(&state, &caller).await?;
+    Ok(index_page(chrome, &list))
 }
 
 pub const TAKEN: &str = "Another advisor has claimed this application, so it is no longer in the queue. (Or its operator withdrew it.) Choose another one below.";
@@ -200,8 +178,8 @@ pub async fn claim(
         // Once another advisor has it, it is out of this advisor's scope (404), or
         // they won the race (409): either way, the queue again, saying so.
         Err(ServiceError::NotFound(_) | ServiceError::Conflict { .. }) => {
-            let apps = self_assessment::list(&state, &caller, &all_of_them()).await?;
-            let mut page = index_page(chrome, &caller, &apps);
+            let list = worklist::worklist(&state, &caller).await?;
+            let mut page = index_page(chrome, &list);
             if page.mine.iter().any(|r| r.id == id) {
                 // A second click on their own claim: it is theirs already.
                 return Ok(see_other(format!("/advisor/applications/{id}")));
@@ -413,7 +391,8 @@ pub struct ApplicationPage {
     kind: &'static str,
     tier: &'static str,
     submitted: String,
-    status: &'static str,
+    status: String,
+    claimable: bool,
 }
 
 pub async fn sheet_page(
@@ -430,12 +409,16 @@ pub async fn sheet_page(
         render(&score_page(chrome, sheet, FieldErrors::none(), None))?
     } else {
         let status = match app.status {
-            ApplicationStatus::Submitted => "Waiting in the queue",
-            ApplicationStatus::InReview => "Being assessed by another advisor",
-            ApplicationStatus::Draft => "Draft",
-            ApplicationStatus::Withdrawn => "Withdrawn",
-            ApplicationStatus::Completed => "Completed",
+            ApplicationStatus::Submitted => "Waiting in the queue".to_string(),
+            ApplicationStatus::InReview => match &app.advisor {
+                Some(advisor) => format!("Being assessed by {}", advisor.name),
+                None => "Being assessed".to_string(),
+            },
+            ApplicationStatus::Draft => "Draft".to_string(),
+            ApplicationStatus::Withdrawn => "Withdrawn".to_string(),
+            ApplicationStatus::Completed => "Completed".to_string(),
         };
+        let claimable = app.status == ApplicationStatus::Submitted;
         let app = sheet.application;
         render(&ApplicationPage {
             kind: kind_label(app.premises.kind),
@@ -447,6 +430,7 @@ pub async fn sheet_page(
             chrome,
             app,
             status,
+            claimable,
         })?
     };
     Ok(html(StatusCode::OK, body))
