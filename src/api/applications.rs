@@ -10,7 +10,7 @@ use super::problem::{ApiError, Problem};
 use crate::auth::Caller;
 use crate::service::ServiceError;
 use crate::service::applications::assessment::{
-    self, CompleteResponse, ScoresRequest, ScoresResponse,
+    self, CompleteResponse, PreviewResponse, ScoresRequest, ScoresResponse,
 };
 use crate::service::applications::evidence::{self, Upload};
 use crate::service::applications::self_assessment::{
@@ -223,6 +223,23 @@ pub async fn put_scores(
 ) -> Result<web::Json<ScoresResponse>, ApiError> {
     let scores = assessment::score(&state, &caller, &path, body.into_inner()).await?;
     Ok(web::Json(scores))
+}
+
+#[utoipa::path(get, path = "/api/v1/applications/{id}/preview", tag = "assessment", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "what completing now would decide (outcome, percentages, reasons, conditions), stored nowhere; while items are unscored, the percentages so far and the unscored items", body = PreviewResponse),
+        (status = 403, description = "only the assigned advisor", body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "not in review", body = Problem)))]
+pub async fn preview(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<PreviewResponse>, ApiError> {
+    Ok(web::Json(
+        assessment::preview(&state, &caller, &path).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/applications/{id}/complete", tag = "assessment", params(("id" = String, Path)),

@@ -9,7 +9,9 @@ use crate::auth::Caller;
 use crate::domain::status::StatusAction;
 use crate::service::certificates::search::{self, SearchQuery};
 use crate::service::certificates::status::{StatusChangeRequest, change_status};
-use crate::service::certificates::{self, CertificateView, PublicVerification, verify};
+use crate::service::certificates::{
+    self, CertificateHistory, CertificateView, PublicVerification, verify,
+};
 use crate::state::AppState;
 
 #[utoipa::path(get, path = "/api/v1/certificates/{number}", tag = "certificates", params(("number" = String, Path)),
@@ -22,6 +24,23 @@ pub async fn get_certificate(
 ) -> Result<web::Json<CertificateView>, ApiError> {
     Ok(web::Json(
         certificates::record(&state, &caller, &path).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/certificates/{number}/history", tag = "certificates", params(("number" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the full record and its status history, oldest first: issue, suspensions, reinstatements, revocation and supersession, with the reasons given", body = CertificateHistory),
+        (status = 400, description = "mistyped number", body = Problem),
+        (status = 403, description = "advisors do not read the register", body = Problem),
+        (status = 404, body = Problem)))]
+pub async fn get_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<web::Json<CertificateHistory>, ApiError> {
+    Ok(web::Json(
+        certificates::history(&state, &caller, &path).await?,
     ))
 }
 

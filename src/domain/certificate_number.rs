@@ -58,36 +58,52 @@ impl fmt::Display for CertificateNumber {
     }
 }
 
+/// Whether `c` separates the groups of a typed number: spaces and hyphens (with the
+/// dashes a word processor or a PDF reader may turn a hyphen into).
+fn is_separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2212}'
+        )
+}
+
 impl FromStr for CertificateNumber {
     type Err = NumberError;
 
-    /// Forgives case and surrounding spaces; nothing else.
+    /// Forgives case, spaces and missing or misplaced hyphens, since people copy
+    /// numbers off paper: `psc 2026 000123 k` and `PSC2026000123K` read as
+    /// `PSC-2026-000123-K`. The digits themselves are never guessed at: a wrong
+    /// or swapped digit still fails the check character.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let upper = s.trim().to_ascii_uppercase();
-        let parts: Vec<&str> = upper.split('-').collect();
-        let [prefix, year, serial, check] = parts.as_slice() else {
+        let compact: String = s
+            .chars()
+            .filter(|c| !is_separator(*c))
+            .collect::<String>()
+            .to_ascii_uppercase();
+        let rest = compact.strip_prefix("PSC").ok_or(NumberError::Malformed)?;
+        let digits_end = rest
+            .bytes()
+            .position(|b| !b.is_ascii_digit())
+            .ok_or(NumberError::Malformed)?;
+        let (digits, check) = rest.split_at(digits_end);
+        let mut check_chars = check.chars();
+        let (Some(check), None) = (check_chars.next(), check_chars.next()) else {
             return Err(NumberError::Malformed);
         };
-        let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-        if *prefix != "PSC"
-            || year.len() != 4
-            || !all_digits(year)
-            || serial.len() < 6
-            || serial.len() > 12
-            || !all_digits(serial)
-            || check.len() != 1
-        {
+        if !check.is_ascii_alphabetic() || !(10..=16).contains(&digits.len()) {
             return Err(NumberError::Malformed);
         }
+        let (year, serial) = digits.split_at(4);
         let number = CertificateNumber {
             year: year.parse().map_err(|_| NumberError::Malformed)?,
             serial: serial.parse().map_err(|_| NumberError::Malformed)?,
         };
         // A serial with extra leading zeros would not print back the same.
-        if number.digits()[4..] != **serial {
+        if number.digits()[4..] != *serial {
             return Err(NumberError::Malformed);
         }
-        if !check.starts_with(check_of(&format!("{year}{serial}"))) {
+        if check != check_of(digits) {
             return Err(NumberError::CheckCharacter);
         }
         Ok(number)
@@ -133,6 +149,57 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn forgives_spaces_and_missing_hyphens() {
+        let n = CertificateNumber::new(2026, 123);
+        let canonical = n.to_string();
+        let check = n.check_char();
+        for typed in [
+            format!("psc 2026 000123 {}", check.to_ascii_lowercase()),
+            format!("PSC2026000123{check}"),
+            format!("PSC 2026000123-{check}"),
+            format!("PSC-2026 000123 {check}"),
+            format!(" psc - 2026 - 000123 - {check} "),
+            format!("PSC\u{2013}2026\u{2013}000123\u{2013}{check}"),
+            format!("P S C 2026 0001 23 {check}"),
+        ] {
+            assert_eq!(typed.parse::<CertificateNumber>(), Ok(n), "{typed:?}");
+        }
+        assert_eq!(canonical.parse::<CertificateNumber>(), Ok(n));
+        let long = CertificateNumber::new(2026, 12_345_678);
+        let compact: String = long.to_string().chars().filter(|c| *c != '-').collect();
+        assert_eq!(compact.parse::<CertificateNumber>(), Ok(long));
+    }
+
+    #[test]
+    fn forgiving_still_catches_typos() {
+        let n = CertificateNumber::new(2026, 123);
+        let wrong = CHECK_ALPHABET
+            .iter()
+            .map(|b| *b as char)
+            .find(|c| *c != n.check_char())
+            .unwrap_or('A');
+        assert_eq!(
+            format!("psc 2026 000123 {wrong}").parse::<CertificateNumber>(),
+            Err(NumberError::CheckCharacter)
+        );
+        // One digit changed, spaces instead of hyphens.
+        assert_eq!(
+            format!("PSC 2026 000124 {}", n.check_char()).parse::<CertificateNumber>(),
+            Err(NumberError::CheckCharacter)
+        );
+        // Neighbouring digits swapped, no separators at all.
+        assert_eq!(
+            format!("PSC2026001023{}", n.check_char()).parse::<CertificateNumber>(),
+            Err(NumberError::CheckCharacter)
+        );
+        // The check character left off is not a number.
+        assert_eq!(
+            "PSC 2026 000123".parse::<CertificateNumber>(),
+            Err(NumberError::Malformed)
+        );
     }
 
     fn with_digit(s: &str, pos: usize, d: u8) -> String {

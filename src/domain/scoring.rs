@@ -165,6 +165,66 @@ pub fn condition_due(
     }
 }
 
+/// Section and overall percentages over the items scored so far, while an
+/// assessment is under way: the same weights, rounding and not-applicable rule as
+/// [`assess`] (whose percentages these are once every item is scored), but
+/// unscored items are simply left out. Scores for unknown items are ignored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Tally {
+    /// None until something assessable is scored.
+    pub overall_percent: Option<f64>,
+    pub earned: u32,
+    pub possible: u32,
+    pub sections: Vec<SectionResult>,
+    /// Applicable items without a score yet, in checklist order.
+    pub unscored: Vec<String>,
+}
+
+pub fn tally(checklist: &Checklist, tier: Tier, scores: &HashMap<String, Option<u8>>) -> Tally {
+    let max = u32::from(checklist.scoring.max_score);
+    let mut sections: Vec<SectionResult> = Vec::new();
+    let mut unscored = Vec::new();
+    let (mut earned, mut possible) = (0u32, 0u32);
+    for (section, item) in checklist.applicable_items(tier) {
+        if sections.last().is_none_or(|s| s.id != section.id) {
+            sections.push(SectionResult {
+                id: section.id.clone(),
+                title: section.title.clone(),
+                earned: 0,
+                possible: 0,
+                percent: None,
+                items_scored: 0,
+                items_not_applicable: 0,
+            });
+        }
+        let Some(current) = sections.last_mut() else {
+            continue;
+        };
+        match scores.get(&item.id) {
+            None => unscored.push(item.id.clone()),
+            Some(None) => current.items_not_applicable += 1,
+            Some(Some(score)) => {
+                let score = u32::from(*score).min(max);
+                current.items_scored += 1;
+                current.earned += item.weight * score;
+                current.possible += item.weight * max;
+                earned += item.weight * score;
+                possible += item.weight * max;
+            }
+        }
+    }
+    for s in &mut sections {
+        s.percent = (s.possible > 0).then(|| percent(s.earned, s.possible));
+    }
+    Tally {
+        overall_percent: (possible > 0).then(|| percent(earned, possible)),
+        earned,
+        possible,
+        sections,
+        unscored,
+    }
+}
+
 /// [`assess_until`] for premises that do not end: a building.
 pub fn assess(
     checklist: &Checklist,
@@ -496,6 +556,35 @@ mod tests {
         assert_eq!(a.outcome, Outcome::Refused);
     }
 
+    #[test]
+    fn the_tally_leaves_out_unscored_and_not_applicable_items() {
+        let c = Checklist::parse(FILES[0]).expect("valid");
+        let items = c.applicable_items(Tier::Standard);
+        let empty = tally(&c, Tier::Standard, &HashMap::new());
+        assert_eq!(empty.overall_percent, None);
+        assert_eq!(empty.unscored.len(), items.len());
+        assert!(empty.sections.iter().all(|s| s.percent.is_none()));
+        // One item at half marks: its section and the whole stand at 50%.
+        let (section, first) = &items[0];
+        let half = c.scoring.max_score / 2;
+        let mut s = HashMap::from([(first.id.clone(), Some(half))]);
+        let t = tally(&c, Tier::Standard, &s);
+        assert_eq!(t.overall_percent, Some(50.0));
+        assert_eq!(t.sections[0].id, section.id);
+        assert_eq!(t.sections[0].percent, Some(50.0));
+        assert_eq!(t.unscored.len(), items.len() - 1);
+        // A non-critical item marked not applicable changes no percentage.
+        let na = items
+            .iter()
+            .find(|(_, i)| !i.critical)
+            .expect("non-critical")
+            .1;
+        s.insert(na.id.clone(), None);
+        let with_na = tally(&c, Tier::Standard, &s);
+        assert_eq!(with_na.overall_percent, Some(50.0));
+        assert_eq!(with_na.unscored.len(), items.len() - 2);
+    }
+
     /// Random valid score sheets for one file and tier.
     fn sheet() -> impl Strategy<Value = (usize, Tier, Vec<Option<u8>>)> {
         (
@@ -566,6 +655,18 @@ mod tests {
                 }
             }
             prop_assert!(!a.conditions.iter().any(|cd| cd.item_id == items[idx].1.id));
+        }
+
+        #[test]
+        fn a_complete_tally_has_the_assessments_percentages((f, tier, v) in sheet()) {
+            let c = Checklist::parse(FILES[f]).expect("valid");
+            let m = to_map(&c, tier, &v);
+            let a = assess(&c, tier, &m, AT).expect("assess");
+            let t = tally(&c, tier, &m);
+            prop_assert!(t.unscored.is_empty());
+            prop_assert_eq!(&t.sections, &a.result.sections);
+            prop_assert_eq!((t.earned, t.possible), (a.result.earned, a.result.possible));
+            prop_assert_eq!(t.overall_percent.unwrap_or(0.0), a.result.overall_percent);
         }
 
         #[test]

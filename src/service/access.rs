@@ -75,6 +75,14 @@ pub fn certificate_scope(caller: &Caller) -> ServiceResult<OrgScope> {
     }
 }
 
+/// A certificate's status history (issue, suspensions, reinstatements, revocation,
+/// supersession, with the reasons given): for whoever may read its full record,
+/// that is police and admins, and the owning operator. Advisors are refused as
+/// for the record.
+pub fn certificate_history_scope(caller: &Caller) -> ServiceResult<OrgScope> {
+    certificate_scope(caller)
+}
+
 /// Applications: operators their organisation's; advisors those assigned to them
 /// and the queue they may claim (`advisor` is the caller's accreditation); admins
 /// all. Police see none.
@@ -262,6 +270,15 @@ mod tests {
                     assert!(forbidden(premises));
                     assert!(forbidden(certificates));
                 }
+            }
+        }
+        // The status history is read by exactly those who read the record.
+        for role in Role::ALL {
+            let c = caller(role, (role == Role::Operator).then_some("own"));
+            match (certificate_scope(&c), certificate_history_scope(&c)) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{role:?}"),
+                (Err(_), Err(e)) => assert!(matches!(e, ServiceError::Forbidden(_)), "{role:?}"),
+                _ => panic!("{role:?}: record and history disagree"),
             }
         }
         // An operator without an organisation sees nothing, not everything.

@@ -1,5 +1,312 @@
-//! The police's pages.
+//! The police pages, for a phone at a gate: search the register by postcode or by
+//! name or number (`/police`), and a certificate's full record with its status
+//! history (`/police/certificates/{number}`, which admins and the owning operator
+//! may read too). Checking a number alone is the public `/verify` page.
 
+use actix_web::http::StatusCode;
 use actix_web::web;
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
 
-pub fn routes(_cfg: &mut web::ServiceConfig) {}
+use super::account::{html, render};
+use super::error::PageError;
+use super::form::{FieldErrors, shown_on_form};
+use super::layout::Chrome;
+use super::session::SignedIn;
+use crate::certificates::document::tier_label;
+use crate::domain::scoring::Outcome;
+use crate::domain::status::VerifiedStatus;
+use crate::domain::tier::PremisesKind;
+use crate::service::certificates::search::{self, SearchQuery};
+use crate::service::certificates::{self, CertificateView, HistoryEvent};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    use web::{get, resource};
+    cfg.service(resource("/police").route(get().to(search_page)))
+        .service(resource("/police/certificates/{number}").route(get().to(record_page)));
+}
+
+/// Results on one page of the search.
+const PAGE_SIZE: i64 = 20;
+
+fn kind_label(kind: PremisesKind) -> &'static str {
+    match kind {
+        PremisesKind::Building => "Building",
+        PremisesKind::Event => "Event",
+    }
+}
+
+/// The status in words, with its badge tone.
+fn status_label(status: VerifiedStatus) -> (&'static str, &'static str) {
+    match status {
+        VerifiedStatus::Valid => ("Valid", "ok"),
+        VerifiedStatus::Expired => ("Expired", "warn"),
+        VerifiedStatus::Suspended => ("Suspended", "warn"),
+        VerifiedStatus::Revoked => ("Revoked", "bad"),
+        VerifiedStatus::Superseded => ("Superseded", "grey"),
+    }
+}
+
+fn expiry_label(status: VerifiedStatus, kind: PremisesKind) -> &'static str {
+    match (status, kind) {
+        (VerifiedStatus::Expired, _) => "Expired",
+        (VerifiedStatus::Valid, PremisesKind::Event) => "Valid until (event ends)",
+        (VerifiedStatus::Valid, PremisesKind::Building) => "Valid until",
+        _ => "Expiry date",
+    }
+}
+
+pub struct ResultCard {
+    number: String,
+    href: String,
+    status: (&'static str, &'static str),
+    premises: String,
+    town: String,
+    postcode: String,
+    kind: &'static str,
+    tier: &'static str,
+    expiry_label: &'static str,
+    expires: String,
+}
+
+fn card(chrome: &Chrome, c: &CertificateView) -> ResultCard {
+    ResultCard {
+        href: format!("/police/certificates/{}", c.number),
+        number: c.number.clone(),
+        status: status_label(c.status),
+        premises: c.premises_name.clone(),
+        town: c.town.clone(),
+        postcode: c.postcode.clone(),
+        kind: kind_label(c.kind),
+        tier: tier_label(c.tier),
+        expiry_label: expiry_label(c.status, c.kind),
+        expires: chrome.date(&c.expires_at),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct SearchForm {
+    #[serde(default)]
+    postcode: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "police/search.html")]
+pub struct SearchPage {
+    chrome: Chrome,
+    errors: FieldErrors,
+    postcode: String,
+    q: String,
+    searched: bool,
+    results: Vec<ResultCard>,
+    page: i64,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+fn page_link(postcode: &str, q: &str, page: i64) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("postcode", postcode)
+        .append_pair("q", q)
+        .append_pair("page", &page.to_string())
+        .finish();
+    format!("/police?{query}")
+}
+
+pub async fn search_page(
+    state: web::Data<AppState>,
+    chrome: Chrome,
+    SignedIn(caller): SignedIn,
+    form: web::Query<SearchForm>,
+) -> Result<actix_web::HttpResponse, PageError> {
+    let form = form.into_inner();
+    let page = form
+        .page
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(1)
+        .clamp(1, 10_000);
+    let searched = !form.postcode.trim().is_empty() || !form.q.trim().is_empty();
+    let mut out = SearchPage {
+        chrome,
+        errors: FieldErrors::none(),
+        postcode: form.postcode.clone(),
+        q: form.q.clone(),
+        searched,
+        results: Vec::new(),
+        page,
+        previous: None,
+        next: None,
+    };
+    // One more than a page, to know whether there is a next one.
+    let query = SearchQuery {
+        postcode: Some(form.postcode.clone()),
+        q: Some(form.q.clone()),
+        status: None,
+        limit: Some((PAGE_SIZE + 1).to_string()),
+        offset: Some(((page - 1) * PAGE_SIZE).to_string()),
+    };
+    // Nothing typed yet: the form alone (the register is not a list to browse),
+    // though the role is still checked by the same search.
+    let query = if searched {
+        query
+    } else {
+        SearchQuery {
+            limit: Some("1".to_string()),
+            offset: None,
+            ..SearchQuery::default()
+        }
+    };
+    match search::search(&state, &caller, &query).await {
+        Ok(found) if searched => {
+            out.next = (found.len() as i64 > PAGE_SIZE)
+                .then(|| page_link(&form.postcode, &form.q, page + 1));
+            out.previous = (page > 1).then(|| page_link(&form.postcode, &form.q, page - 1));
+            out.results = found
+                .iter()
+                .take(PAGE_SIZE as usize)
+                .map(|c| card(&out.chrome, c))
+                .collect();
+            Ok(html(StatusCode::OK, render(&out)?))
+        }
+        Ok(_) => Ok(html(StatusCode::OK, render(&out)?)),
+        Err(e) if shown_on_form(&e) => {
+            out.errors = FieldErrors::of(&e);
+            Ok(html(StatusCode::UNPROCESSABLE_ENTITY, render(&out)?))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct ConditionRow {
+    item_id: String,
+    text: String,
+    due: String,
+}
+
+pub struct HistoryRow {
+    at: String,
+    event: String,
+    reason: String,
+    superseded_by: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "police/record.html")]
+pub struct RecordPage {
+    chrome: Chrome,
+    c: CertificateView,
+    status: (&'static str, &'static str),
+    headline: &'static str,
+    explanation: &'static str,
+    tone: &'static str,
+    kind: &'static str,
+    tier: &'static str,
+    outcome: &'static str,
+    issued: String,
+    expiry_label: &'static str,
+    expires: String,
+    conditions: Vec<ConditionRow>,
+    history: Vec<HistoryRow>,
+}
+
+fn verdict(status: VerifiedStatus) -> (&'static str, &'static str, &'static str) {
+    match status {
+        VerifiedStatus::Valid => (
+            "ok",
+            "VALID",
+            "This certificate is current in the scheme's register.",
+        ),
+        VerifiedStatus::Expired => (
+            "warn",
+            "EXPIRED",
+            "This certificate has lapsed and no longer gives assurance.",
+        ),
+        VerifiedStatus::Suspended => (
+            "warn",
+            "SUSPENDED",
+            "The scheme has suspended this certificate. Do not rely on it.",
+        ),
+        VerifiedStatus::Revoked => (
+            "bad",
+            "REVOKED",
+            "The scheme has revoked this certificate. Do not rely on it.",
+        ),
+        VerifiedStatus::Superseded => (
+            "grey",
+            "SUPERSEDED",
+            "A newer certificate replaces this one.",
+        ),
+    }
+}
+
+fn event_label(event: HistoryEvent, outcome: Option<Outcome>, action: &str) -> String {
+    match event {
+        HistoryEvent::Issued => match outcome {
+            Some(Outcome::CertifiedWithConditions) => "Issued, certified with conditions".into(),
+            Some(Outcome::Certified) => "Issued, certified".into(),
+            _ => "Issued".into(),
+        },
+        HistoryEvent::Suspended => "Suspended".into(),
+        HistoryEvent::Reinstated => "Reinstated".into(),
+        HistoryEvent::Revoked => "Revoked".into(),
+        HistoryEvent::Superseded => "Superseded".into(),
+        HistoryEvent::Other => action.to_string(),
+    }
+}
+
+pub async fn record_page(
+    state: web::Data<AppState>,
+    chrome: Chrome,
+    SignedIn(caller): SignedIn,
+    path: web::Path<String>,
+) -> Result<RecordPage, PageError> {
+    let found = certificates::history(&state, &caller, &path).await?;
+    let c = found.certificate;
+    let (tone, headline, explanation) = verdict(c.status);
+    let conditions = c
+        .conditions
+        .iter()
+        .map(|d| ConditionRow {
+            item_id: d.item_id.clone(),
+            text: d.text.clone(),
+            due: chrome.date(&d.due_at),
+        })
+        .collect();
+    let history = found
+        .history
+        .iter()
+        .map(|h| HistoryRow {
+            at: chrome.date_time(&h.at),
+            event: event_label(h.event, h.outcome, &h.action),
+            reason: h.reason.clone().unwrap_or_default(),
+            superseded_by: h.superseded_by.clone(),
+        })
+        .collect();
+    Ok(RecordPage {
+        status: status_label(c.status),
+        tone,
+        headline,
+        explanation,
+        kind: kind_label(c.kind),
+        tier: tier_label(c.tier),
+        outcome: match c.outcome {
+            Outcome::Certified => "Certified",
+            Outcome::CertifiedWithConditions => "Certified with conditions",
+            Outcome::Refused => "Refused",
+        },
+        issued: chrome.date(&c.issued_at),
+        expiry_label: expiry_label(c.status, c.kind),
+        expires: chrome.date(&c.expires_at),
+        conditions,
+        history,
+        chrome,
+        c,
+    })
+}

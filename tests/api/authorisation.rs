@@ -256,6 +256,13 @@ async fn every_endpoint_for_every_role() {
             Body::Json(json!({"scores": [{"item_id": item, "score": 1}]})),
             ["401", "403", "404", "ok", "404", "403", "403"],
         ),
+        // The preview is the assigned advisor's (here a 409: already completed).
+        (
+            "GET",
+            format!("/api/v1/applications/{completed_id}/preview"),
+            Body::None,
+            ["401", "403", "404", "ok", "404", "403", "403"],
+        ),
         (
             "POST",
             format!("/api/v1/applications/{completed_id}/complete"),
@@ -265,6 +272,13 @@ async fn every_endpoint_for_every_role() {
         (
             "GET",
             format!("/api/v1/certificates/{number}"),
+            Body::None,
+            ["401", "ok", "404", "403", "403", "ok", "ok"],
+        ),
+        // The status history is read by whoever reads the record.
+        (
+            "GET",
+            format!("/api/v1/certificates/{number}/history"),
             Body::None,
             ["401", "ok", "404", "403", "403", "ok", "ok"],
         ),

@@ -2,6 +2,7 @@
 //! Every test gets its own app and database; set PROTECTCERT_TEST_DATABASE_URL to a
 //! PostgreSQL server URL to run the same suite on PostgreSQL.
 
+mod advisor_police_pages;
 mod audit;
 mod auth;
 mod authorisation;
@@ -14,6 +15,7 @@ mod health;
 mod helpers;
 mod pages;
 mod premises;
+mod preview;
 mod register;
 mod reminders;
 mod team;

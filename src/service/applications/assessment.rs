@@ -6,15 +6,18 @@ use std::collections::HashMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
-use super::views::{CertificateSummary, StoredAssessment};
+use super::views::{self, ApplicationView, CertificateSummary, StoredAssessment};
 use super::{checklist_for, load_visible, require_status};
-use crate::auth::Caller;
-use crate::db::models::Score;
+use crate::auth::{Caller, Role};
+use crate::checklists::StoredChecklist;
+use crate::db::models::{Application, Premises, Score};
 use crate::db::sequences::{Change, audit};
-use crate::db::{self, now, to_utc, write_tx};
+use crate::db::{self, DbConnection, now, to_utc, write_tx};
 use crate::domain::application::ApplicationStatus;
-use crate::domain::scoring::{self, AssessmentResult, ConditionDraft, Outcome, ScoringError};
-use crate::service::access::{eligibility, require_assigned};
+use crate::domain::scoring::{
+    self, AssessmentResult, ConditionDraft, Outcome, ScoringError, SectionResult,
+};
+use crate::service::access::{eligibility, require_assigned, require_role};
 use crate::service::certificates::issue::issue_certificate;
 use crate::service::{FieldError, ServiceError, ServiceResult, today};
 use crate::state::AppState;
@@ -173,6 +176,195 @@ pub async fn score(
         .await
 }
 
+/// The stored scores of an application: item id → Some(score), or None for not
+/// applicable; unscored items are absent.
+fn stored_scores(
+    conn: &mut DbConnection,
+    app: &Application,
+) -> ServiceResult<HashMap<String, Option<u8>>> {
+    Ok(db::applications::scores(conn, &app.id)?
+        .into_iter()
+        .map(|s| (s.item_id, s.score.and_then(|v| u8::try_from(v).ok())))
+        .collect())
+}
+
+/// What completing at `at` decides from `scores`: the one rule that both
+/// `complete` and `preview` apply, so a preview can never promise what
+/// completion then refuses.
+struct Decision {
+    assessment: scoring::Assessment,
+    /// The conditions the certificate carries (only for certified with conditions).
+    conditions: Vec<ConditionDraft>,
+    /// Why no certificate can be issued although the scores would certify.
+    blocked: Option<String>,
+}
+
+fn decide(
+    checklist: &StoredChecklist,
+    app: &Application,
+    prem: &Premises,
+    scores: &HashMap<String, Option<u8>>,
+    at: time::PrimitiveDateTime,
+) -> ServiceResult<Decision> {
+    let assessment = match scoring::assess_until(
+        &checklist.checklist,
+        app.tier,
+        scores,
+        to_utc(at),
+        prem.event_end.map(to_utc),
+    ) {
+        Ok(a) => a,
+        Err(ScoringError::Unscored(items)) => {
+            return Err(ServiceError::Conflict {
+                code: "unscored_items",
+                detail: format!(
+                    "{} checklist item(s) are not scored yet: {}",
+                    items.len(),
+                    items.join(", ")
+                ),
+                items,
+            });
+        }
+        Err(e) => {
+            return Err(ServiceError::internal(anyhow::anyhow!(
+                "stored scores invalid: {e:?}"
+            )));
+        }
+    };
+    let blocked = match prem.event_end {
+        Some(end) if assessment.outcome != Outcome::Refused && to_utc(end) <= to_utc(at) => {
+            Some("the event has already ended, so no certificate can be issued for it".to_string())
+        }
+        _ => None,
+    };
+    let conditions = if assessment.outcome == Outcome::CertifiedWithConditions {
+        assessment.conditions.clone()
+    } else {
+        Vec::new()
+    };
+    Ok(Decision {
+        assessment,
+        conditions,
+        blocked,
+    })
+}
+
+/// What completing the assessment now would decide, without storing anything.
+#[derive(Serialize, ToSchema, Debug, Clone)]
+pub struct PreviewResponse {
+    /// Applicable items, and how many of them are scored (a score or not applicable).
+    pub items: usize,
+    pub scored: usize,
+    /// Applicable items still without a score, in checklist order.
+    pub unscored: Vec<String>,
+    /// Percentages over the items scored so far (not-applicable items count nowhere);
+    /// null until something assessable is scored.
+    pub overall_percent: Option<f64>,
+    pub sections: Vec<SectionResult>,
+    /// What completing now would decide; null while any item is unscored.
+    pub outcome: Option<Outcome>,
+    /// The explanation completing would store (overall and section percentages,
+    /// critical failures, reasons); null while any item is unscored.
+    pub result: Option<AssessmentResult>,
+    /// The conditions the certificate would carry, due dates counted from now.
+    pub conditions: Vec<ConditionDraft>,
+    /// Whether completing now would succeed.
+    pub can_complete: bool,
+    /// Why not, when every item is scored but completion would still be refused.
+    pub blocked_by: Option<String>,
+}
+
+fn preview_of(
+    checklist: &StoredChecklist,
+    app: &Application,
+    prem: &Premises,
+    scores: &HashMap<String, Option<u8>>,
+    at: time::PrimitiveDateTime,
+) -> ServiceResult<PreviewResponse> {
+    let tally = scoring::tally(&checklist.checklist, app.tier, scores);
+    let items = checklist.checklist.applicable_items(app.tier).len();
+    let mut preview = PreviewResponse {
+        items,
+        scored: items - tally.unscored.len(),
+        unscored: tally.unscored.clone(),
+        overall_percent: tally.overall_percent,
+        sections: tally.sections,
+        outcome: None,
+        result: None,
+        conditions: Vec::new(),
+        can_complete: false,
+        blocked_by: None,
+    };
+    if tally.unscored.is_empty() {
+        let decision = decide(checklist, app, prem, scores, at)?;
+        preview.outcome = Some(decision.assessment.outcome);
+        preview.result = Some(decision.assessment.result);
+        preview.conditions = decision.conditions;
+        preview.can_complete = decision.blocked.is_none();
+        preview.blocked_by = decision.blocked;
+    }
+    Ok(preview)
+}
+
+/// The assigned advisor's preview of the outcome: the same rules, percentages,
+/// reasons and conditions as `complete`, computed from the scores saved so far,
+/// stored nowhere. While items are unscored it gives the percentages so far and
+/// names the unscored items.
+pub async fn preview(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> ServiceResult<PreviewResponse> {
+    let (st, caller, id) = (state.clone(), caller.clone(), id.to_string());
+    state
+        .db
+        .run(move |conn| {
+            let (app, prem) = load_visible(conn, &caller, &id)?;
+            require_assigned(&caller, &app)?;
+            require_status(&app, &[ApplicationStatus::InReview])?;
+            let checklist = checklist_for(&st, conn, &app)?;
+            let scores = stored_scores(conn, &app)?;
+            preview_of(&checklist, &app, &prem, &scores, now())
+        })
+        .await
+}
+
+/// An application as its advisor scores it: the full view (items with the
+/// operator's answers, notes and evidence, and the scores so far) and, while the
+/// caller is the assigned advisor and it is in review, the preview of its outcome.
+#[derive(Serialize, Debug, Clone)]
+pub struct ScoringSheet {
+    pub application: ApplicationView,
+    pub preview: Option<PreviewResponse>,
+    /// Whether the caller is the advisor assigned to it.
+    pub assigned_to_caller: bool,
+}
+
+pub async fn sheet(state: &AppState, caller: &Caller, id: &str) -> ServiceResult<ScoringSheet> {
+    require_role(caller, &[Role::Advisor, Role::Admin])?;
+    let (st, caller, id) = (state.clone(), caller.clone(), id.to_string());
+    state
+        .db
+        .run(move |conn| {
+            let (app, prem) = load_visible(conn, &caller, &id)?;
+            let checklist = checklist_for(&st, conn, &app)?;
+            let application = views::build(conn, &caller, &app, &prem, &checklist)?;
+            let assigned_to_caller = require_assigned(&caller, &app).is_ok();
+            let preview = if assigned_to_caller && app.status == ApplicationStatus::InReview {
+                let scores = stored_scores(conn, &app)?;
+                Some(preview_of(&checklist, &app, &prem, &scores, now())?)
+            } else {
+                None
+            };
+            Ok(ScoringSheet {
+                application,
+                preview,
+                assigned_to_caller,
+            })
+        })
+        .await
+}
+
 #[derive(Serialize, ToSchema, Debug, Clone)]
 pub struct CompleteResponse {
     pub outcome: Outcome,
@@ -204,50 +396,14 @@ pub async fn complete(
                     return Err(ServiceError::forbidden(why.to_string()));
                 }
                 let checklist = checklist_for(&st, tx, &app)?;
-                let by_item: HashMap<String, Option<u8>> = db::applications::scores(tx, &app.id)?
-                    .into_iter()
-                    .map(|s| (s.item_id, s.score.and_then(|v| u8::try_from(v).ok())))
-                    .collect();
+                let by_item = stored_scores(tx, &app)?;
                 let completed_at = now();
-                let assessment = match scoring::assess_until(
-                    &checklist.checklist,
-                    app.tier,
-                    &by_item,
-                    to_utc(completed_at),
-                    prem.event_end.map(to_utc),
-                ) {
-                    Ok(a) => a,
-                    Err(ScoringError::Unscored(items)) => {
-                        return Err(ServiceError::Conflict {
-                            code: "unscored_items",
-                            detail: format!(
-                                "{} checklist item(s) are not scored yet: {}",
-                                items.len(),
-                                items.join(", ")
-                            ),
-                            items,
-                        });
-                    }
-                    Err(e) => {
-                        return Err(ServiceError::internal(anyhow::anyhow!(
-                            "stored scores invalid: {e:?}"
-                        )));
-                    }
-                };
-                if let Some(end) = prem.event_end
-                    && assessment.outcome != Outcome::Refused
-                    && to_utc(end) <= to_utc(completed_at)
-                {
-                    return Err(ServiceError::conflict(
-                        "event_ended",
-                        "the event has already ended, so no certificate can be issued for it",
-                    ));
+                let decision = decide(&checklist, &app, &prem, &by_item, completed_at)?;
+                if let Some(why) = decision.blocked {
+                    return Err(ServiceError::conflict("event_ended", why));
                 }
-                let conditions = if assessment.outcome == Outcome::CertifiedWithConditions {
-                    assessment.conditions.clone()
-                } else {
-                    Vec::new()
-                };
+                let assessment = decision.assessment;
+                let conditions = decision.conditions;
                 let stored = StoredAssessment {
                     result: assessment.result.clone(),
                     conditions: conditions.clone(),

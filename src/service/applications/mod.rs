@@ -5,12 +5,14 @@
 //! - `evidence`: attach and read files
 //! - `assessment`: the advisor's scores and completion (outcome, certificate)
 //! - `views`: what a reader sees of an application
+//! - `worklist`: the advisor's assessments and queue
 
 pub mod assessment;
 pub mod evidence;
 pub mod self_assessment;
 pub mod views;
 pub mod workflow;
+pub mod worklist;
 
 use super::access::{admits_application, application_scope};
 use super::{ServiceError, ServiceResult, today};

@@ -4,14 +4,18 @@
 //! - `issue`: making a certificate when an assessment is certified
 //! - `search`: the register search
 //! - `status`: suspend, reinstate, revoke
+//! - `status_history`: what happened to a certificate, from the audit log
 //! - `verify`: what the public and offline checkers see
 //! - `verify_pdf`: what a verifier holding only the PDF can check
 
 pub mod issue;
 pub mod search;
 pub mod status;
+pub mod status_history;
 pub mod verify;
 pub mod verify_pdf;
+
+pub use status_history::{CertificateHistory, HistoryEntry, HistoryEvent, history};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

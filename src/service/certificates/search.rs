@@ -8,6 +8,7 @@ use super::{CertificateView, record_views};
 use crate::auth::Caller;
 use crate::db::certificates::Search;
 use crate::db::{self, Page};
+use crate::domain::certificate_number::CertificateNumber;
 use crate::domain::status::{VerifiedStatus, stored_for};
 use crate::service::ServiceResult;
 use crate::service::access::certificate_scope;
@@ -77,8 +78,13 @@ impl Filters {
             }
             compact
         });
+        // A whole certificate number is looked up as the register writes it, so
+        // `psc 2026 000123 k` finds PSC-2026-000123-K.
         let name_or_number = given(q.q.as_deref()).map(|raw| {
-            let text = check.text("q", raw, 100);
+            let text = match raw.parse::<CertificateNumber>() {
+                Ok(number) => number.to_string(),
+                Err(_) => check.text("q", raw, 100),
+            };
             format!("%{}%", like_escape(&text))
         });
         let status = given(q.status.as_deref()).and_then(|raw| {
@@ -180,6 +186,20 @@ mod tests {
     fn like_wildcards_in_the_text_are_literal() {
         let f = Filters::check(&query(&[("q", "100%_\\ club")])).expect("ok");
         assert_eq!(f.name_or_number.as_deref(), Some("%100\\%\\_\\\\ club%"));
+    }
+
+    #[test]
+    fn a_whole_number_is_searched_as_the_register_writes_it() {
+        let number = CertificateNumber::new(2026, 42);
+        let typed = format!(
+            "psc 2026 000042 {}",
+            number.check_char().to_ascii_lowercase()
+        );
+        let f = Filters::check(&query(&[("q", &typed)])).expect("ok");
+        assert_eq!(f.name_or_number, Some(format!("%{number}%")));
+        // Anything else is text to find in names, as typed.
+        let f = Filters::check(&query(&[("q", "psc 2026")])).expect("ok");
+        assert_eq!(f.name_or_number.as_deref(), Some("%psc 2026%"));
     }
 
     #[test]

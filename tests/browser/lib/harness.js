@@ -43,6 +43,15 @@ export async function cli(args, input) {
 }
 
 /**
+ * Runs a subcommand of the binary with the service's own settings and data dir,
+ * e.g. `runCli(['admin', 'create', '--email', e, '--name', n], { input: password })`.
+ */
+export function runCli(args, opts) {
+  if (!server) throw new Error('harness not started: run the suites through all.test.js');
+  return server.runCli(args, opts);
+}
+
+/**
  * A page in a fresh browser context (its own cookies and storage), closed when
  * test `t` ends. Relative URLs in page.goto() resolve against the service.
  */

@@ -1,6 +1,6 @@
 // Starts the real protectcert binary for one test run: a free port, a fresh
 // temporary data dir (so SQLite, keys and the outbox start empty), stopped at the end.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * @returns {Promise<{url: string, dataDir: string, log: () => string, stop: () => Promise<void>,
- *   cli: (args: string[], input?: string) => Promise<{code: number, stdout: string, stderr: string}>}>}
+ *   cli: (args: string[], input?: string) => Promise<{code: number, stdout: string, stderr: string}>,
+ *   runCli: (args: string[], opts?: {input?: string}) => {status: number, stdout: string, stderr: string}}>}
  */
 export async function startServer({ timeoutMs = 60_000 } = {}) {
   const bin = resolve(repoRoot, process.env.PROTECTCERT_BIN ?? 'target/debug/protectcert');
@@ -55,18 +56,30 @@ async function startOnce(bin, port, timeoutMs) {
   const logPath = join(dataDir, 'server.log');
   const logFd = openSync(logPath, 'a');
   const log = () => readFileSync(logPath, 'utf8');
+  const env = {
+    ...inheritedEnv(),
+    PROTECTCERT_LISTEN: `127.0.0.1:${port}`,
+    PROTECTCERT_PUBLIC_URL: url,
+    PROTECTCERT_DATA_DIR: dataDir,
+    RUST_LOG: process.env.RUST_LOG ?? 'info',
+  };
   const child = spawn(bin, ['serve'], {
     // config/checklists and certificate-templates are relative paths.
     cwd: repoRoot,
-    env: {
-      ...inheritedEnv(),
-      PROTECTCERT_LISTEN: `127.0.0.1:${port}`,
-      PROTECTCERT_PUBLIC_URL: url,
-      PROTECTCERT_DATA_DIR: dataDir,
-      RUST_LOG: process.env.RUST_LOG ?? 'info',
-    },
+    env,
     stdio: ['ignore', logFd, logFd],
   });
+  // Another subcommand of the same binary against the same data dir and settings
+  // (e.g. `admin create`, which reads the password from standard input); throws
+  // unless it exits 0.
+  const runCliSync = (args, { input = '' } = {}) => {
+    const r = spawnSync(bin, args, { cwd: repoRoot, env, input, encoding: 'utf8', timeout: 60_000 });
+    if (r.error) throw r.error;
+    if (r.status !== 0) {
+      throw new Error(`protectcert ${args.join(' ')} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+    }
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
   closeSync(logFd);
   let exited = null;
   const exit = new Promise((r) => child.once('exit', (code, signal) => r((exited = { code, signal }))));
@@ -93,7 +106,9 @@ async function startOnce(bin, port, timeoutMs) {
     }
     try {
       const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      if (res.status === 200) return { url, dataDir, log, stop, cli: (args, input) => runCli(bin, dataDir, args, input) };
+      if (res.status === 200) {
+        return { url, dataDir, log, stop, cli: (args, input) => runCli(bin, dataDir, args, input), runCli: runCliSync };
+      }
     } catch {
       // not listening yet
     }
