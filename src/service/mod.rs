@@ -16,6 +16,7 @@ pub mod certificates;
 pub mod checklists;
 pub mod error;
 pub mod notifications;
+pub mod overview;
 pub mod page;
 pub mod premises;
 pub mod validate;
