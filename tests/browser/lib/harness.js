@@ -28,6 +28,15 @@ export function baseUrl() {
 }
 
 /**
+ * Runs a command of the binary against the running service's data dir, with the
+ * same environment (see server.js `runCli`): `await cli(['admin', 'create', …], { input })`.
+ */
+export function cli(args, options) {
+  if (!server) throw new Error('harness not started: run the suites through all.test.js');
+  return server.cli(args, options);
+}
+
+/**
  * A page in a fresh browser context (its own cookies and storage), closed when
  * test `t` ends. Relative URLs in page.goto() resolve against the service.
  */

@@ -22,7 +22,10 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** @returns {Promise<{url: string, dataDir: string, log: () => string, stop: () => Promise<void>}>} */
+/**
+ * @returns {Promise<{url: string, dataDir: string, log: () => string, stop: () => Promise<void>,
+ *   cli: (args: string[], options?: {input?: string}) => Promise<{code: number, stdout: string, stderr: string}>}>}
+ */
 export async function startServer({ timeoutMs = 60_000 } = {}) {
   const bin = resolve(repoRoot, process.env.PROTECTCERT_BIN ?? 'target/debug/protectcert');
   // The port is free when probed, not necessarily when the binary binds it: on
@@ -52,16 +55,17 @@ async function startOnce(bin, port, timeoutMs) {
   const logPath = join(dataDir, 'server.log');
   const logFd = openSync(logPath, 'a');
   const log = () => readFileSync(logPath, 'utf8');
+  const env = {
+    ...inheritedEnv(),
+    PROTECTCERT_LISTEN: `127.0.0.1:${port}`,
+    PROTECTCERT_PUBLIC_URL: url,
+    PROTECTCERT_DATA_DIR: dataDir,
+    RUST_LOG: process.env.RUST_LOG ?? 'info',
+  };
   const child = spawn(bin, ['serve'], {
     // config/checklists and certificate-templates are relative paths.
     cwd: repoRoot,
-    env: {
-      ...inheritedEnv(),
-      PROTECTCERT_LISTEN: `127.0.0.1:${port}`,
-      PROTECTCERT_PUBLIC_URL: url,
-      PROTECTCERT_DATA_DIR: dataDir,
-      RUST_LOG: process.env.RUST_LOG ?? 'info',
-    },
+    env,
     stdio: ['ignore', logFd, logFd],
   });
   closeSync(logFd);
@@ -90,7 +94,7 @@ async function startOnce(bin, port, timeoutMs) {
     }
     try {
       const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      if (res.status === 200) return { url, dataDir, log, stop };
+      if (res.status === 200) return { url, dataDir, log, stop, cli: (args, options) => runCli(bin, env, args, options) };
     } catch {
       // not listening yet
     }
@@ -98,4 +102,23 @@ async function startOnce(bin, port, timeoutMs) {
   }
   await stop();
   throw new Error(`protectcert did not answer 200 on /healthz within ${timeoutMs} ms\n${log()}`);
+}
+
+/**
+ * Runs a command of the binary (e.g. `['admin', 'create', '--email', E, '--name', N]`)
+ * against the running server's data dir: the same environment and working folder,
+ * `input` on standard input. Resolves with the exit code and output; never rejects
+ * on a non-zero exit (the caller asserts).
+ */
+export function runCli(bin, env, args, { input = '' } = {}) {
+  return new Promise((ok, fail) => {
+    const child = spawn(bin, args, { cwd: repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('error', fail);
+    child.once('close', (code) => ok({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
 }
