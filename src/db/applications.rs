@@ -41,6 +41,14 @@ pub fn count_open(conn: &mut DbConnection, premises_id: &str) -> QueryResult<i64
         .get_result(conn)
 }
 
+/// How many applications have `status`.
+pub fn count_with_status(conn: &mut DbConnection, status: ApplicationStatus) -> QueryResult<i64> {
+    applications::table
+        .filter(applications::status.eq(status))
+        .count()
+        .get_result(conn)
+}
+
 /// The applications in `scope` (one query, whatever the scope), newest first.
 pub fn list(
     conn: &mut DbConnection,

@@ -104,6 +104,23 @@ pub fn search(
         .load(conn)
 }
 
+/// How many certificates a verifier would see with the stored status (and, for
+/// `active`, the side of expiry) of `status` now, as `stored_for` gives it.
+pub fn count_with_status(
+    conn: &mut DbConnection,
+    (stored, expiry): (StoredStatus, Option<Expiry>),
+) -> QueryResult<i64> {
+    let mut q = certificates::table
+        .filter(certificates::status.eq(stored))
+        .into_boxed();
+    match expiry {
+        Some(Expiry::NotYet) => q = q.filter(certificates::expires_at.gt(now())),
+        Some(Expiry::Passed) => q = q.filter(certificates::expires_at.le(now())),
+        None => {}
+    }
+    q.count().get_result(conn)
+}
+
 /// Changes the stored status only if it is still `from`; returns whether it was.
 pub fn set_status(
     conn: &mut DbConnection,

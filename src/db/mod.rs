@@ -235,6 +235,81 @@ mod tests {
         assert_eq!(redact("data/protectcert.db"), "data/protectcert.db");
     }
 
+    /// The migration that lets an accreditation be withdrawn rebuilds the SQLite
+    /// table: the rows survive it, and the new status is accepted, unknown ones not.
+    #[test]
+    fn withdrawn_accreditations_migration_keeps_the_advisors() {
+        use diesel::migration::MigrationSource;
+        use diesel::sqlite::Sqlite;
+        let mut conn = SqliteConnection::establish(":memory:").expect("sqlite");
+        conn.batch_execute("PRAGMA foreign_keys = ON;")
+            .expect("pragma");
+        diesel::migration::MigrationConnection::setup(&mut conn).expect("migrations table");
+        let mut all = MigrationSource::<Sqlite>::migrations(&SQLITE_MIGRATIONS).expect("list");
+        all.sort_by_key(|m| m.name().to_string());
+        let at = all
+            .iter()
+            .position(|m| m.name().to_string().ends_with("_accreditation_withdrawn"))
+            .expect("the migration exists");
+        for m in &all[..at] {
+            conn.run_migration(m).expect("earlier migration");
+        }
+        conn.batch_execute(
+            "INSERT INTO organisations VALUES ('org', 'Tied Ltd', '2026-01-01 00:00:00');
+             INSERT INTO users VALUES ('adv', NULL, 'advisor', 'Ada', 'ada@x.test', 'h', '2026-01-01 00:00:00');
+             INSERT INTO advisors VALUES ('adv', 'PSA-1', '2027-06-30', 'building,event', 'suspended', 'org', '2026-01-01 00:00:00');",
+        )
+        .expect("seed");
+        assert!(
+            conn.batch_execute("UPDATE advisors SET status = 'withdrawn'")
+                .is_err(),
+            "before the migration, withdrawn is refused"
+        );
+        conn.run_migration(&all[at]).expect("the migration");
+        #[derive(diesel::QueryableByName, Debug, PartialEq)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            accreditation_number: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            scopes: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            status: String,
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            tied_organisation_id: Option<String>,
+        }
+        let rows: Vec<Row> = diesel::sql_query(
+            "SELECT accreditation_number, scopes, status, tied_organisation_id FROM advisors",
+        )
+        .load(&mut conn)
+        .expect("rows");
+        assert_eq!(
+            rows,
+            [Row {
+                accreditation_number: "PSA-1".into(),
+                scopes: "building,event".into(),
+                status: "suspended".into(),
+                tied_organisation_id: Some("org".into()),
+            }]
+        );
+        conn.batch_execute("UPDATE advisors SET status = 'withdrawn'")
+            .expect("withdrawn is allowed");
+        assert!(
+            conn.batch_execute("UPDATE advisors SET status = 'gone'")
+                .is_err()
+        );
+        // The foreign keys hold: no advisor for a user that does not exist.
+        assert!(
+            conn.batch_execute(
+                "INSERT INTO advisors VALUES ('ghost', 'PSA-2', '2027-06-30', 'event', 'active', NULL, '2026-01-01 00:00:00')"
+            )
+            .is_err()
+        );
+        // The rest of the migrations still apply on top.
+        for m in &all[at + 1..] {
+            conn.run_migration(m).expect("later migration");
+        }
+    }
+
     #[test]
     fn backend_from_url() {
         assert_eq!(Backend::of_url("postgresql://x/y"), Backend::Postgres);

@@ -2,9 +2,10 @@
 
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::models::{Organisation, User};
 use super::schema::{organisations, users};
+use super::{DbConnection, Page};
+use crate::domain::actor::Role;
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<User>> {
     users::table
@@ -64,5 +65,20 @@ pub fn operators_of(conn: &mut DbConnection, organisation_id: &str) -> QueryResu
         .filter(users::role.eq(crate::domain::actor::Role::Operator))
         .select(users::all_columns)
         .order((users::name.asc(), users::email.asc()))
+        .load(conn)
+}
+
+/// The accounts with one of `roles`, by name.
+pub fn list_by_roles(
+    conn: &mut DbConnection,
+    roles: &[Role],
+    page: Page,
+) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::role.eq_any(roles.to_vec()))
+        .select(users::all_columns)
+        .order((users::name.asc(), users::id.asc()))
+        .limit(page.limit)
+        .offset(page.offset)
         .load(conn)
 }

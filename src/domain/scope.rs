@@ -2,7 +2,7 @@
 //! caller's scope; `admits` is its row check and `db` turns the same scope into a
 //! query filter, so a listing and a single read can never disagree.
 
-use crate::domain::accreditation::Accreditation;
+use crate::domain::accreditation::{Accreditation, AccreditationStatus};
 use crate::domain::application::ApplicationStatus;
 use crate::domain::tier::PremisesKind;
 
@@ -36,9 +36,11 @@ impl Queue {
     /// The queue of an accreditation on `today`: none while it is suspended,
     /// withdrawn or lapsed. Agrees with `accreditation::check` by construction.
     pub fn of(acc: &Accreditation<'_>, today: time::Date) -> Option<Queue> {
-        (acc.active && today <= acc.accredited_until).then(|| Queue {
-            kinds: acc.scopes.to_vec(),
-            excluded_organisation: acc.tied_organisation_id.map(str::to_string),
+        (acc.status == AccreditationStatus::Active && today <= acc.accredited_until).then(|| {
+            Queue {
+                kinds: acc.scopes.to_vec(),
+                excluded_organisation: acc.tied_organisation_id.map(str::to_string),
+            }
         })
     }
 

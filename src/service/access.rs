@@ -5,7 +5,7 @@
 //! a role that may never do something gets a 403 saying so.
 
 use crate::db::models::{Advisor, Application};
-use crate::domain::accreditation::{self, Accreditation, AccreditationStatus, Ineligible};
+use crate::domain::accreditation::{self, Accreditation, Ineligible};
 use crate::domain::actor::{Caller, Role};
 use crate::domain::scope::{ApplicationFacts, ApplicationScope, OrgScope, Queue};
 use crate::domain::tier::PremisesKind;
@@ -124,7 +124,7 @@ pub fn admits_application(scope: &ApplicationScope, app: &Application, kind: Pre
 /// The domain's view of a stored accreditation.
 pub fn accreditation_of<'a>(a: &'a Advisor, scopes: &'a [PremisesKind]) -> Accreditation<'a> {
     Accreditation {
-        active: a.status == AccreditationStatus::Active,
+        status: a.status,
         accredited_until: a.accredited_until,
         scopes,
         tied_organisation_id: a.tied_organisation_id.as_deref(),
@@ -193,6 +193,7 @@ mod tests {
     use time::macros::date;
 
     use super::*;
+    use crate::domain::accreditation::AccreditationStatus;
     use crate::domain::application::ApplicationStatus;
     use crate::domain::tier::Tier;
 
@@ -416,6 +417,7 @@ mod filters_agree_with_row_checks {
 
     use super::*;
     use crate::db::{self, Page};
+    use crate::domain::accreditation::AccreditationStatus;
     use crate::domain::application::ApplicationStatus::*;
     use crate::service::fixtures::*;
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::access::{own_organisation, require_admin};
+use super::page::Page;
 use super::validate::Check;
 use super::{ServiceError, ServiceResult};
 use crate::auth::{Caller, Role, password};
@@ -341,6 +342,27 @@ pub async fn list_operators(state: &AppState, caller: &Caller) -> ServiceResult<
         .db
         .run(move |conn| {
             db::users::operators_of(conn, &organisation_id).map_err(ServiceError::from)
+        })
+        .await?;
+    Ok(users
+        .into_iter()
+        .map(|u| UserView {
+            id: u.id,
+            name: u.name,
+            email: u.email,
+            role: u.role,
+        })
+        .collect())
+}
+
+/// The scheme's staff accounts (police and admins), by name, for admins.
+pub async fn staff(state: &AppState, caller: &Caller, page: Page) -> ServiceResult<Vec<UserView>> {
+    require_admin(caller)?;
+    let users = state
+        .db
+        .run(move |conn| {
+            db::users::list_by_roles(conn, &[Role::Police, Role::Admin], page)
+                .map_err(ServiceError::from)
         })
         .await?;
     Ok(users

@@ -1,11 +1,12 @@
-//! The advisor register: admins accredit advisors; anyone may read the register
-//! (as with the Gas Safe and EPC assessor registers).
+//! The advisor register: admins accredit advisors and renew, suspend, reinstate
+//! or withdraw an accreditation (always with a reason); anyone may read the
+//! register (as with the Gas Safe and EPC assessor registers).
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::access::require_admin;
-use super::accounts::insert_user;
+use super::accounts::{OrganisationView, insert_user};
 use super::page::Page;
 use super::validate::Check;
 use super::{ServiceError, ServiceResult, today};
@@ -13,7 +14,9 @@ use crate::auth::{Caller, Role, password};
 use crate::db::models::{Advisor, User};
 use crate::db::sequences::{Change, audit};
 use crate::db::{self, Db, now, write_tx};
-use crate::domain::accreditation::AccreditationStatus;
+use crate::domain::accreditation::{
+    AccreditationAction, AccreditationStatus, check_renewal, transition,
+};
 use crate::domain::tier::PremisesKind;
 use crate::state::AppState;
 
@@ -175,4 +178,214 @@ pub async fn register(state: &AppState, page: Page) -> ServiceResult<Vec<Advisor
     rows.iter()
         .map(|(u, a)| AdvisorView::new(u, a, today))
         .collect()
+}
+
+/// What an admin sees of one advisor: the register entry, the email address and
+/// any tie to an organisation.
+#[derive(Debug, Clone)]
+pub struct AdvisorRecord {
+    pub advisor: AdvisorView,
+    pub email: String,
+    pub tied_organisation: Option<OrganisationView>,
+    pub created_at: time::OffsetDateTime,
+}
+
+/// The admin's view of one advisor.
+pub async fn record(state: &AppState, caller: &Caller, id: &str) -> ServiceResult<AdvisorRecord> {
+    require_admin(caller)?;
+    let id = id.to_string();
+    let today = today();
+    state
+        .db
+        .run(move |conn| {
+            let (user, advisor) = load(conn, &id)?;
+            let tied = match &advisor.tied_organisation_id {
+                Some(org) => db::users::find_organisation(conn, org)?.map(|o| OrganisationView {
+                    id: o.id,
+                    name: o.name,
+                }),
+                None => None,
+            };
+            Ok(AdvisorRecord {
+                advisor: AdvisorView::new(&user, &advisor, today)?,
+                email: user.email,
+                tied_organisation: tied,
+                created_at: db::to_utc(advisor.created_at),
+            })
+        })
+        .await
+}
+
+fn load(conn: &mut db::DbConnection, id: &str) -> ServiceResult<(User, Advisor)> {
+    let advisor =
+        db::advisors::find(conn, id)?.ok_or_else(|| ServiceError::not_found("advisor"))?;
+    let user = db::users::find(conn, id)?.ok_or_else(|| ServiceError::not_found("advisor"))?;
+    Ok((user, advisor))
+}
+
+pub const MAX_REASON_CHARS: usize = 1000;
+
+fn reason(check: &mut Check, given: Option<&str>) -> String {
+    match given {
+        Some(r) => check.text("reason", r, MAX_REASON_CHARS),
+        None => {
+            check.fail("reason", "is required: say why");
+            String::new()
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+pub struct RenewAccreditationRequest {
+    /// YYYY-MM-DD, later than the current `accredited_until` and not in the past;
+    /// the accreditation holds through that whole day.
+    pub accredited_until: String,
+    /// Why (for the audit log), 1 to 1000 characters.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+pub struct AccreditationChangeRequest {
+    /// Why (for the audit log), 1 to 1000 characters.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Extends an accreditation, a lapsed one too (the advisor may then claim again);
+/// a suspended one stays suspended, a withdrawn one cannot be renewed.
+pub async fn renew(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    input: RenewAccreditationRequest,
+) -> ServiceResult<AdvisorView> {
+    require_admin(caller)?;
+    let mut check = Check::new();
+    let until = time::Date::parse(
+        input.accredited_until.trim(),
+        &time::format_description::well_known::Iso8601::DATE,
+    );
+    if until.is_err() {
+        check.fail("accredited_until", "must be a date YYYY-MM-DD");
+    }
+    let reason = reason(&mut check, input.reason.as_deref());
+    check.finish()?;
+    let until =
+        until.map_err(|_| ServiceError::field("accredited_until", "must be a date YYYY-MM-DD"))?;
+    let (caller, id) = (caller.clone(), id.to_string());
+    let today = today();
+    state
+        .db
+        .run(move |conn| {
+            write_tx(conn, |tx| {
+                let (user, advisor) = load(tx, &id)?;
+                let status = transition(AccreditationAction::Renew, advisor.status)
+                    .map_err(|why| ServiceError::conflict(why.code(), why.to_string()))?;
+                check_renewal(advisor.accredited_until, until, today)
+                    .map_err(|why| ServiceError::field("accredited_until", why.to_string()))?;
+                if !db::advisors::set_until(tx, &id, status, advisor.accredited_until, until)? {
+                    return Err(changed_meanwhile());
+                }
+                audit(
+                    tx,
+                    Some(&caller),
+                    Change::new(AccreditationAction::Renew.audit_action(), "user", &id)
+                        .before(serde_json::json!({
+                            "status": advisor.status.as_str(),
+                            "accredited_until": advisor.accredited_until.to_string(),
+                        }))
+                        .after(serde_json::json!({
+                            "status": status.as_str(),
+                            "accredited_until": until.to_string(),
+                            "reason": reason,
+                        })),
+                )?;
+                let advisor = Advisor {
+                    accredited_until: until,
+                    ..advisor
+                };
+                AdvisorView::new(&user, &advisor, today)
+            })
+        })
+        .await
+}
+
+fn changed_meanwhile() -> ServiceError {
+    ServiceError::conflict(
+        "accreditation_changed",
+        "the accreditation changed meanwhile; reload it and try again",
+    )
+}
+
+/// Suspends an accreditation: the advisor claims and is assigned nothing until
+/// it is reinstated.
+pub async fn suspend(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    input: AccreditationChangeRequest,
+) -> ServiceResult<AdvisorView> {
+    change_status(state, caller, id, input, AccreditationAction::Suspend).await
+}
+
+/// Reinstates a suspended accreditation (a withdrawn one never).
+pub async fn reinstate(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    input: AccreditationChangeRequest,
+) -> ServiceResult<AdvisorView> {
+    change_status(state, caller, id, input, AccreditationAction::Reinstate).await
+}
+
+/// Withdraws an accreditation, finally.
+pub async fn withdraw(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    input: AccreditationChangeRequest,
+) -> ServiceResult<AdvisorView> {
+    change_status(state, caller, id, input, AccreditationAction::Withdraw).await
+}
+
+async fn change_status(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    input: AccreditationChangeRequest,
+    action: AccreditationAction,
+) -> ServiceResult<AdvisorView> {
+    require_admin(caller)?;
+    let mut check = Check::new();
+    let reason = reason(&mut check, input.reason.as_deref());
+    check.finish()?;
+    let (caller, id) = (caller.clone(), id.to_string());
+    let today = today();
+    state
+        .db
+        .run(move |conn| {
+            write_tx(conn, |tx| {
+                let (user, advisor) = load(tx, &id)?;
+                let from = advisor.status;
+                let to = transition(action, from)
+                    .map_err(|why| ServiceError::conflict(why.code(), why.to_string()))?;
+                if !db::advisors::set_status(tx, &id, from, to)? {
+                    return Err(changed_meanwhile());
+                }
+                audit(
+                    tx,
+                    Some(&caller),
+                    Change::new(action.audit_action(), "user", &id)
+                        .before(serde_json::json!({"status": from.as_str()}))
+                        .after(serde_json::json!({"status": to.as_str(), "reason": reason})),
+                )?;
+                let advisor = Advisor {
+                    status: to,
+                    ..advisor
+                };
+                AdvisorView::new(&user, &advisor, today)
+            })
+        })
+        .await
 }

@@ -18,6 +18,7 @@ pub mod error;
 #[cfg(test)]
 pub mod fixtures;
 pub mod notifications;
+pub mod overview;
 pub mod page;
 pub mod password_reset;
 pub mod premises;

@@ -129,6 +129,12 @@ fn notice(code: &str) -> Option<&'static str> {
         "scores_saved" => "The scores are saved.",
         "completed" => "The assessment is complete.",
         "advisor_saved" => "The advisor's accreditation is saved.",
+        "accreditation_renewed" => "The accreditation is renewed.",
+        "accreditation_suspended" => {
+            "The accreditation is suspended: the advisor can claim nothing until it is reinstated."
+        }
+        "accreditation_reinstated" => "The accreditation is reinstated.",
+        "accreditation_withdrawn" => "The accreditation is withdrawn, for good.",
         "account_created" => "The account is created.",
         "status_changed" => "The certificate's status is changed. Every verifier sees it now.",
         "reset_sent" => {

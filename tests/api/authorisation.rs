@@ -38,6 +38,8 @@ async fn every_endpoint_for_every_role() {
         .advisor(&scheme.admin, &["building", "event"], None)
         .await;
     let police = app.police(&scheme.admin).await;
+    // An advisor for the accreditation actions alone (the others stay eligible).
+    let (_, target_advisor) = app.advisor(&scheme.admin, &["building"], None).await;
     let tokens: [Option<&str>; 7] = [
         None,
         Some(&scheme.operator),
@@ -130,7 +132,39 @@ async fn every_endpoint_for_every_role() {
             Body::Json(new_advisor()),
             ["401", "403", "403", "403", "403", "403", "ok"],
         ),
+        (
+            "GET",
+            "/api/v1/users".into(),
+            Body::None,
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
         ("GET", "/api/v1/advisors".into(), Body::None, ["ok"; 7]),
+        // Accreditation actions are the admin's alone: renew, suspend, reinstate,
+        // then (later) withdraw, which is final.
+        (
+            "POST",
+            format!("/api/v1/advisors/{target_advisor}/renew"),
+            Body::Json(json!({"accredited_until": "2100-06-30", "reason": "matrix"})),
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/advisors/{target_advisor}/suspend"),
+            Body::Json(json!({"reason": "matrix"})),
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/advisors/{target_advisor}/reinstate"),
+            Body::Json(json!({"reason": "matrix"})),
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/advisors/{target_advisor}/withdraw"),
+            Body::Json(json!({"reason": "matrix"})),
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
         (
             "POST",
             "/api/v1/premises".into(),

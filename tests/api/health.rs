@@ -25,6 +25,10 @@ async fn openapi_document_describes_every_route() {
         "/api/v1/me",
         "/api/v1/users",
         "/api/v1/advisors",
+        "/api/v1/advisors/{id}/renew",
+        "/api/v1/advisors/{id}/suspend",
+        "/api/v1/advisors/{id}/reinstate",
+        "/api/v1/advisors/{id}/withdraw",
         "/api/v1/premises",
         "/api/v1/premises/{id}",
         "/api/v1/premises/{id}/renewal",
@@ -58,6 +62,10 @@ async fn openapi_document_describes_every_route() {
     ] {
         assert!(paths.contains_key(path), "openapi.json lacks {path}");
     }
+    assert!(
+        paths["/api/v1/users"]["get"].is_object(),
+        "the staff listing is documented"
+    );
     assert!(doc["components"]["schemas"]["Problem"].is_object());
 }
 

@@ -34,8 +34,9 @@ export function dataDir() {
 }
 
 /**
- * Runs a protectcert subcommand against the running service's database (for
- * set-up only the command line can do, such as the first admin).
+ * Runs a protectcert subcommand against the running service's database, with its
+ * environment (for set-up only the command line can do, such as the first admin):
+ * `await cli(['admin', 'create', …], password)` or `…, { input: password })`.
  */
 export async function cli(args, input) {
   if (!server) throw new Error('harness not started: run the suites through all.test.js');
@@ -50,6 +51,7 @@ export function runCli(args, opts) {
   if (!server) throw new Error('harness not started: run the suites through all.test.js');
   return server.runCli(args, opts);
 }
+
 
 /**
  * A page in a fresh browser context (its own cookies and storage), closed when

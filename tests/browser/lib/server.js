@@ -24,7 +24,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * @returns {Promise<{url: string, dataDir: string, log: () => string, stop: () => Promise<void>,
- *   cli: (args: string[], input?: string) => Promise<{code: number, stdout: string, stderr: string}>,
+ *   cli: (args: string[], input?: string | {input?: string}) => Promise<{code: number, stdout: string, stderr: string}>,
  *   runCli: (args: string[], opts?: {input?: string}) => {status: number, stdout: string, stderr: string}}>}
  */
 export async function startServer({ timeoutMs = 60_000 } = {}) {
@@ -107,7 +107,7 @@ async function startOnce(bin, port, timeoutMs) {
     try {
       const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
       if (res.status === 200) {
-        return { url, dataDir, log, stop, cli: (args, input) => runCli(bin, dataDir, args, input), runCli: runCliSync };
+        return { url, dataDir, log, stop, cli: (args, input) => runCli(bin, env, args, input), runCli: runCliSync };
       }
     } catch {
       // not listening yet
@@ -119,23 +119,21 @@ async function startOnce(bin, port, timeoutMs) {
 }
 
 /**
- * Runs a protectcert subcommand against the running service's data dir (the same
- * SQLite database), e.g. `cli(['admin', 'create', '--email', e, '--name', n], password)`;
- * `input` goes to its standard input.
+ * Runs a command of the binary (e.g. `['admin', 'create', '--email', E, '--name', N]`)
+ * against the running server's data dir: the same environment and working folder,
+ * `input` (a string, or `{ input }`) on standard input. Resolves with the exit code
+ * and output; never rejects on a non-zero exit (the caller asserts).
  */
-export function runCli(bin, dataDir, args, input = '') {
+export function runCli(bin, env, args, input = '') {
+  const text = typeof input === 'string' ? input : (input?.input ?? '');
   return new Promise((ok, fail) => {
-    const child = spawn(bin, args, {
-      cwd: repoRoot,
-      env: { ...inheritedEnv(), PROTECTCERT_DATA_DIR: dataDir, RUST_LOG: 'warn' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(bin, args, { cwd: repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.once('error', fail);
-    child.once('exit', (code) => ok({ code, stdout, stderr }));
-    child.stdin.end(input);
+    child.once('close', (code) => ok({ code, stdout, stderr }));
+    child.stdin.end(text);
   });
 }

@@ -1,5 +1,0 @@
-//! The admin's pages.
-
-use actix_web::web;
-
-pub fn routes(_cfg: &mut web::ServiceConfig) {}
