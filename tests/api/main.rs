@@ -14,6 +14,7 @@ mod documents;
 mod evidence;
 mod health;
 mod helpers;
+mod page_authorisation;
 mod pages;
 mod premises;
 mod preview;
