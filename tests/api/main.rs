@@ -3,7 +3,6 @@
 //! PostgreSQL server URL to run the same suite on PostgreSQL.
 
 mod accreditation;
-mod advisor_police_pages;
 mod audit;
 mod auth;
 mod authorisation;

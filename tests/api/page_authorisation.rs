@@ -232,6 +232,18 @@ async fn every_page_for_every_role() {
             }
             let res = req.send().await.expect("request");
             let got = res.status().as_u16();
+            let html = res
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|t| {
+                    t.starts_with("text/html")
+                        || t.starts_with("application/pdf")
+                        || t.starts_with("application/octet-stream")
+                });
+            if got != 303 && !html {
+                failures.push(format!("GET {path} as {}: not a page ({got})", ROLES[col]));
+            }
             let anonymous_goes_to_login = col != 0
                 || got != 303
                 || res
