@@ -301,3 +301,67 @@ async fn a_forgotten_password_is_reset_by_a_single_use_emailed_link() {
     assert_eq!(status, 409);
     assert!(!login_ok(&app, email, "third password 2027").await);
 }
+
+/// The operator's dashboard as their browser gets it.
+async fn dashboard(app: &TestApp, operator: &str) -> String {
+    app.client
+        .get(app.url("/operator"))
+        .header(COOKIE, format!("pc_session={operator}"))
+        .send()
+        .await
+        .expect("dashboard")
+        .text()
+        .await
+        .expect("html")
+}
+
+#[tokio::test]
+async fn the_dashboard_says_when_premises_were_refused_and_when_to_renew() {
+    let app = spawn_app().await;
+    let scheme = crate::helpers::certified_scheme(&app).await;
+    let page = dashboard(&app, &scheme.operator).await;
+    assert!(page.contains(">Valid<"), "{page}");
+    assert!(!page.contains("renew soon") && !page.contains("Not certified"));
+    // A month from expiry, the certificate is due for renewal, in words.
+    let soon =
+        protectcert::db::from_utc(time::OffsetDateTime::now_utc() + time::Duration::days(20));
+    {
+        let mut conn = app.db.get().expect("conn");
+        protectcert::db::certificates::set_expiry(&mut conn, scheme.number(), soon)
+            .expect("expiry");
+    }
+    assert!(
+        dashboard(&app, &scheme.operator)
+            .await
+            .contains("Valid: renew soon")
+    );
+    // Another building, refused: a critical item barely started.
+    let other = app.building(&scheme.operator, 300).await;
+    let application = app
+        .answered_application(&scheme.operator, other["id"].as_str().expect("id"))
+        .await;
+    let critical = application["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|i| i["critical"] == true))
+        .map(|i| i["id"].clone())
+        .expect("a critical item");
+    let (_, done) = app
+        .assess(&scheme.operator, &scheme.advisor, &application, |item| {
+            if item["id"] == critical {
+                json!(0)
+            } else {
+                item["max_score"].clone()
+            }
+        })
+        .await;
+    assert_eq!(done["outcome"], "refused");
+    let page = dashboard(&app, &scheme.operator).await;
+    assert!(
+        page.contains("Not certified") && page.contains("Refused"),
+        "{page}"
+    );
+    assert!(page.contains(&format!(
+        "/operator/applications/{}",
+        application["id"].as_str().expect("id")
+    )));
+}

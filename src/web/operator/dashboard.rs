@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use super::{ApplicationRow, CertificateRow, kind_word, see_other};
 use crate::auth::Role;
 use crate::certificates::document::tier_label;
+use crate::domain::scoring::Outcome;
 use crate::domain::status::VerifiedStatus;
 use crate::service::applications::self_assessment::{self, ListQuery};
 use crate::service::certificates::search::{self, SearchQuery};
@@ -35,6 +36,15 @@ pub struct DashboardPage {
     premises: Vec<PremisesRow>,
     open: Vec<ApplicationRow>,
     certificates: Vec<CertificateRow>,
+    refused: Vec<RefusedRow>,
+}
+
+/// Premises whose latest assessment refused certification, with nothing open.
+pub struct RefusedRow {
+    application_id: String,
+    premises_id: String,
+    premises_name: String,
+    on: String,
 }
 
 fn all() -> Option<String> {
@@ -88,7 +98,31 @@ pub async fn dashboard(
         .filter(|c| c.status != VerifiedStatus::Superseded)
         .map(|c| CertificateRow::new(&chrome, c, open_for(&c.premises_id)))
         .collect();
+    // A refusal matters until the premises are certified or assessed again.
+    let certified = |premises_id: &str| {
+        found.iter().any(|c| {
+            c.premises_id == premises_id
+                && matches!(c.status, VerifiedStatus::Valid | VerifiedStatus::Suspended)
+        })
+    };
+    let mut refused: Vec<RefusedRow> = Vec::new();
+    for a in &applications {
+        let newest = applications
+            .iter()
+            .filter(|b| b.premises.id == a.premises.id)
+            .max_by_key(|b| b.created_at)
+            .is_some_and(|b| b.id == a.id);
+        if newest && a.outcome == Some(Outcome::Refused) && !certified(&a.premises.id) {
+            refused.push(RefusedRow {
+                application_id: a.id.clone(),
+                premises_id: a.premises.id.clone(),
+                premises_name: a.premises.name.clone(),
+                on: chrome.maybe_date(&a.completed_at),
+            });
+        }
+    }
     let page = DashboardPage {
+        refused,
         premises: listed
             .iter()
             .map(|p| PremisesRow {

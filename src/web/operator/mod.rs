@@ -189,6 +189,9 @@ pub struct CertificateRow {
     pub pdf_href: String,
 }
 
+/// A certificate this close to its expiry is shown as due for renewal.
+const RENEW_SOON_DAYS: i64 = 30;
+
 impl CertificateRow {
     pub fn new(
         chrome: &Chrome,
@@ -227,13 +230,25 @@ impl CertificateRow {
             }
         };
         let live = matches!(c.status, VerifiedStatus::Valid | VerifiedStatus::Suspended);
+        // A building's certificate in its last month: time to renew, said in words.
+        let badge = if c.status == VerifiedStatus::Valid
+            && !event
+            && clock::days_until(c.expires_at, now) <= RENEW_SOON_DAYS
+        {
+            Badge {
+                tone: "warn",
+                text: "Valid: renew soon",
+            }
+        } else {
+            certificate_badge(c.status)
+        };
         CertificateRow {
             number: c.number.clone(),
             premises_id: c.premises_id.clone(),
             premises_name: c.premises_name.clone(),
             kind: kind_word(c.kind),
             tier: tier_label(c.tier),
-            badge: certificate_badge(c.status),
+            badge,
             validity,
             reason: match c.status {
                 VerifiedStatus::Suspended | VerifiedStatus::Revoked => {
