@@ -77,6 +77,17 @@ pub struct UserView {
     pub role: Role,
 }
 
+impl From<User> for UserView {
+    fn from(u: User) -> UserView {
+        UserView {
+            id: u.id,
+            name: u.name,
+            email: u.email,
+            role: u.role,
+        }
+    }
+}
+
 /// Inserts a user unless the email is taken.
 pub(crate) fn insert_user(
     tx: &mut DbConnection,
@@ -344,15 +355,7 @@ pub async fn list_operators(state: &AppState, caller: &Caller) -> ServiceResult<
             db::users::operators_of(conn, &organisation_id).map_err(ServiceError::from)
         })
         .await?;
-    Ok(users
-        .into_iter()
-        .map(|u| UserView {
-            id: u.id,
-            name: u.name,
-            email: u.email,
-            role: u.role,
-        })
-        .collect())
+    Ok(users.into_iter().map(UserView::from).collect())
 }
 
 /// The scheme's staff accounts (police and admins), by name, for admins.
@@ -365,15 +368,7 @@ pub async fn staff(state: &AppState, caller: &Caller, page: Page) -> ServiceResu
                 .map_err(ServiceError::from)
         })
         .await?;
-    Ok(users
-        .into_iter()
-        .map(|u| UserView {
-            id: u.id,
-            name: u.name,
-            email: u.email,
-            role: u.role,
-        })
-        .collect())
+    Ok(users.into_iter().map(UserView::from).collect())
 }
 
 /// The first admin, from the command line (no caller: the audit entry says `cli`).
