@@ -19,6 +19,7 @@ pub mod demo;
 pub mod domain;
 pub mod notify;
 pub mod secrets;
+pub mod security_headers;
 pub mod service;
 pub mod startup;
 pub mod state;

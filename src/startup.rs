@@ -95,6 +95,9 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
                     .default_handler(api::problem::problem_for_bare_errors),
             )
             .wrap(actix_web::middleware::from_fn(crate::web::middleware))
+            .wrap(actix_web::middleware::from_fn(
+                crate::security_headers::middleware,
+            ))
             .wrap(actix_web::middleware::Logger::new("%r %s %Dms").log_target("protectcert::http"))
             .wrap(actix_web::middleware::NormalizePath::new(
                 actix_web::middleware::TrailingSlash::Trim,

@@ -53,11 +53,15 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     settings.database_url = fresh_database(dir.path());
     settings.database_pool_size = 4;
     settings.checklists_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/config/checklists").into();
+    let default_public_url = settings.public_url.clone();
     customise(&mut settings);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let address = format!("http://127.0.0.1:{port}");
-    settings.public_url = address.clone();
+    // A public URL the test chose (an https one, say) is kept; otherwise this app's.
+    if settings.public_url == default_public_url {
+        settings.public_url = address.clone();
+    }
     let state = protectcert::startup::prepare(settings.clone())
         .await
         .expect("prepare app");

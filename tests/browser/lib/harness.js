@@ -61,11 +61,22 @@ export async function openPage(t) {
   const context = await browser.newContext({ baseURL: baseUrl(), viewport: { width: 1280, height: 800 } });
   t.after(() => context.close());
   const page = await context.newPage();
-  // A page that throws in the browser is broken for its users, whatever the DOM says.
+  // A page that throws in the browser is broken for its users, whatever the DOM says;
+  // so is one whose own Content-Security-Policy blocks part of it (an inline script,
+  // a style= attribute) or that logs any other error. (A 404 answer's "Failed to
+  // load resource" is what some tests ask for.)
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`Content-Security-Policy violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile || document.location.href}:${e.lineNumber}`);
+    });
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(`${page.url()}: ${m.text()}`);
+  });
   t.after(() => {
-    if (errors.length) throw new Error(`JavaScript errors on the page:\n${errors.map(String).join('\n')}`);
+    if (errors.length) throw new Error(`Errors on the page:\n${errors.map(String).join('\n')}`);
   });
   return page;
 }
