@@ -49,7 +49,8 @@ async fn run() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("bench.db");
     let url = path.to_string_lossy().into_owned();
-    let db = Db::connect(&url, 4)?;
+    let db = Db::connect(&url, 4)?
+        .with_audit_key(protectcert::domain::audit::AuditKey::new(vec![7; 32]).expect("key"));
     db.migrate()?;
     let today = OffsetDateTime::now_utc().date();
 

@@ -44,15 +44,19 @@ impl ChecklistStore {
         if files.is_empty() {
             anyhow::bail!("no checklist files (*.toml) in {}", dir.display());
         }
+        // Through `blocking`, so that the publication's audit entry is keyed.
+        db.blocking(|conn| {
+            for path in &files {
+                let source = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                let checklist = Checklist::parse(&source)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                publish(conn, &checklist, &source)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            }
+            Ok::<_, anyhow::Error>(())
+        })?;
         let mut conn = db.get()?;
-        for path in &files {
-            let source = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            let checklist = Checklist::parse(&source)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            publish(&mut conn, &checklist, &source)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        }
         let store = ChecklistStore {
             by_id: RwLock::new(HashMap::new()),
         };

@@ -5,7 +5,7 @@
 
 use std::io::Read;
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
@@ -170,8 +170,16 @@ pub enum AdvisorsCommand {
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Verify the hash chain; exits non-zero naming the first broken entry.
-    Verify,
+    /// Verify the keyed hash chain; exits non-zero naming the first broken entry.
+    Verify {
+        /// A head printed earlier by `audit head`: also prove that the log only grew
+        /// from it (its entry still has the same link).
+        #[arg(long)]
+        head: Option<PathBuf>,
+    },
+    /// Print the newest entry's sequence number and link as JSON, to keep somewhere
+    /// the database's writers cannot reach and check later with `verify --head`.
+    Head,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
@@ -197,9 +205,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             command: AdminCommand::Create { email, name },
         } => {
             let password = password_from_stdin()?;
-            let db = open(&settings)?;
             let id = actix_web::web::block(move || {
-                db.migrate()?;
+                let db = open_to_write(&settings)?;
                 crate::service::accounts::create_admin_cli(&db, &name, &email, &password)
             })
             .await??;
@@ -213,9 +220,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 .filter(|r| matches!(r, crate::auth::Role::Police | crate::auth::Role::Admin))
                 .ok_or_else(|| anyhow::anyhow!("--role must be `police` or `admin`"))?;
             let password = password_from_stdin()?;
-            let db = open(&settings)?;
             let id = actix_web::web::block(move || {
-                db.migrate()?;
+                let db = open_to_write(&settings)?;
                 crate::service::accounts::create_account_cli(&db, role, &name, &email, &password)
             })
             .await??;
@@ -233,11 +239,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 },
         } => {
             let password = password_from_stdin()?;
-            let db = open(&settings)?;
-            {
-                let db = db.clone();
-                actix_web::web::block(move || db.migrate()).await??;
-            }
+            let db = actix_web::web::block(move || open_to_write(&settings)).await??;
             let input = crate::service::advisors::CreateAdvisorRequest {
                 name,
                 email,
@@ -275,24 +277,65 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             command: RemindersCommand::Run { now },
         } => reminders_run(settings, now).await,
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Verify { head },
+        } => audit_verify(&settings, head.as_deref()).await,
+        Command::Audit {
+            command: AuditCommand::Head,
         } => {
             let db = open(&settings)?;
-            let result = actix_web::web::block(move || {
-                let mut conn = db.get()?;
-                crate::db::sequences::verify_audit(&mut conn)
+            let head = actix_web::web::block(move || {
+                crate::db::sequences::audit_head(&mut *db.get()?).map_err(anyhow::Error::from)
             })
-            .await??;
-            match result {
-                Ok(n) => {
-                    println!("audit log intact: {n} entries");
-                    Ok(std::process::ExitCode::SUCCESS)
-                }
-                Err(broken) => {
-                    eprintln!("audit log BROKEN: {broken}");
-                    Ok(std::process::ExitCode::from(1))
-                }
+            .await??
+            .unwrap_or(crate::domain::audit::Head {
+                seq: 0,
+                hash: String::new(),
+            });
+            println!("{}", serde_json::to_string(&head)?);
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn audit_verify(
+    settings: &Settings,
+    head: Option<&Path>,
+) -> anyhow::Result<std::process::ExitCode> {
+    let head: Option<crate::domain::audit::Head> = match head {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read the head {}: {e}", path.display()))?;
+            Some(serde_json::from_str(&text).map_err(|e| {
+                anyhow::anyhow!(
+                    "{} is not a head printed by `audit head` ({{\"seq\":…,\"hash\":…}}): {e}",
+                    path.display()
+                )
+            })?)
+        }
+    };
+    let db = open(settings)?;
+    let key = crate::audit_key::load(settings)?;
+    let checked = head.clone();
+    let result = actix_web::web::block(move || {
+        let mut conn = db.get()?;
+        crate::db::sequences::verify_audit(&mut conn, &key, checked.as_ref())
+    })
+    .await??;
+    match result {
+        Ok(n) => {
+            match head {
+                Some(h) => println!(
+                    "audit log intact: {n} entries, grown from the head at entry {}",
+                    h.seq
+                ),
+                None => println!("audit log intact: {n} entries"),
             }
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Err(broken) => {
+            eprintln!("audit log BROKEN: {broken}");
+            Ok(std::process::ExitCode::from(1))
         }
     }
 }
@@ -346,12 +389,11 @@ async fn reminders_run(
             .map_err(|e| anyhow::anyhow!("--now `{t}` is not an RFC 3339 time: {e}"))?,
         None => time::OffsetDateTime::now_utc(),
     };
-    let db = open(&settings)?;
+    let db = {
+        let settings = settings.clone();
+        actix_web::web::block(move || open_to_write(&settings)).await??
+    };
     let reminders = crate::notify::Reminders::new(&settings)?;
-    {
-        let db = db.clone();
-        actix_web::web::block(move || db.migrate()).await??;
-    }
     let report = reminders.sweep(&db, now).await?;
     println!("{report}");
     println!("mail: {}", reminders.mailer().describe());
@@ -361,6 +403,13 @@ async fn reminders_run(
 /// The register as it is: never a new, empty one.
 fn open(settings: &Settings) -> anyhow::Result<Db> {
     Db::open_existing(&settings.database_url(), settings.database_pool_size)
+}
+
+/// The register, migrated, holding the audit key (for commands that write).
+fn open_to_write(settings: &Settings) -> anyhow::Result<Db> {
+    let db = open(settings)?;
+    db.migrate()?;
+    crate::audit_key::keyed(db, settings)
 }
 
 fn password_from_stdin() -> anyhow::Result<String> {

@@ -34,6 +34,31 @@ pub struct Settings {
     pub smtp_max_attempts: u32,
     pub smtp_retry_base_secs: u64,
     pub smtp_timeout_secs: u64,
+    /// The key the audit chain's links are made with (`PROTECTCERT_AUDIT_KEY`, at
+    /// least 32 characters). Empty: generated once into `<data_dir>/keys/audit.key`.
+    #[serde(default)]
+    pub audit_key: Secret,
+}
+
+/// A configured secret: read like any setting, never printed.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"***\"" })
+    }
 }
 
 impl Settings {

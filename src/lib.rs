@@ -9,6 +9,7 @@
 //! `notify` sends reminder emails.
 
 pub mod api;
+pub mod audit_key;
 pub mod auth;
 pub mod certificates;
 pub mod checklists;

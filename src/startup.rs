@@ -27,6 +27,10 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     if applied > 0 {
         tracing::info!(applied, "database migrations applied");
     }
+    let db = {
+        let settings = settings.clone();
+        web::block(move || crate::audit_key::keyed(db, &settings)).await??
+    };
     let checklists = {
         let db = db.clone();
         let dir = settings.checklists_dir.clone();

@@ -27,6 +27,10 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnectio
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use crate::domain::audit::AuditKey;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -82,11 +86,40 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     }
 }
 
-/// The handle the app shares: a connection pool.
+/// The handle the app shares: a connection pool, and the key that audit entries
+/// written through it are linked with (see [`Db::with_audit_key`]).
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
     pub backend: Backend,
+    audit_key: Option<Arc<AuditKey>>,
+}
+
+thread_local! {
+    /// The audit key of the [`Db`] whose work runs on this thread right now.
+    static AUDIT_KEY: RefCell<Option<Arc<AuditKey>>> = const { RefCell::new(None) };
+}
+
+/// The audit key in scope: the one of the `Db` running the current work
+/// ([`Db::run`], [`Db::blocking`]). `sequences::audit` refuses to write without it.
+pub(crate) fn audit_key_in_scope() -> Option<Arc<AuditKey>> {
+    AUDIT_KEY.with(|k| k.borrow().clone())
+}
+
+/// Puts a key in scope for as long as it lives, then restores the one before.
+struct AuditKeyScope(Option<Arc<AuditKey>>);
+
+impl AuditKeyScope {
+    fn enter(key: Option<Arc<AuditKey>>) -> AuditKeyScope {
+        AuditKeyScope(AUDIT_KEY.with(|k| k.replace(key)))
+    }
+}
+
+impl Drop for AuditKeyScope {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        AUDIT_KEY.with(|k| *k.borrow_mut() = previous);
+    }
 }
 
 impl Db {
@@ -113,7 +146,11 @@ impl Db {
             .connection_customizer(Box::new(SqlitePragmas))
             .build(manager)
             .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", redact(url)))?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            audit_key: None,
+        })
     }
 
     /// Opens an existing register only: a SQLite file that is not there is an
@@ -128,6 +165,18 @@ impl Db {
         Db::connect(url, pool_size)
     }
 
+    /// This handle with the key its audit entries are linked with.
+    pub fn with_audit_key(mut self, key: AuditKey) -> Db {
+        self.audit_key = Some(Arc::new(key));
+        self
+    }
+
+    pub fn audit_key(&self) -> Option<&AuditKey> {
+        self.audit_key.as_deref()
+    }
+
+    /// A pooled connection for blocking code (the command line, start-up). Audit
+    /// entries can only be written inside [`Db::run`] or [`Db::blocking`].
     pub fn get(&self) -> anyhow::Result<PooledConn> {
         Ok(self.pool.get()?)
     }
@@ -160,13 +209,22 @@ impl Db {
         T: Send + 'static,
         E: From<anyhow::Error> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(|e| E::from(e.into()))?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| E::from(anyhow::anyhow!("blocking task failed: {e}")))?
+        let db = self.clone();
+        actix_web::web::block(move || db.blocking(f))
+            .await
+            .map_err(|e| E::from(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// Runs blocking database work on this thread, with this handle's audit key in
+    /// scope (for code already off the async executor: the command line, start-up).
+    pub fn blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<anyhow::Error>,
+    {
+        let mut conn = self.pool.get().map_err(|e| E::from(e.into()))?;
+        let _scope = AuditKeyScope::enter(self.audit_key.clone());
+        f(&mut conn)
     }
 }
 

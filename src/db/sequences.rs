@@ -6,9 +6,13 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::DbConnection;
+use super::models::AuditEntry;
 use super::schema::{audit_log, sequences};
 use crate::domain::actor::Caller;
-use crate::domain::audit::{AuditRecord, chain_hash, format_time};
+use crate::domain::audit::{
+    AuditKey, AuditRecord, ChainError, Head, chain_hash, check_head, format_time, verify_chain,
+    verify_sha256_chain,
+};
 
 fn advance(conn: &mut DbConnection, name: &str) -> QueryResult<(i64, String)> {
     diesel::update(sequences::table.find(name))
@@ -53,12 +57,20 @@ impl<'a> Change<'a> {
     }
 }
 
-/// Appends one entry to the audit chain, inside the caller's transaction.
+/// Appends one entry to the audit chain, inside the caller's transaction. Its link
+/// is keyed with the audit key of the `Db` running this work (`Db::run`,
+/// `Db::blocking`); without one, nothing is written.
 pub fn audit(
     conn: &mut DbConnection,
     actor: Option<&Caller>,
     change: Change<'_>,
 ) -> QueryResult<i64> {
+    let key = super::audit_key_in_scope().ok_or_else(|| {
+        diesel::result::Error::QueryBuilderError(
+            "no audit key in scope: audit entries are written through Db::run or Db::blocking"
+                .into(),
+        )
+    })?;
     let (seq, prev_hash) = advance(conn, "audit")?;
     let at = super::now();
     let record = AuditRecord {
@@ -72,7 +84,7 @@ pub fn audit(
         before: change.before.map(|v| v.to_string()),
         after: change.after.map(|v| v.to_string()),
     };
-    let hash = chain_hash(&prev_hash, &record);
+    let hash = chain_hash(&key, &prev_hash, &record);
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::seq.eq(seq),
@@ -94,11 +106,28 @@ pub fn audit(
     Ok(seq)
 }
 
-/// Checks the whole audit chain in batches; Ok(count) or the first broken entry.
-pub fn verify_audit(
-    conn: &mut DbConnection,
-) -> anyhow::Result<Result<u64, crate::domain::audit::ChainError>> {
-    use super::models::AuditEntry;
+type Link = (AuditRecord, String, String);
+
+fn link_of(e: AuditEntry) -> Link {
+    (
+        AuditRecord {
+            seq: e.seq,
+            at: format_time(e.at),
+            actor_id: e.actor_id,
+            actor_role: e.actor_role,
+            action: e.action,
+            entity_type: e.entity_type,
+            entity_id: e.entity_id,
+            before: e.before,
+            after: e.after,
+        },
+        e.prev_hash,
+        e.hash,
+    )
+}
+
+/// The whole chain in sequence order, read in batches.
+fn load_chain(conn: &mut DbConnection) -> QueryResult<Vec<Link>> {
     let mut after = 0i64;
     let mut entries = Vec::new();
     loop {
@@ -110,49 +139,109 @@ pub fn verify_audit(
             .load(conn)?;
         let Some(last) = batch.last() else { break };
         after = last.seq;
-        entries.extend(batch.into_iter().map(|e| {
-            (
-                AuditRecord {
-                    seq: e.seq,
-                    at: format_time(e.at),
-                    actor_id: e.actor_id,
-                    actor_role: e.actor_role,
-                    action: e.action,
-                    entity_type: e.entity_type,
-                    entity_id: e.entity_id,
-                    before: e.before,
-                    after: e.after,
-                },
-                e.prev_hash,
-                e.hash,
-            )
+        entries.extend(batch.into_iter().map(link_of));
+    }
+    Ok(entries)
+}
+
+/// Checks the whole audit chain with `key`; Ok(count) or the first broken entry.
+/// With `head` (exported earlier by [`audit_head`]), also that the log only grew
+/// from it: its entry is still there with the same link.
+pub fn verify_audit(
+    conn: &mut DbConnection,
+    key: &AuditKey,
+    head: Option<&Head>,
+) -> anyhow::Result<Result<u64, ChainError>> {
+    let entries = load_chain(conn)?;
+    let stored_at_head = head.map(|h| {
+        entries
+            .iter()
+            .find(|(r, _, _)| r.seq == h.seq)
+            .map(|(_, _, hash)| hash.clone())
+    });
+    let result = verify_chain(key, entries);
+    let Ok(count) = result else {
+        return Ok(result);
+    };
+    // The chain head must match the last entry, or entries were cut off the end.
+    let (value, last_hash): (i64, String) = sequences::table
+        .find("audit")
+        .select((sequences::value, sequences::last_hash))
+        .first(conn)?;
+    if value != count as i64 {
+        return Ok(Err(ChainError::Gap {
+            seq: count as i64 + 1,
+            expected: count as i64 + 1,
         }));
     }
-    let result = crate::domain::audit::verify_chain(entries);
-    // The chain head must match the last entry, or entries were cut off the end.
-    if let Ok(count) = result {
-        let (value, last_hash): (i64, String) = sequences::table
-            .find("audit")
-            .select((sequences::value, sequences::last_hash))
-            .first(conn)?;
-        if value != count as i64 {
-            return Ok(Err(crate::domain::audit::ChainError::Gap {
-                seq: count as i64 + 1,
-                expected: count as i64 + 1,
-            }));
-        }
-        let stored_last: Option<String> = audit_log::table
-            .order(audit_log::seq.desc())
-            .select(audit_log::hash)
-            .first(conn)
-            .optional()?;
-        if stored_last.unwrap_or_default() != last_hash {
-            return Ok(Err(crate::domain::audit::ChainError::BrokenLink {
-                seq: value,
-            }));
-        }
+    let stored_last: Option<String> = audit_log::table
+        .order(audit_log::seq.desc())
+        .select(audit_log::hash)
+        .first(conn)
+        .optional()?;
+    if stored_last.unwrap_or_default() != last_hash {
+        return Ok(Err(ChainError::BrokenLink { seq: value }));
     }
-    Ok(result)
+    if let (Some(head), Some(stored)) = (head, stored_at_head)
+        && let Err(e) = check_head(head, stored.as_deref())
+    {
+        return Ok(Err(e));
+    }
+    Ok(Ok(count))
+}
+
+/// The newest entry's sequence number and link; None while the log is empty.
+pub fn audit_head(conn: &mut DbConnection) -> QueryResult<Option<Head>> {
+    audit_log::table
+        .order(audit_log::seq.desc())
+        .select((audit_log::seq, audit_log::hash))
+        .first::<(i64, String)>(conn)
+        .optional()
+        .map(|h| h.map(|(seq, hash)| Head { seq, hash }))
+}
+
+/// Whether the newest entry's link was made with `key`; None while the log is empty.
+/// (Not a check of the chain: a start-up test that this instance holds the key the
+/// log was written with.)
+pub fn newest_link_is_keyed_with(
+    conn: &mut DbConnection,
+    key: &AuditKey,
+) -> QueryResult<Option<bool>> {
+    let newest: Option<AuditEntry> = audit_log::table
+        .order(audit_log::seq.desc())
+        .select(audit_log::all_columns)
+        .first(conn)
+        .optional()?;
+    Ok(newest.map(|e| {
+        let (record, prev, hash) = link_of(e);
+        chain_hash(key, &prev, &record) == hash
+    }))
+}
+
+/// Re-links a register written before links were keyed: checks its plain SHA-256
+/// chain first (a broken one is refused, never re-keyed over), then rewrites every
+/// link with `key`, in one transaction. Returns how many entries were re-keyed.
+pub fn rekey_sha256_chain(conn: &mut DbConnection, key: &AuditKey) -> anyhow::Result<u64> {
+    super::write_tx(conn, |tx| {
+        let entries = load_chain(tx)?;
+        let count = verify_sha256_chain(entries.clone()).map_err(|e| {
+            anyhow::anyhow!(
+                "the audit log from before keyed links does not verify as a SHA-256 chain ({e}); it is not re-keyed: restore the database from a backup"
+            )
+        })?;
+        let mut prev = String::new();
+        for (record, _, _) in entries {
+            let hash = chain_hash(key, &prev, &record);
+            diesel::update(audit_log::table.find(record.seq))
+                .set((audit_log::prev_hash.eq(&prev), audit_log::hash.eq(&hash)))
+                .execute(tx)?;
+            prev = hash;
+        }
+        diesel::update(sequences::table.find("audit"))
+            .set(sequences::last_hash.eq(&prev))
+            .execute(tx)?;
+        Ok::<_, anyhow::Error>(count)
+    })
 }
 
 #[derive(Debug, Default, Clone)]

@@ -400,18 +400,20 @@ pub fn create_account_cli(
     check.password("password", password_text);
     check.finish().map_err(described)?;
     let hash = password::hash(password_text)?;
-    let mut conn = db.get()?;
-    let user = write_tx(&mut conn, |tx| {
-        let user = insert_user(tx, &name, &email, &hash, role, None)?;
-        audit(
-            tx,
-            None,
-            Change::new("user.created", "user", &user.id).after(
-                serde_json::json!({"email": user.email, "role": role.as_str(), "via": "cli"}),
-            ),
-        )?;
-        Ok::<_, ServiceError>(user)
-    })
+    let user = db
+        .blocking(|conn| {
+            write_tx(conn, |tx| {
+                let user = insert_user(tx, &name, &email, &hash, role, None)?;
+                audit(
+                    tx,
+                    None,
+                    Change::new("user.created", "user", &user.id).after(
+                        serde_json::json!({"email": user.email, "role": role.as_str(), "via": "cli"}),
+                    ),
+                )?;
+                Ok::<_, ServiceError>(user)
+            })
+        })
     .map_err(described)?;
     Ok(user.id)
 }

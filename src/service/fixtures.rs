@@ -16,7 +16,9 @@ pub struct TestDb {
 
 pub fn test_db() -> TestDb {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = Db::connect(&dir.path().join("t.db").to_string_lossy(), 2).expect("db");
+    let db = Db::connect(&dir.path().join("t.db").to_string_lossy(), 2)
+        .expect("db")
+        .with_audit_key(crate::domain::audit::AuditKey::new(vec![7; 32]).expect("key"));
     db.migrate().expect("migrate");
     let checklists =
         ChecklistStore::publish_and_load(&db, std::path::Path::new("config/checklists"))

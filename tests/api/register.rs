@@ -708,6 +708,7 @@ async fn status_changes_are_audited_with_before_after_and_reason() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_protectcert"))
         .args(["audit", "verify"])
         .env("PROTECTCERT_DATABASE_URL", &app.settings.database_url)
+        .env("PROTECTCERT_DATA_DIR", &app.settings.data_dir)
         .output()
         .expect("run protectcert");
     assert!(

@@ -653,10 +653,13 @@ async fn two_instances_sweeping_together_send_every_reminder_exactly_once() {
             condition_due = Some(rfc3339(&done["conditions"][0]["due_at"]));
         }
     }
-    // Two instances: each its own connection pool and its own claims.
+    // Two instances: each its own connection pool and its own claims, one audit key.
     let url = app.settings.database_url();
-    let one = protectcert::db::Db::connect(&url, 4).expect("pool one");
-    let two = protectcert::db::Db::connect(&url, 4).expect("pool two");
+    let instance = |name: &str| {
+        let db = protectcert::db::Db::connect(&url, 4).expect(name);
+        protectcert::audit_key::keyed(db, &app.settings).expect(name)
+    };
+    let (one, two) = (instance("pool one"), instance("pool two"));
     let (r1, r2) = (
         Reminders::new(&app.settings).expect("one"),
         Reminders::new(&app.settings).expect("two"),
@@ -709,6 +712,8 @@ async fn reminders_run_writes_eml_files_when_no_smtp_server_is_configured() {
         number, expires, ..
     } = certified_hall(&app, "dsi@venue.test", false).await;
     let data_dir = tempfile::tempdir().expect("dir");
+    let audit_key = std::fs::read_to_string(protectcert::audit_key::key_file(&app.settings))
+        .expect("the app's audit key");
     let now = day(expires, -7)
         .format(&time::format_description::well_known::Rfc3339)
         .expect("format");
@@ -717,6 +722,8 @@ async fn reminders_run_writes_eml_files_when_no_smtp_server_is_configured() {
             .args(["reminders", "run", "--now", now])
             .env("PROTECTCERT_DATABASE_URL", app.settings.database_url())
             .env("PROTECTCERT_DATA_DIR", data_dir.path())
+            // Another instance's data dir: the app's audit key, configured.
+            .env("PROTECTCERT_AUDIT_KEY", &audit_key)
             .env("PROTECTCERT_PUBLIC_URL", &app.address)
             .env_remove("PROTECTCERT_SMTP_URL")
             .output()
