@@ -22,7 +22,7 @@ pub struct TestApp {
 }
 
 /// A fresh database URL: a SQLite file, or a new PostgreSQL database.
-fn fresh_database(dir: &std::path::Path) -> String {
+pub fn fresh_database(dir: &std::path::Path) -> String {
     match std::env::var("PROTECTCERT_TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.is_empty() => {
             let name = format!("pc_test_{}", uuid::Uuid::new_v4().simple());
@@ -74,6 +74,24 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
         settings,
         db,
         _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// A handle on a service running elsewhere (the real binary) at `address` with
+    /// `settings`, whose data dir is `dir`: its database is opened with the same
+    /// audit key, so that set-up through `db` (an admin, say) is chained like the
+    /// service's own entries.
+    pub fn attached(address: String, settings: Settings, dir: tempfile::TempDir) -> TestApp {
+        let db = protectcert::db::Db::connect(&settings.database_url(), 4).expect("database");
+        let db = protectcert::audit_key::keyed(db, &settings).expect("audit key");
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            settings,
+            db,
+            _dir: dir,
+        }
     }
 }
 

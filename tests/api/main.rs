@@ -11,6 +11,7 @@ mod checklists;
 mod cli;
 mod documents;
 mod evidence;
+mod faults;
 mod headers;
 mod health;
 mod helpers;
