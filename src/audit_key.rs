@@ -119,7 +119,7 @@ pub fn keyed(db: Db, settings: &Settings) -> anyhow::Result<Db> {
             );
         }
         Some(false) => anyhow::bail!(
-            "the audit log's newest entry was not linked with this audit key: every instance on one database needs the same key (audit_key / PROTECTCERT_AUDIT_KEY, or the same {}), or the log was altered (run `protectcert audit verify`)",
+            "the audit log's newest entry was not linked with this audit key: every instance on one database needs the same key (audit_key / PROTECTCERT_AUDIT_KEY, or the same {}), or the log was altered (run `protectcert audit verify`); a log from before keyed links is re-keyed by a first start without audit_key, which generates the key file",
             key_file(settings).display()
         ),
     }
