@@ -226,7 +226,7 @@ pub fn rekey_sha256_chain(conn: &mut DbConnection, key: &AuditKey) -> anyhow::Re
         let entries = load_chain(tx)?;
         let count = verify_sha256_chain(entries.clone()).map_err(|e| {
             anyhow::anyhow!(
-                "the audit log from before keyed links does not verify as a SHA-256 chain ({e}); it is not re-keyed: restore the database from a backup"
+                "there is no audit key, and the audit log does not verify as one from before keyed links ({e}), so it is not re-keyed: restore the audit key it was written with, or the database from a backup"
             )
         })?;
         let mut prev = String::new();

@@ -355,3 +355,28 @@ async fn a_log_from_before_keyed_links_is_checked_and_rekeyed_once() {
     );
     assert!(!audit_verify(&app).status.success());
 }
+
+#[tokio::test]
+async fn a_lost_key_stops_the_service_rather_than_starting_a_new_chain() {
+    let app = spawn_app().await;
+    certified_scheme(&app).await;
+    let key_file = protectcert::audit_key::key_file(&app.settings);
+    let key = std::fs::read(&key_file).expect("key");
+    std::fs::remove_file(&key_file).expect("lose the key");
+    let refused = protectcert::startup::prepare(app.settings.clone()).await;
+    let message = format!(
+        "{:#}",
+        refused.err().expect("a start without the key is refused")
+    );
+    assert!(message.contains("restore"), "{message}");
+    assert!(!key_file.exists(), "no new key is left behind");
+    let out = audit_verify(&app);
+    assert!(!out.status.success(), "nor can the log be checked");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no audit key"));
+    // The key restored, all is as it was.
+    std::fs::write(&key_file, key).expect("restore the key");
+    protectcert::startup::prepare(app.settings.clone())
+        .await
+        .expect("starts with its key back");
+    assert!(audit_verify(&app).status.success());
+}
