@@ -36,15 +36,7 @@ use crate::state::AppState;
 pub fn parse_number(raw: &str) -> ServiceResult<String> {
     raw.parse::<CertificateNumber>()
         .map(|n| n.to_string())
-        .map_err(|e| {
-            let message = match e {
-                NumberError::Malformed => "certificate numbers look like PSC-2026-000123-K",
-                NumberError::CheckCharacter => {
-                    "the check character does not match: the number is mistyped"
-                }
-            };
-            ServiceError::malformed_field("number", message)
-        })
+        .map_err(|e: NumberError| ServiceError::malformed_field("number", e.to_string()))
 }
 
 pub(crate) fn find_by_number(conn: &mut DbConnection, number: &str) -> ServiceResult<Certificate> {
