@@ -614,7 +614,7 @@ async fn status_actions_need_a_reason_and_an_admin() {
     assert_eq!(ok["status"], "suspended");
     // Unknown and mistyped numbers.
     let unissued =
-        protectcert::domain::certificate_number::CertificateNumber::new(2026, 999_999).to_string();
+        protectcert::domain::certificate_number::CertificateNumber::legacy(2026, 999_999).to_string();
     act(&app, &scheme.admin, &unissued, "revoke", "r")
         .await
         .expect(404);
