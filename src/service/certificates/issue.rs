@@ -91,6 +91,7 @@ pub fn issue_certificate(
         status_reason: None,
         superseded_by: None,
         updated_at: issued_at,
+        status_index: Some(super::status_list::unused_status_index(tx)?),
     };
     db::certificates::insert(tx, &cert)?;
     documents.issue(tx, &cert, prem, checklist.checklist.version)?;

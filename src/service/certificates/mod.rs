@@ -5,6 +5,7 @@
 //! - `search`: the register search
 //! - `status`: suspend, reinstate, revoke
 //! - `status_history`: what happened to a certificate, from the audit log
+//! - `status_list`: the signed bitstring status lists, naming no certificate
 //! - `verify`: what the public and offline checkers see
 //! - `verify_pdf`: what a verifier holding only the PDF can check
 
@@ -12,6 +13,7 @@ pub mod issue;
 pub mod search;
 pub mod status;
 pub mod status_history;
+pub mod status_list;
 pub mod verify;
 pub mod verify_pdf;
 
