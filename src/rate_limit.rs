@@ -194,8 +194,8 @@ async fn mark_and_answer(
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(1)
-        .max(1);
+        // The limiter rounds down; a client that waits this long will be let in.
+        .map_or(1, |whole| whole + 1);
     let answer = too_many(api, retry_after);
     Ok(res.into_response(answer))
 }

@@ -508,6 +508,11 @@ async fn verify_pdf_passes_a_genuine_certificate_and_fails_a_tampered_one() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("signature: valid"), "{text}");
     assert!(text.contains("verdict: VALID"), "{text}");
+    // The signed status lists, read as an offline checker would.
+    assert!(
+        text.contains("status list: neither suspended nor revoked"),
+        "{text}"
+    );
     // Trusting the CA the same URL serves is said out loud, with its fingerprint.
     assert!(text.contains("trust: the CA served by"), "{text}");
     // … and against this installation's own database.
@@ -549,4 +554,6 @@ async fn verify_pdf_passes_a_genuine_certificate_and_fails_a_tampered_one() {
         assert!(text.contains("status: revoked"), "{text}");
         assert!(text.contains("verdict: NOT VALID (revoked)"), "{text}");
     }
+    let text = stdout(&run(&good, &["--url", app.address.as_str()]));
+    assert!(text.contains("status list: revoked"), "{text}");
 }
