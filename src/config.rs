@@ -38,6 +38,10 @@ pub struct Settings {
     /// least 32 characters). Empty: generated once into `<data_dir>/keys/audit.key`.
     #[serde(default)]
     pub audit_key: Secret,
+    /// Public verification requests a minute per client address; 0: no limit.
+    pub public_rate_per_minute: u32,
+    /// The header a trusted reverse proxy puts the client address in; empty: none.
+    pub trusted_proxy_header: String,
 }
 
 /// A configured secret: read like any setting, never printed.
@@ -111,6 +115,15 @@ impl Settings {
         }
         jiff::tz::TimeZone::get(&self.time_zone)
             .map_err(|e| anyhow::anyhow!("time_zone `{}`: {e}", self.time_zone))?;
+        if !self.trusted_proxy_header.is_empty()
+            && actix_web::http::header::HeaderName::try_from(self.trusted_proxy_header.as_str())
+                .is_err()
+        {
+            anyhow::bail!(
+                "trusted_proxy_header `{}` is not a header name",
+                self.trusted_proxy_header
+            );
+        }
         if self.smtp_max_attempts == 0 {
             anyhow::bail!("smtp_max_attempts must be at least 1");
         }

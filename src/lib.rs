@@ -5,7 +5,7 @@
 //! one query module per entity; `service` holds one function per use case and is
 //! the only place that decides who may do what (`service::access`); `api` (JSON)
 //! and `web` (HTML) are thin adapters over `service` that never import each other;
-//! `startup` wires them. `certificates` renders, signs and checks certificate PDFs;
+//! `startup` wires them (with `rate_limit`, the limit on public verification). `certificates` renders, signs and checks certificate PDFs;
 //! `notify` sends reminder emails.
 
 pub mod api;
@@ -19,6 +19,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod notify;
+pub mod rate_limit;
 pub mod secrets;
 pub mod security_headers;
 pub mod service;

@@ -31,6 +31,14 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         let settings = settings.clone();
         web::block(move || crate::audit_key::keyed(db, &settings)).await??
     };
+    let indexed = {
+        let db = db.clone();
+        web::block(move || crate::service::certificates::status_list::assign_missing_indexes(&db))
+            .await??
+    };
+    if indexed > 0 {
+        tracing::info!(indexed, "certificates given their status-list index");
+    }
     let checklists = {
         let db = db.clone();
         let dir = settings.checklists_dir.clone();
@@ -91,8 +99,10 @@ async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
 /// Builds the HTTP server on an already bound listener (port 0 in tests).
 pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
     crate::web::error::set_scheme_name(&state.settings.scheme_name);
+    let limit = crate::rate_limit::PublicLimit::new(&state.settings);
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
+        let limit = limit.clone();
         App::new()
             .wrap(
                 actix_web::middleware::ErrorHandlers::new()
@@ -107,8 +117,8 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
                 actix_web::middleware::TrailingSlash::Trim,
             ))
             .app_data(state.clone())
-            .configure(api::configure)
-            .configure(crate::web::configure)
+            .configure(|cfg| api::configure(cfg, &limit))
+            .configure(|cfg| crate::web::configure(cfg, &limit))
             .default_service(web::to(not_found))
     })
     .listen(listener)?

@@ -85,7 +85,7 @@ macro_rules! endpoints {
     };
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, limit: &crate::rate_limit::PublicLimit) {
     cfg.app_data(
         web::JsonConfig::default()
             .limit(256 * 1024)
@@ -100,11 +100,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         by_path.entry(e.path.clone()).or_default().push(e);
     }
     for (path, endpoints) in by_path {
+        let public = crate::rate_limit::PUBLIC_PATHS.contains(&path.as_str());
         let mut resource = web::resource(path);
         for e in endpoints {
             resource = resource.route((e.route)().method(e.method));
         }
-        cfg.service(resource);
+        if public {
+            limit.register(cfg, resource);
+        } else {
+            cfg.service(resource);
+        }
     }
 }
 

@@ -5,7 +5,8 @@ use actix_web::{HttpResponse, web};
 
 use super::problem::{ApiError, Problem};
 use crate::certificates::token;
-use crate::service::certificates::verify::{self, StatusList, TokenVerification};
+use crate::service::certificates::status_list::{self, StatusList};
+use crate::service::certificates::verify::{self, TokenVerification};
 use crate::state::AppState;
 
 #[utoipa::path(get, path = "/.well-known/scheme-ca.pem", tag = "verification",
@@ -39,7 +40,7 @@ pub async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
 }
 
 #[utoipa::path(get, path = "/api/v1/status-list", tag = "verification",
-    responses((status = 200, body = StatusList)))]
+    responses((status = 200, description = "W3C Bitstring Status Lists for revocation and suspension, naming no certificate: a certificate's QR token carries its index (`status.idx`, the same in both lists), signed together as `token`", body = StatusList)))]
 pub async fn status_list(state: web::Data<AppState>) -> Result<web::Json<StatusList>, ApiError> {
-    Ok(web::Json(verify::status_list(&state).await?))
+    Ok(web::Json(status_list::status_list(&state).await?))
 }

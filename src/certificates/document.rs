@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::pki::SigningIdentity;
 use super::render::{CertificateFields, ConditionFields, Templates};
-use super::token::{self, CertificateClaims, TokenType};
+use super::token::{self, CertificateClaims, StatusEntry, TokenType};
 use crate::db::models::{Certificate, Premises};
 use crate::db::schema::certificate_documents;
 use crate::db::{DbConnection, to_utc};
@@ -62,7 +62,11 @@ impl CertificateDocuments {
         prem: &Premises,
         checklist_version: u32,
     ) -> anyhow::Result<()> {
-        let token = token::sign(tx, TokenType::Certificate, &claims_of(cert))?;
+        let token = token::sign(
+            tx,
+            TokenType::Certificate,
+            &claims_of(cert, &self.public_url),
+        )?;
         let fields = self.fields(cert, prem, checklist_version)?;
         let pdf = self.build(&fields, &token)?;
         diesel::insert_into(certificate_documents::table)
@@ -144,7 +148,7 @@ impl CertificateDocuments {
 }
 
 /// The public claims of a certificate, as its QR token carries them.
-pub fn claims_of(cert: &Certificate) -> CertificateClaims {
+pub fn claims_of(cert: &Certificate, public_url: &str) -> CertificateClaims {
     CertificateClaims {
         sub: cert.number.clone(),
         name: claim_name(&cert.premises_name),
@@ -153,7 +157,16 @@ pub fn claims_of(cert: &Certificate) -> CertificateClaims {
         tier: cert.tier.as_str().to_string(),
         iat: to_utc(cert.issued_at).unix_timestamp(),
         exp: to_utc(cert.expires_at).unix_timestamp(),
+        status: cert.status_index.map(|idx| StatusEntry {
+            idx: idx.unsigned_abs(),
+            uri: status_list_url(public_url),
+        }),
     }
+}
+
+/// Where the signed status lists are published.
+pub fn status_list_url(public_url: &str) -> String {
+    format!("{}/api/v1/status-list", public_url.trim_end_matches('/'))
 }
 
 /// Names can be 200 characters; the token rides in the QR code, which must stay

@@ -34,6 +34,20 @@ pub struct CertificateClaims {
     pub iat: i64,
     /// Expires at (the certificate's expiry, checked by the verifier, not the JWT layer).
     pub exp: i64,
+    /// Where an offline checker reads this certificate's suspension and revocation:
+    /// the bit at `idx` of both lists at `uri`. (Tokens issued before there were
+    /// status lists have none; they are checked online.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusEntry>,
+}
+
+/// A certificate's entry in the signed status lists (`/api/v1/status-list`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StatusEntry {
+    /// The bit's index, the same in the revocation and the suspension list.
+    pub idx: u32,
+    /// The status list's URL.
+    pub uri: String,
 }
 
 /// What a token is, in its header's `typ`, so that one kind can never be passed
@@ -258,6 +272,10 @@ mod tests {
             tier: "standard".into(),
             iat: 1_700_000_000,
             exp: 1_000,
+            status: Some(StatusEntry {
+                idx: 94_567,
+                uri: "https://example.test/api/v1/status-list".into(),
+            }),
         }
     }
 

@@ -185,12 +185,46 @@ pub fn document(
 }
 
 /// Numbers of suspended and revoked certificates, in order, with their status.
-pub fn withdrawn_numbers(conn: &mut DbConnection) -> QueryResult<Vec<(String, StoredStatus)>> {
-    certificates::table
+/// The status-list indexes of suspended and of revoked certificates (never numbers).
+pub fn withdrawn_indexes(conn: &mut DbConnection) -> QueryResult<Vec<(i32, StoredStatus)>> {
+    let rows: Vec<(Option<i32>, StoredStatus)> = certificates::table
         .filter(certificates::status.eq_any([StoredStatus::Suspended, StoredStatus::Revoked]))
-        .order(certificates::number.asc())
-        .select((certificates::number, certificates::status))
+        .select((certificates::status_index, certificates::status))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(i, s)| Some((i?, s)))
+        .collect())
+}
+
+/// How many certificates the register holds, and the highest status index in use.
+pub fn status_index_span(conn: &mut DbConnection) -> QueryResult<(i64, Option<i32>)> {
+    use diesel::dsl::{count_star, max};
+    certificates::table
+        .select((count_star(), max(certificates::status_index)))
+        .first(conn)
+}
+
+pub fn status_index_taken(conn: &mut DbConnection, index: i32) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        certificates::table.filter(certificates::status_index.eq(index)),
+    ))
+    .get_result(conn)
+}
+
+/// Certificates without a status index (issued before there were status lists).
+pub fn without_status_index(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    certificates::table
+        .filter(certificates::status_index.is_null())
+        .select(certificates::id)
         .load(conn)
+}
+
+pub fn set_status_index(conn: &mut DbConnection, id: &str, index: i32) -> QueryResult<()> {
+    diesel::update(certificates::table.find(id))
+        .set(certificates::status_index.eq(index))
+        .execute(conn)
+        .map(drop)
 }
 
 /// Moves a certificate's expiry (the demo's "about to lapse" certificate only:

@@ -176,6 +176,9 @@ pub struct Certificate {
     pub status_reason: Option<String>,
     pub superseded_by: Option<String>,
     pub updated_at: PrimitiveDateTime,
+    /// Its place in the status lists (`domain::status_list`); set at issue, or at
+    /// start-up for certificates issued before there were lists.
+    pub status_index: Option<i32>,
 }
 
 #[derive(Debug, Clone, Queryable)]

@@ -144,6 +144,7 @@ diesel::table! {
         status_reason -> Nullable<Text>,
         superseded_by -> Nullable<Text>,
         updated_at -> Timestamp,
+        status_index -> Nullable<Integer>,
     }
 }
 

@@ -21,11 +21,6 @@ fn advance(conn: &mut DbConnection, name: &str) -> QueryResult<(i64, String)> {
         .get_result(conn)
 }
 
-/// The next certificate serial (1, 2, …), unique across instances.
-pub fn next_certificate_serial(conn: &mut DbConnection) -> QueryResult<i64> {
-    advance(conn, "certificate").map(|(value, _)| value)
-}
-
 /// What changed, for the audit log.
 pub struct Change<'a> {
     pub action: &'a str,

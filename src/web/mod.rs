@@ -28,10 +28,16 @@ use actix_web::web;
 pub use error::not_found;
 pub use session::pages as middleware;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, limit: &crate::rate_limit::PublicLimit) {
     use web::{get, post, resource};
     cfg.service(resource("/static/style.css").route(get().to(assets::style)))
         .service(resource("/static/app.js").route(get().to(assets::script)));
+    // The public verification pages, limited per client address.
+    limit.register(cfg, resource("/verify").route(get().to(verify::by_number)));
+    limit.register(
+        cfg,
+        resource("/v/{token}").route(get().to(verify::by_token)),
+    );
     cfg.service(resource("/").route(get().to(home::home)))
         .service(
             resource("/login")
@@ -54,8 +60,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(get().to(account::reset_form))
                 .route(post().to(account::reset)),
         )
-        .service(resource("/verify").route(get().to(verify::by_number)))
-        .service(resource("/v/{token}").route(get().to(verify::by_token)))
         .service(resource("/renew/{premises_id}").route(get().to(renew::renew_page)))
         .configure(operator::routes)
         .configure(advisor::routes)

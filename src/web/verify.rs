@@ -154,7 +154,7 @@ pub async fn by_number(
             chrome,
             "info",
             "CHECK THE NUMBER",
-            "That is not a valid certificate number: it may be mistyped. Numbers look like PSC-2026-000123-K; the last letter is a check character.",
+            "That is not a valid certificate number: it may be mistyped. Numbers look like PSC-2026-K7QMT-94HRX-T; the last character is a check character.",
         ),
         NumberCheck::NotFound => VerifyPage::new(
             chrome,

@@ -33,8 +33,7 @@ async fn mistyped_and_malformed_numbers_are_caught() {
     let ok = app.get(&format!("/api/v1/verify/{lower}"), None).await.ok();
     assert_eq!(ok["number"], number.as_str());
     // A well-formed number that was never issued.
-    let unissued =
-        protectcert::domain::certificate_number::CertificateNumber::new(2026, 999_999).to_string();
+    let unissued = protectcert::domain::certificate_number::EXAMPLE.to_string();
     app.get(&format!("/api/v1/verify/{unissued}"), None)
         .await
         .expect(404);

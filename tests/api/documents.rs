@@ -281,7 +281,7 @@ async fn the_qr_code_decodes_to_a_signed_token_that_verifies_online_and_offline(
     }
 }
 
-fn ed25519_verifies(token: &str, x: &str) -> bool {
+pub fn ed25519_verifies(token: &str, x: &str) -> bool {
     use ed25519_dalek::{Signature, Verifier, VerifyingKey};
     let (signed, sig) = token.rsplit_once('.').expect("jws");
     let key: [u8; 32] = URL_SAFE_NO_PAD
@@ -385,8 +385,14 @@ async fn the_status_list_is_signed_with_a_published_key() {
     let app = spawn_app().await;
     let scheme: Scheme = certified_scheme(&app).await;
     let list = app.get("/api/v1/status-list", None).await.ok();
-    assert_eq!(list["suspended"], serde_json::json!([]));
-    assert_eq!(list["revoked"], serde_json::json!([]));
+    let index = {
+        let pdf = download_pdf(&app, &scheme.operator, scheme.number()).await;
+        crate::public_register::status_index(
+            &protectcert::certificates::document::token_in(&pdf).expect("token"),
+        )
+    };
+    assert!(!crate::public_register::bits(&list, "suspension").get(index));
+    assert!(!crate::public_register::bits(&list, "revocation").get(index));
     let token = list["token"].as_str().expect("token");
     let header: Value = serde_json::from_slice(
         &URL_SAFE_NO_PAD
@@ -502,6 +508,11 @@ async fn verify_pdf_passes_a_genuine_certificate_and_fails_a_tampered_one() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("signature: valid"), "{text}");
     assert!(text.contains("verdict: VALID"), "{text}");
+    // The signed status lists, read as an offline checker would.
+    assert!(
+        text.contains("status list: neither suspended nor revoked"),
+        "{text}"
+    );
     // Trusting the CA the same URL serves is said out loud, with its fingerprint.
     assert!(text.contains("trust: the CA served by"), "{text}");
     // … and against this installation's own database.
@@ -543,4 +554,6 @@ async fn verify_pdf_passes_a_genuine_certificate_and_fails_a_tampered_one() {
         assert!(text.contains("status: revoked"), "{text}");
         assert!(text.contains("verdict: NOT VALID (revoked)"), "{text}");
     }
+    let text = stdout(&run(&good, &["--url", app.address.as_str()]));
+    assert!(text.contains("status list: revoked"), "{text}");
 }

@@ -54,6 +54,8 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     settings.database_pool_size = 4;
     settings.checklists_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/config/checklists").into();
     let default_public_url = settings.public_url.clone();
+    // Tests verify many times from one address; the limit has its own tests.
+    settings.public_rate_per_minute = 0;
     customise(&mut settings);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();

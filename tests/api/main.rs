@@ -19,6 +19,7 @@ mod page_authorisation;
 mod pages;
 mod premises;
 mod preview;
+mod public_register;
 mod register;
 mod reminders;
 mod team;

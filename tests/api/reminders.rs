@@ -335,11 +335,12 @@ async fn each_reminder_goes_out_once_on_its_day_to_operators_and_the_dsi() {
     let subjects: Vec<String> = messages
         .iter()
         .map(|m| {
-            m.data
-                .lines()
-                .find(|l| l.starts_with("Subject:"))
-                .expect("subject")
-                .to_string()
+            // A long subject is folded onto continuation lines (RFC 5322): unfold it.
+            let mut lines = m.data.lines().skip_while(|l| !l.starts_with("Subject:"));
+            let first = lines.next().expect("subject").to_string();
+            lines
+                .take_while(|l| l.starts_with([' ', '\t']))
+                .fold(first, |subject, more| subject + more)
         })
         .collect();
     assert!(subjects[0].contains("expires in 90 days"), "{subjects:?}");

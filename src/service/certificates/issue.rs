@@ -8,13 +8,29 @@ use crate::auth::Caller;
 use crate::certificates::document::CertificateDocuments;
 use crate::checklists::StoredChecklist;
 use crate::db::models::{Application, Certificate, Premises};
-use crate::db::sequences::{Change, audit, next_certificate_serial};
+use crate::db::sequences::{Change, audit};
 use crate::db::{self, DbConnection, from_utc, to_utc};
 use crate::domain::application::certificate_expiry;
 use crate::domain::certificate_number::CertificateNumber;
 use crate::domain::scoring::{ConditionDraft, Outcome};
 use crate::domain::status::StoredStatus;
 use crate::service::{ServiceError, ServiceResult};
+
+/// A new random number that no certificate has. Ten random symbols from the OS's
+/// generator make a clash all but impossible; should one happen, another number is
+/// drawn, and the register's UNIQUE constraint refuses a clash between two
+/// transactions issuing at the same moment (that one fails and is not half-done).
+fn unused_number(tx: &mut DbConnection, year: i32) -> ServiceResult<String> {
+    for _ in 0..8 {
+        let number = CertificateNumber::random(year, &mut rand::rngs::OsRng).to_string();
+        if db::certificates::find_by_number(tx, &number)?.is_none() {
+            return Ok(number);
+        }
+    }
+    Err(ServiceError::internal(anyhow::anyhow!(
+        "eight random certificate numbers in a row were taken"
+    )))
+}
 
 #[allow(clippy::too_many_arguments)]
 pub fn issue_certificate(
@@ -34,8 +50,7 @@ pub fn issue_certificate(
     let (advisor_name, accreditation_number) = db::advisors::names(tx, &[advisor_id.as_str()])?
         .remove(&advisor_id)
         .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("advisor {advisor_id} missing")))?;
-    let serial = next_certificate_serial(tx)?;
-    let number = CertificateNumber::new(issued_at.year(), serial.unsigned_abs()).to_string();
+    let number = unused_number(tx, issued_at.year())?;
     let expires_at = certificate_expiry(
         to_utc(issued_at),
         checklist.checklist.scoring.validity_months,
@@ -76,6 +91,7 @@ pub fn issue_certificate(
         status_reason: None,
         superseded_by: None,
         updated_at: issued_at,
+        status_index: Some(super::status_list::unused_status_index(tx)?),
     };
     db::certificates::insert(tx, &cert)?;
     documents.issue(tx, &cert, prem, checklist.checklist.version)?;

@@ -5,6 +5,7 @@
 //! - `search`: the register search
 //! - `status`: suspend, reinstate, revoke
 //! - `status_history`: what happened to a certificate, from the audit log
+//! - `status_list`: the signed bitstring status lists, naming no certificate
 //! - `verify`: what the public and offline checkers see
 //! - `verify_pdf`: what a verifier holding only the PDF can check
 
@@ -12,6 +13,7 @@ pub mod issue;
 pub mod search;
 pub mod status;
 pub mod status_history;
+pub mod status_list;
 pub mod verify;
 pub mod verify_pdf;
 
@@ -36,15 +38,7 @@ use crate::state::AppState;
 pub fn parse_number(raw: &str) -> ServiceResult<String> {
     raw.parse::<CertificateNumber>()
         .map(|n| n.to_string())
-        .map_err(|e| {
-            let message = match e {
-                NumberError::Malformed => "certificate numbers look like PSC-2026-000123-K",
-                NumberError::CheckCharacter => {
-                    "the check character does not match: the number is mistyped"
-                }
-            };
-            ServiceError::malformed_field("number", message)
-        })
+        .map_err(|e: NumberError| ServiceError::malformed_field("number", e.to_string()))
 }
 
 pub(crate) fn find_by_number(conn: &mut DbConnection, number: &str) -> ServiceResult<Certificate> {

@@ -79,7 +79,7 @@ impl Filters {
             compact
         });
         // A whole certificate number is looked up as the register writes it, so
-        // `psc 2026 000123 k` finds PSC-2026-000123-K.
+        // `psc 2026 k7qmt 94hrx t` finds PSC-2026-K7QMT-94HRX-T.
         let name_or_number = given(q.q.as_deref()).map(|raw| {
             let text = match raw.parse::<CertificateNumber>() {
                 Ok(number) => number.to_string(),
@@ -190,12 +190,17 @@ mod tests {
 
     #[test]
     fn a_whole_number_is_searched_as_the_register_writes_it() {
-        let number = CertificateNumber::new(2026, 42);
+        let number = CertificateNumber::legacy(2026, 42);
         let typed = format!(
             "psc 2026 000042 {}",
             number.check_char().to_ascii_lowercase()
         );
         let f = Filters::check(&query(&[("q", &typed)])).expect("ok");
+        assert_eq!(f.name_or_number, Some(format!("%{number}%")));
+        let number: CertificateNumber = crate::domain::certificate_number::EXAMPLE
+            .parse()
+            .expect("example");
+        let f = Filters::check(&query(&[("q", "psc 2026 k7qmt 94hrx t")])).expect("ok");
         assert_eq!(f.name_or_number, Some(format!("%{number}%")));
         // Anything else is text to find in names, as typed.
         let f = Filters::check(&query(&[("q", "psc 2026")])).expect("ok");

@@ -1,5 +1,5 @@
 //! Verification: by number or QR token (status only, never findings), the keys
-//! that sign QR tokens, the signed status list, and the scheme CA.
+//! that sign QR tokens, and the scheme CA (the signed status lists: `status_list`).
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -7,8 +7,7 @@ use utoipa::ToSchema;
 use super::{PublicVerification, parse_number};
 use crate::certificates::token::{self, CertificateClaims, PublicKey, TokenError, TokenType};
 use crate::db::models::Certificate;
-use crate::db::{self, DbConnection, now, to_utc};
-use crate::domain::status::StoredStatus;
+use crate::db::{self, DbConnection};
 use crate::service::{ServiceError, ServiceResult};
 use crate::state::AppState;
 
@@ -122,41 +121,4 @@ pub async fn published_keys(state: &AppState) -> ServiceResult<Vec<PublicKey>> {
 
 pub fn scheme_ca_pem(state: &AppState) -> ServiceResult<String> {
     Ok(state.documents.identity.ca_pem()?)
-}
-
-const STATUS_LIST_LIFETIME_SECS: i64 = 24 * 3600;
-
-#[derive(Serialize, ToSchema, Debug, Clone)]
-pub struct StatusListClaims {
-    pub iat: i64,
-    pub exp: i64,
-    pub suspended: Vec<String>,
-    pub revoked: Vec<String>,
-}
-
-#[derive(Serialize, ToSchema, Debug, Clone)]
-pub struct StatusList {
-    #[serde(flatten)]
-    pub list: StatusListClaims,
-    pub token: String,
-}
-
-pub async fn status_list(state: &AppState) -> ServiceResult<StatusList> {
-    state
-        .db
-        .run(|conn| {
-            let (suspended, revoked): (Vec<_>, Vec<_>) = db::certificates::withdrawn_numbers(conn)?
-                .into_iter()
-                .partition(|(_, status)| *status == StoredStatus::Suspended);
-            let iat = to_utc(now()).unix_timestamp();
-            let list = StatusListClaims {
-                iat,
-                exp: iat + STATUS_LIST_LIFETIME_SECS,
-                suspended: suspended.into_iter().map(|(n, _)| n).collect(),
-                revoked: revoked.into_iter().map(|(n, _)| n).collect(),
-            };
-            let token = token::sign(conn, TokenType::StatusList, &list)?;
-            Ok(StatusList { list, token })
-        })
-        .await
 }

@@ -10,6 +10,7 @@ use anyhow::Context;
 use der::DecodePem;
 use x509_cert::Certificate;
 
+use super::status_list::StatusListClaims;
 use super::{PublicVerification, find_by_number};
 use crate::certificates::document::token_in;
 use crate::certificates::signature::verify_document;
@@ -19,8 +20,8 @@ use crate::domain::status::VerifiedStatus;
 
 /// Where the scheme's CA, keys and register are read from.
 pub enum Scheme {
-    /// A running service: `/.well-known/scheme-ca.pem`, `/.well-known/jwks.json`
-    /// and `/api/v1/verify/token/{token}`.
+    /// A running service: `/.well-known/scheme-ca.pem`, `/.well-known/jwks.json`,
+    /// `/api/v1/status-list` and `/api/v1/verify/token/{token}`.
     Remote(String),
     /// This installation: the configured or stored signing identity and the database.
     Local { db: Db, ca: Box<Certificate> },
@@ -101,6 +102,15 @@ pub async fn check(
             }
         };
 
+    if let (Scheme::Remote(url), Some(entry)) = (scheme, &claims.status) {
+        // What an offline checker does: the certificate's two bits in the signed lists.
+        let listed = listed_status(url, &keys, entry.idx).await?;
+        if listed != "neither suspended nor revoked" {
+            valid = false;
+        }
+        writeln!(text, "status list: {listed} (bit {})", entry.idx)?;
+    }
+
     let live: PublicVerification = match scheme {
         Scheme::Remote(url) => {
             let body = http_text(&format!("{url}/api/v1/verify/token/{token}")).await?;
@@ -138,6 +148,28 @@ pub async fn check(
         }
     )?;
     Ok(Report { valid, text })
+}
+
+/// The status the signed lists at `url` give the certificate at `index`.
+async fn listed_status(url: &str, keys: &[PublicKey], index: u32) -> anyhow::Result<&'static str> {
+    use crate::domain::status_list::Bitstring;
+    let body: serde_json::Value =
+        serde_json::from_str(&http_text(&format!("{url}/api/v1/status-list")).await?)?;
+    let signed = body["token"]
+        .as_str()
+        .context("the status list has no token")?;
+    let list: StatusListClaims = token::verify(signed, keys, TokenType::StatusList)
+        .map_err(|e| anyhow::anyhow!("the status list's signature: {e}"))?;
+    let bit = |c: &super::status_list::StatusListCredential| -> anyhow::Result<bool> {
+        Ok(Bitstring::decode(&c.credential_subject.encoded_list)
+            .map_err(|e| anyhow::anyhow!("the {} list: {e}", c.credential_subject.status_purpose))?
+            .get(index))
+    };
+    Ok(match (bit(&list.revocation)?, bit(&list.suspension)?) {
+        (true, _) => "revoked",
+        (false, true) => "suspended",
+        (false, false) => "neither suspended nor revoked",
+    })
 }
 
 /// SHA-256 of the certificate's DER, as colon-separated hex.

@@ -61,6 +61,9 @@ async function startOnce(bin, port, timeoutMs) {
     PROTECTCERT_LISTEN: `127.0.0.1:${port}`,
     PROTECTCERT_PUBLIC_URL: url,
     PROTECTCERT_DATA_DIR: dataDir,
+    // Every suite verifies from one address, far more than a visitor would; the
+    // limit itself is tested in tests/api/public_register.rs.
+    PROTECTCERT_PUBLIC_RATE_PER_MINUTE: '0',
     RUST_LOG: process.env.RUST_LOG ?? 'info',
   };
   const child = spawn(bin, ['serve'], {

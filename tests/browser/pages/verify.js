@@ -33,7 +33,7 @@ describe('/verify', () => {
     const text = await explanation(page);
     assert.match(text, /not a valid certificate number/);
     assert.match(text, /mistyped/);
-    assert.match(text, /PSC-2026-000123-K/, 'shows what a number looks like');
+    assert.match(text, /PSC-2026-K7QMT-94HRX-T/, 'shows what a number looks like');
     assert.match(await page.title(), /^CHECK THE NUMBER/);
     // Nothing that looks like a certificate's details.
     assert.equal(await page.locator('dl').count(), 0);
