@@ -68,6 +68,8 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         checklists: Arc::new(checklists),
         documents: Arc::new(documents),
         outbox: Arc::new(tokio::sync::Notify::new()),
+        hasher: Arc::new(crate::auth::password::Hasher::for_this_machine()),
+        login_throttle: Arc::new(crate::auth::throttle::LoginThrottle::default()),
     })
 }
 

@@ -118,6 +118,7 @@ endpoints![
     openapi::openapi_json,
     auth::signup,
     auth::login,
+    auth::logout,
     auth::me,
     users::create_user,
     organisation::list_operators,

@@ -31,6 +31,62 @@ pub fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash("not a real password").unwrap_or_default())
 }
 
+/// Runs argon2 off the async threads and outside any database connection, at most
+/// `capacity` hashes at once: a flood of log-ins queues here, holding neither a
+/// pooled connection nor every core, so the rest of the service (public
+/// verification first) keeps answering.
+pub struct Hasher {
+    permits: tokio::sync::Semaphore,
+    capacity: usize,
+}
+
+impl Hasher {
+    pub fn new(capacity: usize) -> Hasher {
+        let capacity = capacity.max(1);
+        Hasher {
+            permits: tokio::sync::Semaphore::new(capacity),
+            capacity,
+        }
+    }
+
+    /// One hash at a time per core, less one core kept for everything else.
+    pub fn for_this_machine() -> Hasher {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Hasher::new(cores.saturating_sub(1))
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let _permit = self.permits.acquire().await?;
+        Ok(tokio::task::spawn_blocking(work).await?)
+    }
+
+    pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
+        let password = password.to_string();
+        self.run(move || hash(&password)).await?
+    }
+
+    /// False for a wrong password and for a malformed stored hash alike.
+    pub async fn verify(&self, password: &str, stored: &str) -> bool {
+        let (password, stored) = (password.to_string(), stored.to_string());
+        self.run(move || verify(&password, &stored))
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Takes every permit until the guard is dropped (tests: a hash queued behind
+    /// it holds nothing else).
+    pub async fn hold_all(&self) -> anyhow::Result<tokio::sync::SemaphorePermit<'_>> {
+        Ok(self.permits.acquire_many(self.capacity as u32).await?)
+    }
+}
+
 /// The shortest password accepted.
 pub const MIN_CHARS: usize = 12;
 
