@@ -18,6 +18,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod notify;
+pub mod private_fs;
 pub mod secrets;
 pub mod service;
 pub mod startup;

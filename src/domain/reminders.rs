@@ -58,20 +58,17 @@ pub enum ReminderKind {
     PasswordReset,
     /// A colleague made an account for you: a link to set your password.
     AccountInvited,
-    /// Your new account is ready: a link to log in.
-    SignedUp,
     /// Someone tried to sign up with your address, which already has an account.
     SignupAttempted,
 }
 
 impl ReminderKind {
-    pub const ALL: [ReminderKind; 7] = [
+    pub const ALL: [ReminderKind; 6] = [
         ReminderKind::CertificateExpiry,
         ReminderKind::ConditionDue,
         ReminderKind::AccreditationExpiry,
         ReminderKind::PasswordReset,
         ReminderKind::AccountInvited,
-        ReminderKind::SignedUp,
         ReminderKind::SignupAttempted,
     ];
 
@@ -89,7 +86,6 @@ impl ReminderKind {
             ReminderKind::AccreditationExpiry => "accreditation_expiry",
             ReminderKind::PasswordReset => "password_reset",
             ReminderKind::AccountInvited => "account_invited",
-            ReminderKind::SignedUp => "signed_up",
             ReminderKind::SignupAttempted => "signup_attempted",
         }
     }

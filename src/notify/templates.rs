@@ -30,9 +30,6 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "account_invited.subject",
     "account_invited.txt",
     "account_invited.html",
-    "signed_up.subject",
-    "signed_up.txt",
-    "signed_up.html",
     "signup_attempted.subject",
     "signup_attempted.txt",
     "signup_attempted.html",
@@ -112,7 +109,6 @@ mod tests {
                     kind,
                     ReminderKind::PasswordReset
                         | ReminderKind::AccountInvited
-                        | ReminderKind::SignedUp
                         | ReminderKind::SignupAttempted
                 ) {
                     assert!(text.contains("http://x/password/reset/t0k"), "{text}");

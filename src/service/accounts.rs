@@ -130,11 +130,11 @@ pub struct SignupAnswer {
 }
 
 /// The words of every sign-up answer.
-pub const SIGNUP_MESSAGE: &str = "We have sent an email to this address saying what happens next. If the address is new to us, your account is ready: log in with the password you chose.";
+pub const SIGNUP_MESSAGE: &str = "If this address is new to us, your account is ready: log in with the password you chose. If it already has an account, nothing was changed and we have emailed the address to say so.";
 
 /// An operator signs up their organisation. For a new address the organisation and
-/// account are made and a welcome email is queued; for an address that already has
-/// an account nothing is made and that address is told (at most once a day) that
+/// account are made (log in at once); for an address that already has an account
+/// nothing is made and that address is told by email (at most once a day) that
 /// someone tried. Either way the answer is the same, and the password is hashed
 /// (the slow part) in both.
 pub async fn signup(state: &AppState, input: SignupRequest) -> ServiceResult<SignupAnswer> {
@@ -148,7 +148,7 @@ pub async fn signup(state: &AppState, input: SignupRequest) -> ServiceResult<Sig
     let hash = state.hasher.hash(&input.password).await?;
     let st = state.clone();
     let answer_to = email.clone();
-    state
+    let emailed = state
         .db
         .run(move |conn| {
             write_tx(conn, |tx| {
@@ -167,7 +167,7 @@ pub async fn signup(state: &AppState, input: SignupRequest) -> ServiceResult<Sig
                         None,
                         Change::new("user.signup_attempted", "user", &existing.id),
                     )?;
-                    return Ok(());
+                    return Ok(true);
                 }
                 let org = Organisation {
                     id: uuid::Uuid::new_v4().to_string(),
@@ -176,17 +176,6 @@ pub async fn signup(state: &AppState, input: SignupRequest) -> ServiceResult<Sig
                 };
                 db::users::insert_organisation(tx, &org)?;
                 let user = insert_user(tx, &name, &email, &hash, Role::Operator, Some(&org.id))?;
-                queue_account_email(
-                    tx,
-                    &st,
-                    &user,
-                    ReminderKind::SignedUp,
-                    "welcome",
-                    serde_json::json!({
-                        "organisation": org.name,
-                        "link": format!("{}/login", st.settings.public_url().trim_end_matches('/')),
-                    }),
-                )?;
                 audit(
                     tx,
                     None,
@@ -194,11 +183,13 @@ pub async fn signup(state: &AppState, input: SignupRequest) -> ServiceResult<Sig
                         serde_json::json!({"name": org.name, "operator": user.id, "email": user.email}),
                     ),
                 )?;
-                Ok::<_, ServiceError>(())
+                Ok::<_, ServiceError>(false)
             })
         })
         .await?;
-    state.outbox.notify_one();
+    if emailed {
+        state.outbox.notify_one();
+    }
     Ok(SignupAnswer {
         email: answer_to,
         message: SIGNUP_MESSAGE.to_string(),

@@ -109,7 +109,7 @@ pub fn home_of(role: Role) -> &'static str {
 fn notice(code: &str) -> Option<&'static str> {
     Some(match code {
         "signed_up" => {
-            "Thank you. We have sent an email to that address saying what happens next. If the address is new to us, your organisation is registered: log in with the password you chose."
+            "Thank you. If the address is new to us, your organisation is registered: log in with the password you chose. If it already has an account, nothing was changed and we have emailed the address to say so."
         }
         "logged_out" => "You are logged out.",
         "premises_saved" => "The premises are saved.",

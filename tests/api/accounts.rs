@@ -354,3 +354,50 @@ async fn a_login_waiting_for_its_password_check_holds_no_database_connection() {
         assert_eq!(l.await.expect("join").expect("login"), 401);
     }
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_dir_files_are_the_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app().await;
+    let mode = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let data = app.settings.data_dir.clone();
+    // The register (which holds the keys) and its journal, on SQLite.
+    if !app.settings.database_url.starts_with("postgres") {
+        sign_up(&app, "perm@venue.test").await;
+        let db = std::path::PathBuf::from(&app.settings.database_url);
+        assert_eq!(mode(&db), 0o600, "{}", db.display());
+        let wal = db.with_extension("db-wal");
+        if wal.exists() {
+            assert_eq!(mode(&wal), 0o600, "{}", wal.display());
+        }
+    }
+    assert_eq!(mode(&data.join("keys")), 0o700);
+    assert_eq!(mode(&data.join("keys/scheme-ca.pem")), 0o600);
+    // The outbox folder and a mail written into it.
+    let mailer = protectcert::notify::mailer::Mailer::from_settings(&app.settings).expect("mailer");
+    let message = lettre::Message::builder()
+        .from("scheme@x.test".parse().expect("from"))
+        .to("olive@x.test".parse().expect("to"))
+        .subject("s")
+        .body("b".to_string())
+        .expect("message");
+    mailer.send(message).await.expect("sent");
+    let outbox = data.join("outbox");
+    assert_eq!(mode(&outbox), 0o700);
+    let files: Vec<_> = std::fs::read_dir(&outbox)
+        .expect("outbox")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    assert!(!files.is_empty());
+    for f in files {
+        assert_eq!(mode(&f), 0o600, "{}", f.display());
+    }
+}

@@ -156,7 +156,7 @@ async fn signing_up_and_logging_in_through_the_pages_sets_a_session_and_logging_
     assert_eq!((status, to.as_str()), (303, "/login?done=signed_up"));
     let (_, page) = b.get(&to).await;
     assert!(
-        page.contains("We have sent an email to that address"),
+        page.contains("If the address is new to us, your organisation is registered"),
         "{page}"
     );
     let (status, to) = b

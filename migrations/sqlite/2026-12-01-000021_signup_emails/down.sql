@@ -1,4 +1,4 @@
-DELETE FROM notifications WHERE kind IN ('signup_attempted', 'signed_up');
+DELETE FROM notifications WHERE kind IN ('signup_attempted');
 CREATE TABLE notifications_new (
     id TEXT PRIMARY KEY NOT NULL,
     subject TEXT NOT NULL,

@@ -1,11 +1,10 @@
--- Sign-up answers the same for a new and a taken address; the outbox then tells
--- the address what happened (`signed_up`: the account is ready; `signup_attempted`:
--- someone tried to sign up with an address that already has an account). SQLite
+-- Sign-up answers the same for a new and a taken address; an address that already
+-- has an account is told by email (`signup_attempted`) that someone tried. SQLite
 -- cannot change a CHECK constraint, so the table is rebuilt with its rows.
 CREATE TABLE notifications_new (
     id TEXT PRIMARY KEY NOT NULL,
     subject TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('certificate_expiry', 'condition_due', 'accreditation_expiry', 'password_reset', 'account_invited', 'signup_attempted', 'signed_up')),
+    kind TEXT NOT NULL CHECK (kind IN ('certificate_expiry', 'condition_due', 'accreditation_expiry', 'password_reset', 'account_invited', 'signup_attempted')),
     offset_days INTEGER NOT NULL,
     due_on DATE NOT NULL,
     recipients TEXT NOT NULL,
