@@ -61,6 +61,9 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         })
         .await??
     };
+    // The hash an unknown email is checked against, made now rather than on the
+    // first log-in's async thread.
+    tokio::task::spawn_blocking(crate::auth::password::dummy_hash).await?;
     Ok(AppState {
         db,
         settings: Arc::new(settings),
