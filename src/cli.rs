@@ -144,6 +144,13 @@ pub enum UsersCommand {
         #[arg(long)]
         name: String,
     },
+    /// Deactivate an account: it can no longer log in, and every login token and
+    /// page session it holds is refused from its next request.
+    Deactivate {
+        /// The account's email address.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -226,6 +233,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             })
             .await??;
             println!("{} account created: {id}", role.as_str());
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Users {
+            command: UsersCommand::Deactivate { email },
+        } => {
+            let db = open(&settings)?;
+            let id = actix_web::web::block(move || {
+                db.migrate()?;
+                crate::service::accounts::deactivate_cli(&db, &email)
+            })
+            .await??;
+            println!("account deactivated: {id}");
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Advisors {

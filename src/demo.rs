@@ -284,7 +284,7 @@ async fn operator(
     name: &str,
     email: &str,
 ) -> anyhow::Result<Caller> {
-    let me = accounts::signup(
+    accounts::signup(
         state,
         SignupRequest {
             organisation: organisation.into(),
@@ -294,10 +294,16 @@ async fn operator(
         },
     )
     .await?;
+    let email = email.to_string();
+    let user = state
+        .db
+        .run(move |conn| crate::db::users::find_by_email(conn, &email).map_err(anyhow::Error::from))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo operator was not made"))?;
     Ok(Caller {
-        user_id: me.id,
+        user_id: user.id,
         role: Role::Operator,
-        organisation_id: me.organisation.map(|o| o.id),
+        organisation_id: user.organisation_id,
     })
 }
 

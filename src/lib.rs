@@ -20,6 +20,7 @@ pub mod demo;
 pub mod domain;
 pub mod notify;
 pub mod rate_limit;
+pub mod private_fs;
 pub mod secrets;
 pub mod security_headers;
 pub mod service;

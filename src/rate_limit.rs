@@ -27,7 +27,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue, RETRY_AFTER};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{FromRequest, HttpMessage, HttpResponse, Resource, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Resource, web};
 
 use crate::auth::{Caller, Role};
 use crate::config::Settings;
@@ -86,7 +86,14 @@ fn customer(ip: IpAddr) -> IpAddr {
 }
 
 impl ClientKeyExtractor {
-    pub fn client_address(&self, req: &ServiceRequest) -> Option<IpAddr> {
+    fn new(settings: &Settings) -> ClientKeyExtractor {
+        let trusted_header = Some(settings.trusted_proxy_header.trim())
+            .filter(|h| !h.is_empty())
+            .and_then(|h| HeaderName::try_from(h).ok());
+        ClientKeyExtractor { trusted_header }
+    }
+
+    pub fn client_address(&self, req: &HttpRequest) -> Option<IpAddr> {
         let from_header = self.trusted_header.as_ref().and_then(|name| {
             req.headers()
                 .get_all(name)
@@ -100,6 +107,23 @@ impl ClientKeyExtractor {
     }
 }
 
+/// The client's address as every limit sees it (the public checks' and the
+/// log-in throttle's): from the trusted proxy header when one is configured.
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl FromRequest for ClientAddress {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let address = req
+            .app_data::<web::Data<crate::state::AppState>>()
+            .map(|state| ClientKeyExtractor::new(&state.settings))
+            .and_then(|extractor| extractor.client_address(req));
+        std::future::ready(Ok(ClientAddress(address)))
+    }
+}
+
 impl KeyExtractor for ClientKeyExtractor {
     type Key = ClientKey;
     type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
@@ -108,7 +132,7 @@ impl KeyExtractor for ClientKeyExtractor {
         if req.extensions().get::<Exempt>().is_some() {
             return Ok(ClientKey::Exempt);
         }
-        self.client_address(req)
+        self.client_address(req.request())
             .map(ClientKey::Address)
             .ok_or_else(|| SimpleKeyExtractionError::new("no client address"))
     }
@@ -127,14 +151,11 @@ pub struct PublicLimit {
 impl PublicLimit {
     pub fn new(settings: &Settings) -> PublicLimit {
         let rate = settings.public_rate_per_minute;
-        let trusted_header = Some(settings.trusted_proxy_header.trim())
-            .filter(|h| !h.is_empty())
-            .and_then(|h| HeaderName::try_from(h).ok());
         let config = (rate > 0).then(|| {
             GovernorConfigBuilder::default()
                 .period(Duration::from_secs(60) / rate)
                 .burst_size(rate)
-                .key_extractor(ClientKeyExtractor { trusted_header })
+                .key_extractor(ClientKeyExtractor::new(settings))
                 .finish()
         });
         PublicLimit {

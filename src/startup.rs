@@ -73,6 +73,9 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         })
         .await??
     };
+    // The hash an unknown email is checked against, made now rather than on the
+    // first log-in's async thread.
+    tokio::task::spawn_blocking(crate::auth::password::dummy_hash).await?;
     Ok(AppState {
         db,
         settings: Arc::new(settings),
@@ -80,6 +83,8 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         checklists: Arc::new(checklists),
         documents: Arc::new(documents),
         outbox: Arc::new(tokio::sync::Notify::new()),
+        hasher: Arc::new(crate::auth::password::Hasher::for_this_machine()),
+        login_throttle: Arc::new(crate::auth::throttle::LoginThrottle::default()),
     })
 }
 

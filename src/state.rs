@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use crate::auth::password::Hasher;
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::TokenKeys;
 use crate::certificates::document::CertificateDocuments;
 use crate::checklists::ChecklistStore;
@@ -18,4 +20,8 @@ pub struct AppState {
     pub documents: Arc<CertificateDocuments>,
     /// Wakes this instance's outbox sender (an email was queued that should go now).
     pub outbox: Arc<tokio::sync::Notify>,
+    /// Where password hashes are made and checked (bounded, off the pool).
+    pub hasher: Arc<Hasher>,
+    /// Failed log-ins remembered per account and per client address.
+    pub login_throttle: Arc<LoginThrottle>,
 }

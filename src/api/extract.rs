@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
 use super::problem::ApiError;
-use crate::auth::{Caller, caller_from_bearer};
+use crate::auth::Caller;
 use crate::service::ServiceError;
 use crate::service::error::deserialize_error;
 use crate::state::AppState;
@@ -89,19 +89,25 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     }
 }
 
-/// The caller named by `Authorization: Bearer <token>`; without one, a 401.
+/// The caller named by `Authorization: Bearer <token>`, if that token's account
+/// still exists, is active and has not logged out since; otherwise a 401.
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Caller, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Caller, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(bearer_caller(req))
+        let found = bearer_token(req);
+        Box::pin(async move {
+            let (state, token) = found?;
+            Ok(crate::service::accounts::authenticate(&state, &token).await?)
+        })
     }
 }
 
-fn bearer_caller(req: &HttpRequest) -> Result<Caller, ApiError> {
+fn bearer_token(req: &HttpRequest) -> Result<(web::Data<AppState>, String), ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
+        .cloned()
         .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("app state missing")))?;
     let header = req
         .headers()
@@ -114,5 +120,8 @@ fn bearer_caller(req: &HttpRequest) -> Result<Caller, ApiError> {
     let value = header.to_str().map_err(|_| {
         ServiceError::Unauthenticated("the Authorization header is not text".into())
     })?;
-    caller_from_bearer(&state.tokens, value).map_err(|e| ServiceError::from(e).into())
+    let token = value.strip_prefix("Bearer ").ok_or_else(|| {
+        ServiceError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
+    })?;
+    Ok((state, token.trim().to_string()))
 }

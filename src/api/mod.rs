@@ -123,6 +123,7 @@ endpoints![
     openapi::openapi_json,
     auth::signup,
     auth::login,
+    auth::logout,
     auth::me,
     users::create_user,
     organisation::list_operators,

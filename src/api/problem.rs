@@ -51,6 +51,7 @@ impl ApiError {
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::NotFound(_) => "not_found",
             ServiceError::Conflict { code, .. } => code,
+            ServiceError::TooManyAttempts { .. } => "too_many_attempts",
             ServiceError::TooLarge(_) => "payload_too_large",
             ServiceError::UnsupportedType(_) => "unsupported_media_type",
             ServiceError::Internal(_) => "internal_error",
@@ -70,6 +71,7 @@ impl ApiError {
             ServiceError::TooLarge(d) | ServiceError::UnsupportedType(d) => {
                 (d.clone(), vec![], vec![])
             }
+            e @ ServiceError::TooManyAttempts { .. } => (e.to_string(), vec![], vec![]),
             ServiceError::Internal(_) => (
                 "the server could not complete the request; it has been logged".to_string(),
                 vec![],
@@ -109,6 +111,7 @@ impl ResponseError for ApiError {
             ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
             ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
             ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+            ServiceError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ServiceError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -123,6 +126,9 @@ impl ResponseError for ApiError {
         res.content_type("application/problem+json");
         if let ServiceError::Unauthenticated(_) = &self.0 {
             res.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let ServiceError::TooManyAttempts { retry_after } = &self.0 {
+            res.insert_header(("Retry-After", retry_after.to_string()));
         }
         res.json(self.problem())
     }

@@ -3,6 +3,7 @@
 //! each may do is decided in `service::access`.
 
 pub mod password;
+pub mod throttle;
 pub mod token;
 
 pub use crate::domain::actor::{Caller, Role};
@@ -16,7 +17,9 @@ pub fn caller_from_bearer(tokens: &TokenKeys, header: &str) -> Result<Caller, To
     caller_from_token(tokens, token.trim())
 }
 
-/// The caller a login token names.
+/// The caller a login token names, by its signature and expiry alone. Requests
+/// authenticate through `service::accounts::authenticate`, which also checks that
+/// the account still exists, is active and has not ended the token's session.
 pub fn caller_from_token(tokens: &TokenKeys, token: &str) -> Result<Caller, TokenRejected> {
     let claims = tokens.decode(token)?;
     let role = Role::parse(&claims.role).ok_or(TokenRejected("the token names an unknown role"))?;

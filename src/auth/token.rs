@@ -14,6 +14,9 @@ pub struct Claims {
     pub sub: String,
     pub role: String,
     pub org: Option<String>,
+    /// The user's session version when the token was issued: a token whose
+    /// version is no longer the user's (logged out, new password) is refused.
+    pub ver: i32,
     pub iat: i64,
     pub exp: i64,
 }
@@ -40,6 +43,7 @@ impl TokenKeys {
         user_id: &str,
         role: &str,
         organisation_id: Option<&str>,
+        session_version: i32,
     ) -> anyhow::Result<(String, time::OffsetDateTime)> {
         let now = time::OffsetDateTime::now_utc();
         let exp = now + time::Duration::minutes(self.ttl_minutes);
@@ -47,6 +51,7 @@ impl TokenKeys {
             sub: user_id.to_string(),
             role: role.to_string(),
             org: organisation_id.map(str::to_string),
+            ver: session_version,
             iat: now.unix_timestamp(),
             exp: exp.unix_timestamp(),
         };
@@ -78,7 +83,7 @@ mod tests {
     #[test]
     fn round_trip_and_tamper() {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", 5);
-        let (t, _) = keys.issue("u1", "admin", None).expect("issue");
+        let (t, _) = keys.issue("u1", "admin", None, 0).expect("issue");
         let c = keys.decode(&t).expect("decode");
         assert_eq!((c.sub.as_str(), c.role.as_str()), ("u1", "admin"));
         let other = TokenKeys::new(b"another secret another secret 12", 5);
@@ -88,7 +93,7 @@ mod tests {
     #[test]
     fn expired_token_is_rejected() {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", -1);
-        let (t, _) = keys.issue("u1", "admin", None).expect("issue");
+        let (t, _) = keys.issue("u1", "admin", None, 0).expect("issue");
         assert_eq!(
             keys.decode(&t).err(),
             Some(TokenRejected("the token has expired: log in again"))

@@ -115,9 +115,9 @@ pub fn load(
 
 fn export_ca(identity: &SigningIdentity, data_dir: &Path) -> anyhow::Result<PathBuf> {
     let dir = data_dir.join("keys");
-    std::fs::create_dir_all(&dir)?;
+    crate::private_fs::create_dir(&dir)?;
     let path = dir.join("scheme-ca.pem");
-    std::fs::write(&path, identity.ca_pem()?)?;
+    crate::private_fs::write(&path, identity.ca_pem()?.as_bytes())?;
     Ok(path)
 }
 

@@ -130,9 +130,15 @@ impl Db {
             && let Some(parent) = std::path::Path::new(url).parent()
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent)?;
+            crate::private_fs::create_missing_dirs(parent)?;
         }
         if backend == Backend::Sqlite {
+            // The register holds the keys: only its owner may read it (SQLite gives
+            // its -wal and -shm files the same mode).
+            if !url.starts_with(':') && !url.starts_with("file:") {
+                crate::private_fs::touch(std::path::Path::new(url))
+                    .map_err(|e| anyhow::anyhow!("cannot create the database at {url}: {e}"))?;
+            }
             // WAL lets readers run beside the one writer. Switching to it takes a
             // lock that the pool's connections, opening together, would race for;
             // it persists in the file, so one connection does it before the pool.

@@ -31,6 +31,10 @@ pub struct User {
     pub email: String,
     pub password_hash: String,
     pub created_at: PrimitiveDateTime,
+    /// In every login token; bumped to end them all (log-out, new password).
+    pub session_version: i32,
+    /// False once deactivated: no log-in, no token accepted.
+    pub active: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]

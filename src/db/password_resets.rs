@@ -54,9 +54,13 @@ pub fn mark_used(conn: &mut DbConnection, id: &str, now: PrimitiveDateTime) -> Q
     Ok(n == 1)
 }
 
+/// Sets the password; every login token issued before ends with it.
 pub fn set_password(conn: &mut DbConnection, user_id: &str, hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
-        .set(users::password_hash.eq(hash))
+        .set((
+            users::password_hash.eq(hash),
+            users::session_version.eq(users::session_version + 1),
+        ))
         .execute(conn)
         .map(drop)
 }

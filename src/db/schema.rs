@@ -17,6 +17,8 @@ diesel::table! {
         email -> Text,
         password_hash -> Text,
         created_at -> Timestamp,
+        session_version -> Integer,
+        active -> Bool,
     }
 }
 

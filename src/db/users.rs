@@ -82,3 +82,21 @@ pub fn list_by_roles(
         .offset(page.offset)
         .load(conn)
 }
+
+/// Ends every login token of the user (they carry the old version).
+pub fn end_sessions(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::session_version.eq(users::session_version + 1))
+        .execute(conn)
+}
+
+/// Deactivates an account (no log-in; its tokens end); returns whether it existed.
+pub fn deactivate(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    let n = diesel::update(users::table.find(id))
+        .set((
+            users::active.eq(false),
+            users::session_version.eq(users::session_version + 1),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}

@@ -13,4 +13,5 @@ pub mod scope;
 pub mod scoring;
 pub mod status;
 pub mod status_list;
+pub mod throttle;
 pub mod tier;

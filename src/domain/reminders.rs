@@ -58,15 +58,18 @@ pub enum ReminderKind {
     PasswordReset,
     /// A colleague made an account for you: a link to set your password.
     AccountInvited,
+    /// Someone tried to sign up with your address, which already has an account.
+    SignupAttempted,
 }
 
 impl ReminderKind {
-    pub const ALL: [ReminderKind; 5] = [
+    pub const ALL: [ReminderKind; 6] = [
         ReminderKind::CertificateExpiry,
         ReminderKind::ConditionDue,
         ReminderKind::AccreditationExpiry,
         ReminderKind::PasswordReset,
         ReminderKind::AccountInvited,
+        ReminderKind::SignupAttempted,
     ];
 
     /// The kinds that the reminder schedule queues (the others are sent when asked).
@@ -83,6 +86,7 @@ impl ReminderKind {
             ReminderKind::AccreditationExpiry => "accreditation_expiry",
             ReminderKind::PasswordReset => "password_reset",
             ReminderKind::AccountInvited => "account_invited",
+            ReminderKind::SignupAttempted => "signup_attempted",
         }
     }
 

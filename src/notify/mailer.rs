@@ -31,7 +31,7 @@ impl Mailer {
         let url = settings.smtp_url.trim();
         if url.is_empty() {
             let dir = settings.data_dir.join("outbox");
-            std::fs::create_dir_all(&dir).map_err(|e| {
+            crate::private_fs::create_dir(&dir).map_err(|e| {
                 anyhow::anyhow!("cannot create the mail folder {}: {e}", dir.display())
             })?;
             return Ok(Mailer::Files {
@@ -55,15 +55,19 @@ impl Mailer {
                 permanent: e.is_permanent(),
                 message: e.to_string(),
             }),
-            Mailer::Files { transport, .. } => {
-                transport
-                    .send(message)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| SendFailure {
+            Mailer::Files { transport, dir } => {
+                let id = transport.send(message).await.map_err(|e| SendFailure {
+                    permanent: false,
+                    message: e.to_string(),
+                })?;
+                // lettre creates the file with the default mode; the folder is
+                // already the owner's only, and so is the file from here on.
+                crate::private_fs::restrict_file(&dir.join(format!("{id}.eml"))).map_err(|e| {
+                    SendFailure {
                         permanent: false,
-                        message: e.to_string(),
-                    })
+                        message: format!("cannot restrict the mail file: {e}"),
+                    }
+                })
             }
         }
     }

@@ -30,6 +30,9 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "account_invited.subject",
     "account_invited.txt",
     "account_invited.html",
+    "signup_attempted.subject",
+    "signup_attempted.txt",
+    "signup_attempted.html",
 );
 
 fn env() -> &'static Environment<'static> {
@@ -104,7 +107,9 @@ mod tests {
                 assert!(html.contains("</html>"));
                 if matches!(
                     kind,
-                    ReminderKind::PasswordReset | ReminderKind::AccountInvited
+                    ReminderKind::PasswordReset
+                        | ReminderKind::AccountInvited
+                        | ReminderKind::SignupAttempted
                 ) {
                     assert!(text.contains("http://x/password/reset/t0k"), "{text}");
                     assert!(html.contains("Olive &lt;O&gt;"), "HTML escapes values");

@@ -12,6 +12,8 @@ use crate::auth::{Caller, Role, password};
 use crate::db::models::{Organisation, User};
 use crate::db::sequences::{Change, audit};
 use crate::db::{self, Db, DbConnection, now, write_tx};
+use crate::domain::reminders::{ReminderKind, ReminderSubject};
+use crate::notify::outbox::{Reminder, enqueue};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
@@ -111,23 +113,62 @@ pub(crate) fn insert_user(
         email: email.to_string(),
         password_hash: password_hash.to_string(),
         created_at: now(),
+        session_version: 0,
+        active: true,
     };
     db::users::insert(tx, &user)?;
     Ok(user)
 }
 
-pub async fn signup(state: &AppState, input: SignupRequest) -> ServiceResult<MeView> {
+/// What sign-up answers, the same whether or not the address already had an
+/// account (so it cannot be used to find out who has one).
+#[derive(Serialize, ToSchema, Debug, Clone)]
+pub struct SignupAnswer {
+    /// The address the email was sent to.
+    pub email: String,
+    pub message: String,
+}
+
+/// The words of every sign-up answer.
+pub const SIGNUP_MESSAGE: &str = "If this address is new to us, your account is ready: log in with the password you chose. If it already has an account, nothing was changed and we have emailed the address to say so.";
+
+/// An operator signs up their organisation. For a new address the organisation and
+/// account are made (log in at once); for an address that already has an account
+/// nothing is made and that address is told by email (at most once a day) that
+/// someone tried. Either way the answer is the same, and the password is hashed
+/// (the slow part) in both.
+pub async fn signup(state: &AppState, input: SignupRequest) -> ServiceResult<SignupAnswer> {
     let mut check = Check::new();
     let organisation = check.text("organisation", &input.organisation, 200);
     let name = check.text("name", &input.name, 200);
     let email = check.email("email", &input.email);
     check.password("password", &input.password);
     check.finish()?;
-    state
+    // Hashed before a connection is taken, on the bounded hashing pool.
+    let hash = state.hasher.hash(&input.password).await?;
+    let st = state.clone();
+    let answer_to = email.clone();
+    let emailed = state
         .db
         .run(move |conn| {
-            let hash = password::hash(&input.password)?;
             write_tx(conn, |tx| {
+                let today = time::OffsetDateTime::now_utc().date().to_string();
+                if let Some(existing) = db::users::find_by_email(tx, &email)? {
+                    queue_account_email(
+                        tx,
+                        &st,
+                        &existing,
+                        ReminderKind::SignupAttempted,
+                        &format!("signup-{today}"),
+                        serde_json::json!({"link": format!("{}/password/forgot", st.settings.public_url().trim_end_matches('/'))}),
+                    )?;
+                    audit(
+                        tx,
+                        None,
+                        Change::new("user.signup_attempted", "user", &existing.id),
+                    )?;
+                    return Ok(true);
+                }
                 let org = Organisation {
                     id: uuid::Uuid::new_v4().to_string(),
                     name: organisation,
@@ -142,51 +183,140 @@ pub async fn signup(state: &AppState, input: SignupRequest) -> ServiceResult<MeV
                         serde_json::json!({"name": org.name, "operator": user.id, "email": user.email}),
                     ),
                 )?;
-                Ok(MeView {
-                    id: user.id,
-                    name: user.name,
-                    email: user.email,
-                    role: Role::Operator,
-                    organisation: Some(OrganisationView {
-                        id: org.id,
-                        name: org.name,
-                    }),
-                    accreditation: None,
-                })
+                Ok::<_, ServiceError>(false)
             })
         })
-        .await
+        .await?;
+    if emailed {
+        state.outbox.notify_one();
+    }
+    Ok(SignupAnswer {
+        email: answer_to,
+        message: SIGNUP_MESSAGE.to_string(),
+    })
 }
 
-/// Checks the password and issues a login token.
-pub async fn login(state: &AppState, input: LoginRequest) -> ServiceResult<LoginResponse> {
+/// Queues an account email of `kind` to `user` (once per `request_id`), with
+/// `extra` added to its context.
+fn queue_account_email(
+    tx: &mut DbConnection,
+    state: &AppState,
+    user: &User,
+    kind: ReminderKind,
+    request_id: &str,
+    extra: serde_json::Value,
+) -> ServiceResult<()> {
+    let at = time::OffsetDateTime::now_utc();
+    let mut context = serde_json::json!({
+        "scheme_name": state.settings.scheme_name,
+        "name": user.name,
+        "email": user.email,
+    });
+    if let (Some(ctx), Some(more)) = (context.as_object_mut(), extra.as_object()) {
+        ctx.extend(more.clone());
+    }
+    enqueue(
+        tx,
+        &Reminder {
+            subject: ReminderSubject::Account {
+                user_id: user.id.clone(),
+                request_id: request_id.to_string(),
+            },
+            kind,
+            offset_days: 0,
+            due_on: at.date(),
+            recipients: vec![user.email.clone()],
+            context,
+        },
+        at,
+    )?;
+    Ok(())
+}
+
+/// Checks the password and issues a login token. Attempts are throttled per
+/// account and per client `address` (`domain::throttle`); the password is checked
+/// after the account's row is read and its connection given back, on the bounded
+/// hashing pool.
+pub async fn login(
+    state: &AppState,
+    input: LoginRequest,
+    address: Option<std::net::IpAddr>,
+) -> ServiceResult<LoginResponse> {
     let LoginRequest {
         email,
         password: given,
     } = input;
     let email = email.trim().to_lowercase();
-    let user = state
-        .db
-        .run(move |conn| {
-            let user = db::users::find_by_email(conn, &email)?;
-            let stored = user
-                .as_ref()
-                .map_or(password::dummy_hash(), |u| u.password_hash.as_str());
-            let ok = password::verify(&given, stored);
-            Ok::<_, ServiceError>(user.filter(|_| ok))
-        })
-        .await?
+    state
+        .login_throttle
+        .attempt(&email, address, std::time::Instant::now())
+        .map_err(|wait| ServiceError::TooManyAttempts {
+            retry_after: crate::domain::throttle::retry_after_seconds(wait),
+        })?;
+    let found = {
+        let email = email.clone();
+        state
+            .db
+            .run(move |conn| db::users::find_by_email(conn, &email).map_err(ServiceError::from))
+            .await?
+    };
+    let stored = found
+        .as_ref()
+        .map_or(password::dummy_hash(), |u| u.password_hash.as_str());
+    let ok = state.hasher.verify(&given, stored).await;
+    let user = found
+        .filter(|u| ok && u.active)
         .ok_or_else(|| ServiceError::Unauthenticated("the email or password is wrong".into()))?;
+    state.login_throttle.succeeded(&email, address);
     let (token, expires_at) = state.tokens.issue(
         &user.id,
         user.role.as_str(),
         user.organisation_id.as_deref(),
+        user.session_version,
     )?;
     Ok(LoginResponse {
         token,
         role: user.role,
         expires_at,
     })
+}
+
+/// The caller a login token names, if its user still exists, is active and has
+/// not ended the token's session since (logged out, changed the password). The
+/// role and organisation are the account's as they are now.
+pub async fn authenticate(state: &AppState, token: &str) -> ServiceResult<Caller> {
+    let claims = state.tokens.decode(token)?;
+    let user_id = claims.sub.clone();
+    let user = state
+        .db
+        .run(move |conn| db::users::find(conn, &user_id).map_err(ServiceError::from))
+        .await?;
+    match user {
+        None => Err(ServiceError::Unauthenticated(
+            "the account no longer exists".into(),
+        )),
+        Some(u) if !u.active => Err(ServiceError::Unauthenticated(
+            "the account has been deactivated".into(),
+        )),
+        Some(u) if u.session_version != claims.ver => Err(ServiceError::Unauthenticated(
+            "the session has ended (logged out, or the password was changed): log in again".into(),
+        )),
+        Some(u) => Ok(Caller {
+            user_id: u.id,
+            role: u.role,
+            organisation_id: u.organisation_id,
+        }),
+    }
+}
+
+/// Logs the caller out everywhere: every login token of theirs ends.
+pub async fn logout(state: &AppState, caller: &Caller) -> ServiceResult<()> {
+    let id = caller.user_id.clone();
+    state
+        .db
+        .run(move |conn| db::users::end_sessions(conn, &id).map_err(ServiceError::from))
+        .await?;
+    Ok(())
 }
 
 pub async fn me(state: &AppState, caller: &Caller) -> ServiceResult<MeView> {
@@ -253,10 +383,10 @@ pub async fn create_user(
     check.finish()?;
     let role = role.ok_or_else(|| ServiceError::field("role", "must be `police` or `admin`"))?;
     let caller = caller.clone();
+    let hash = state.hasher.hash(&input.password).await?;
     state
         .db
         .run(move |conn| {
-            let hash = password::hash(&input.password)?;
             write_tx(conn, |tx| {
                 let user = insert_user(tx, &name, &email, &hash, role, None)?;
                 audit(
@@ -416,6 +546,26 @@ pub fn create_account_cli(
         })
     .map_err(described)?;
     Ok(user.id)
+}
+
+/// Deactivates an account from the command line: it can no longer log in, and
+/// every token it holds is refused from the next request.
+pub fn deactivate_cli(db: &Db, email: &str) -> anyhow::Result<String> {
+    let email = email.trim().to_lowercase();
+    let mut conn = db.get()?;
+    write_tx(&mut conn, |tx| {
+        let user = db::users::find_by_email(tx, &email)?
+            .ok_or_else(|| ServiceError::not_found(format!("account {email}")))?;
+        db::users::deactivate(tx, &user.id)?;
+        audit(
+            tx,
+            None,
+            Change::new("user.deactivated", "user", &user.id)
+                .after(serde_json::json!({"active": false, "via": "cli"})),
+        )?;
+        Ok::<_, ServiceError>(user.id)
+    })
+    .map_err(described)
 }
 
 /// A service error as the command line says it: each field and its message.

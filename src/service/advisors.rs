@@ -121,8 +121,14 @@ pub async fn accredit_as(
     let until =
         until.map_err(|_| ServiceError::field("accredited_until", "must be a date YYYY-MM-DD"))?;
     let actor = actor.cloned();
+    // Hashed before a connection is taken (admins and the CLI only: not bounded).
+    let hash = {
+        let password = input.password.clone();
+        tokio::task::spawn_blocking(move || password::hash(&password))
+            .await
+            .map_err(anyhow::Error::from)??
+    };
     db.run(move |conn| {
-        let hash = password::hash(&input.password)?;
         write_tx(conn, |tx| {
             if let Some(org) = &tied
                 && db::users::find_organisation(tx, org)?.is_none()

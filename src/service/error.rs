@@ -46,6 +46,10 @@ pub enum ServiceError {
         /// Item ids involved, e.g. those still unanswered.
         items: Vec<String>,
     },
+    /// Too many failed log-ins for the account or from the address: try again in
+    /// `retry_after` seconds.
+    #[error("too many failed log-ins: try again in {retry_after} seconds")]
+    TooManyAttempts { retry_after: u64 },
     #[error("{0}")]
     TooLarge(String),
     #[error("{0}")]

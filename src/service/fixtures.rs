@@ -48,6 +48,8 @@ pub fn user(conn: &mut DbConnection, id: &str, role: Role, org: Option<&str>) {
         email: format!("{id}@x.test"),
         password_hash: String::new(),
         created_at: now(),
+        session_version: 0,
+        active: true,
     };
     db::users::insert(conn, &user).expect("user");
 }

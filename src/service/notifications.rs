@@ -19,7 +19,7 @@ pub struct NotificationQuery {
     /// `pending`, `sent`, `failed` or `skipped`.
     pub status: Option<String>,
     /// `certificate_expiry`, `condition_due`, `accreditation_expiry`,
-    /// `password_reset` or `account_invited`.
+    /// `password_reset`, `account_invited` or `signup_attempted`.
     pub kind: Option<String>,
     /// An exact subject such as `certificate:PSC-…`, or a prefix ending in `*`.
     pub subject: Option<String>,
@@ -89,7 +89,7 @@ fn checked(q: &NotificationQuery) -> ServiceResult<(OutboxFilter, Page)> {
         if parsed.is_none() {
             errors.push(FieldError::new(
                 "kind",
-                "must be certificate_expiry, condition_due, accreditation_expiry, password_reset or account_invited",
+                "must be certificate_expiry, condition_due, accreditation_expiry, password_reset, account_invited or signup_attempted",
             ));
         }
         parsed

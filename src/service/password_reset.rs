@@ -6,7 +6,6 @@ use sha2::{Digest, Sha256};
 
 use super::validate::Check;
 use super::{ServiceError, ServiceResult};
-use crate::auth::password;
 use crate::db::models::User;
 use crate::db::sequences::{Change, audit};
 use crate::db::{self, DbConnection, from_utc, now, write_tx};
@@ -133,7 +132,7 @@ pub async fn reset(
     }
     check.finish()?;
     let hashed_token = hash(token);
-    let new_hash = password::hash(new_password)?;
+    let new_hash = state.hasher.hash(new_password).await?;
     state
         .db
         .run(move |conn| {

@@ -56,6 +56,7 @@ pub struct LoginForm {
 
 pub async fn login(
     state: web::Data<AppState>,
+    address: crate::rate_limit::ClientAddress,
     chrome: Chrome,
     form: Form<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -64,7 +65,7 @@ pub async fn login(
         email: form.email.clone(),
         password: form.password,
     };
-    match accounts::login(&state, request).await {
+    match accounts::login(&state, request, address.0).await {
         Ok(login) => {
             let to = local(&form.next).unwrap_or(home_of(login.role)).to_string();
             Ok(HttpResponse::SeeOther()
@@ -84,19 +85,46 @@ pub async fn login(
                 render(&page)?,
             ))
         }
+        Err(ServiceError::TooManyAttempts { retry_after }) => {
+            let wait = if retry_after < 120 {
+                format!("{retry_after} seconds")
+            } else {
+                format!("{} minutes", retry_after.div_ceil(60))
+            };
+            let message = format!(
+                "Too many wrong passwords for this account or from this network: wait {wait}, then try again (or use \"Forgotten your password?\")"
+            );
+            let page = LoginPage {
+                chrome,
+                errors: FieldErrors::one("password", &message),
+                email: form.email,
+                next: form.next,
+            };
+            let mut res = html(
+                actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+                render(&page)?,
+            );
+            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&retry_after.to_string())
+            {
+                res.headers_mut()
+                    .insert(actix_web::http::header::RETRY_AFTER, v);
+            }
+            Ok(res)
+        }
         Err(e) => Err(e.into()),
     }
 }
 
 pub async fn logout(
     state: web::Data<AppState>,
-    _: SignedIn,
+    user: SignedIn,
     _: Form<std::collections::HashMap<String, String>>,
-) -> HttpResponse {
-    HttpResponse::SeeOther()
+) -> Result<HttpResponse, PageError> {
+    accounts::logout(&state, &user.0).await?;
+    Ok(HttpResponse::SeeOther()
         .cookie(ended_session(&state))
         .insert_header((LOCATION, "/?done=logged_out"))
-        .finish()
+        .finish())
 }
 
 #[derive(Template, WebTemplate)]
@@ -122,20 +150,10 @@ pub async fn signup(
 ) -> Result<HttpResponse, PageError> {
     let form = form.0;
     match accounts::signup(&state, form.clone()).await {
-        Ok(_) => {
-            let login = accounts::login(
-                &state,
-                LoginRequest {
-                    email: form.email,
-                    password: form.password,
-                },
-            )
-            .await?;
-            Ok(HttpResponse::SeeOther()
-                .cookie(session_cookie(&state, &login.token))
-                .insert_header((LOCATION, "/operator?done=signed_up"))
-                .finish())
-        }
+        // The same answer for a new address and a taken one: the email says which.
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((LOCATION, "/login?done=signed_up"))
+            .finish()),
         Err(e) if shown_on_form(&e) => {
             let page = SignupPage {
                 chrome,

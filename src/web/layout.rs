@@ -2,10 +2,11 @@
 //! navigation), this browser's CSRF token, the current path, and a notice after
 //! a completed action (`?done=<code>`, from a fixed list: nothing typed is echoed).
 
-use std::future::{Ready, ready};
+use std::future::ready;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
 
 use super::error::PageError;
 use super::session::{CSRF_COOKIE, CsrfToken, MaybeSignedIn};
@@ -107,7 +108,9 @@ pub fn home_of(role: Role) -> &'static str {
 /// The notice for `?done=<code>` after an action.
 fn notice(code: &str) -> Option<&'static str> {
     Some(match code {
-        "signed_up" => "Your organisation is registered and you are logged in.",
+        "signed_up" => {
+            "Thank you. If the address is new to us, your organisation is registered: log in with the password you chose. If it already has an account, nothing was changed and we have emailed the address to say so."
+        }
         "logged_out" => "You are logged out.",
         "premises_saved" => "The premises are saved.",
         "answers_saved" => "Your answers are saved.",
@@ -147,22 +150,19 @@ fn notice(code: &str) -> Option<&'static str> {
 
 impl FromRequest for Chrome {
     type Error = PageError;
-    type Future = Ready<Result<Chrome, PageError>>;
+    type Future = LocalBoxFuture<'static, Result<Chrome, PageError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let state = match req.app_data::<web::Data<AppState>>() {
-            Some(s) => s,
+            Some(s) => s.clone(),
             None => {
-                return ready(Err(ServiceError::internal(anyhow::anyhow!(
+                return Box::pin(ready(Err(ServiceError::internal(anyhow::anyhow!(
                     "app state missing"
                 ))
-                .into()));
+                .into())));
             }
         };
-        let caller = match MaybeSignedIn::from_request(req, payload).into_inner() {
-            Ok(MaybeSignedIn(c)) => c,
-            Err(e) => return ready(Err(e)),
-        };
+        let caller = MaybeSignedIn::from_request(req, payload);
         let csrf = match CsrfToken::from_request(req, payload).into_inner() {
             Ok(t) => t.0,
             Err(_) => req
@@ -173,14 +173,18 @@ impl FromRequest for Chrome {
         let done = form_urlencoded::parse(req.query_string().as_bytes())
             .find(|(k, _)| k == "done")
             .and_then(|(_, v)| notice(&v));
-        ready(Ok(Chrome {
-            scheme_name: state.settings.scheme_name.clone(),
-            caller,
-            csrf,
-            here: req.path().to_string(),
-            notice: done,
-            tz: clock::zone(&state.settings.time_zone),
-        }))
+        let here = req.path().to_string();
+        Box::pin(async move {
+            let MaybeSignedIn(caller) = caller.await?;
+            Ok(Chrome {
+                scheme_name: state.settings.scheme_name.clone(),
+                caller,
+                csrf,
+                here,
+                notice: done,
+                tz: clock::zone(&state.settings.time_zone),
+            })
+        })
     }
 }
 

@@ -2,8 +2,10 @@
 //!
 //! Logging in sets `pc_session`, an HttpOnly, SameSite=Lax cookie (Secure when the
 //! public URL is https) holding the same signed login token the API takes as a
-//! Bearer token: any instance reads it, and no session store is needed. Logging out
-//! removes it.
+//! Bearer token: any instance reads it, and no session store is needed. Each request
+//! checks that the token's account still exists, is active and has the token's
+//! session version; logging out removes the cookie and bumps that version, ending
+//! every token the account holds.
 //!
 //! Every form carries the `csrf` value of the `pc_csrf` cookie (set on the first
 //! page a browser gets); a state-changing request whose form value does not match
@@ -20,8 +22,10 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use rand::RngCore;
 
+use futures_util::future::LocalBoxFuture;
+
 use super::error::PageError;
-use crate::auth::{Caller, caller_from_token};
+use crate::auth::Caller;
 use crate::service::ServiceError;
 use crate::state::AppState;
 
@@ -58,12 +62,33 @@ pub fn ended_session(state: &AppState) -> Cookie<'static> {
     c
 }
 
-fn caller_of(req: &HttpRequest) -> Result<Option<Caller>, PageError> {
-    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
-        return Ok(None);
+/// The caller the session cookie names, if it is still a live session (its
+/// account exists, is active and has not logged out since).
+/// Checked once a request (a page's chrome and its handler both ask).
+#[derive(Clone)]
+struct SessionChecked(Option<Caller>);
+
+fn caller_of(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Option<Caller>, PageError>> {
+    if let Some(SessionChecked(known)) = req.extensions().get::<SessionChecked>().cloned() {
+        return Box::pin(ready(Ok(known)));
+    }
+    let found = match req.cookie(SESSION_COOKIE) {
+        None => Ok(None),
+        Some(cookie) => state_of(req).map(|s| Some((s.clone(), cookie.value().to_string()))),
     };
-    let state = state_of(req)?;
-    Ok(caller_from_token(&state.tokens, cookie.value()).ok())
+    let req = req.clone();
+    Box::pin(async move {
+        let Some((state, token)) = found? else {
+            return Ok(None);
+        };
+        let caller = match crate::service::accounts::authenticate(&state, &token).await {
+            Ok(caller) => Some(caller),
+            Err(ServiceError::Unauthenticated(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        req.extensions_mut().insert(SessionChecked(caller.clone()));
+        Ok(caller)
+    })
 }
 
 /// Where to come back to after logging in: this page.
@@ -80,13 +105,16 @@ pub struct SignedIn(pub Caller);
 
 impl FromRequest for SignedIn {
     type Error = PageError;
-    type Future = Ready<Result<SignedIn, PageError>>;
+    type Future = LocalBoxFuture<'static, Result<SignedIn, PageError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match caller_of(req) {
-            Ok(Some(caller)) => Ok(SignedIn(caller)),
-            Ok(None) => Err(PageError::Login { next: here(req) }),
-            Err(e) => Err(e),
+        let (caller, next) = (caller_of(req), here(req));
+        Box::pin(async move {
+            match caller.await {
+                Ok(Some(caller)) => Ok(SignedIn(caller)),
+                Ok(None) => Err(PageError::Login { next }),
+                Err(e) => Err(e),
+            }
         })
     }
 }
@@ -96,10 +124,11 @@ pub struct MaybeSignedIn(pub Option<Caller>);
 
 impl FromRequest for MaybeSignedIn {
     type Error = PageError;
-    type Future = Ready<Result<MaybeSignedIn, PageError>>;
+    type Future = LocalBoxFuture<'static, Result<MaybeSignedIn, PageError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(caller_of(req).map(MaybeSignedIn))
+        let caller = caller_of(req);
+        Box::pin(async move { caller.await.map(MaybeSignedIn) })
     }
 }
 

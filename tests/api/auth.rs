@@ -12,11 +12,15 @@ async fn signup_login_and_me() {
             json!({"organisation": "Quayside Venues", "name": "Olive", "email": "Olive@Venue.test", "password": PASSWORD}),
         )
         .await
-        .expect(201);
-    assert_eq!(created["role"], "operator");
+        .expect(202);
     assert_eq!(
         created["email"], "olive@venue.test",
         "emails are stored lower-case"
+    );
+    assert!(
+        created["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("log in"))
     );
     let login = app
         .post(
@@ -31,7 +35,7 @@ async fn signup_login_and_me() {
     let token = login["token"].as_str().expect("token");
     let me = app.get("/api/v1/me", Some(token)).await.ok();
     assert_eq!(me["organisation"]["name"], "Quayside Venues");
-    assert_eq!(me["id"], created["id"]);
+    assert_eq!(me["role"], "operator");
 }
 
 #[tokio::test]
@@ -77,25 +81,66 @@ async fn signup_names_every_bad_field_and_stores_nothing() {
     assert_eq!(audit.as_array().map(Vec::len), Some(0));
 }
 
+/// The outbox rows of `kind` addressed to `email`.
+fn queued(app: &crate::helpers::TestApp, kind: &str, email: &str) -> Vec<serde_json::Value> {
+    use diesel::prelude::*;
+    use protectcert::db::schema::notifications;
+    let mut conn = app.db.get().expect("conn");
+    let rows: Vec<(String, String)> = notifications::table
+        .filter(notifications::kind.eq(kind))
+        .select((notifications::recipients, notifications::context))
+        .load(&mut *conn)
+        .expect("outbox");
+    rows.into_iter()
+        .filter(|(to, _)| to.contains(&format!("\"{email}\"")))
+        .filter_map(|(_, context)| serde_json::from_str(&context).ok())
+        .collect()
+}
+
 #[tokio::test]
-async fn duplicate_email_is_a_conflict_and_keeps_one_organisation() {
+async fn signup_answers_alike_for_a_new_and_a_taken_address_and_emails_the_taken_one() {
     let app = spawn_app().await;
     let signup =
         json!({"organisation": "A", "name": "A", "email": "dup@venue.test", "password": PASSWORD});
-    app.post("/api/v1/auth/signup", None, signup.clone())
+    let first = app
+        .post("/api/v1/auth/signup", None, signup.clone())
         .await
-        .expect(201);
-    let body = app
-        .post("/api/v1/auth/signup", None, signup)
+        .expect(202);
+    // Someone else, with another password and organisation, tries the same address.
+    let again = app
+        .post(
+            "/api/v1/auth/signup",
+            None,
+            json!({"organisation": "B", "name": "B", "email": "Dup@Venue.test", "password": "another pass phrase"}),
+        )
         .await
-        .expect(409);
-    assert_eq!(body["code"], "email_taken");
-    assert!(
-        body["detail"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("email")
+        .expect(202);
+    assert_eq!(
+        first, again,
+        "the same answer: nothing says the address is taken"
     );
+    // The taken address is told someone tried, with a way to reset the password.
+    let told = queued(&app, "signup_attempted", "dup@venue.test");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0]["link"]
+            .as_str()
+            .is_some_and(|l| l.ends_with("/password/forgot"))
+    );
+    // A third try the same day sends no second email.
+    app.post("/api/v1/auth/signup", None, signup)
+        .await
+        .expect(202);
+    assert_eq!(queued(&app, "signup_attempted", "dup@venue.test").len(), 1);
+    // The account is the first one, with its password; no second organisation.
+    app.login("dup@venue.test").await;
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        json!({"email": "dup@venue.test", "password": "another pass phrase"}),
+    )
+    .await
+    .expect(401);
     let admin = app.admin().await;
     let audit = app
         .get("/api/v1/audit?entity_type=organisation", Some(&admin))
@@ -104,7 +149,7 @@ async fn duplicate_email_is_a_conflict_and_keeps_one_organisation() {
     assert_eq!(
         audit.as_array().map(Vec::len),
         Some(1),
-        "the failed signup left no organisation"
+        "the second signup left no organisation"
     );
 }
 
@@ -131,12 +176,12 @@ async fn bad_credentials_and_tokens_are_401() {
     app.get("/api/v1/me", Some(&tampered)).await.expect(401);
     // A token signed with another secret (another scheme's) is refused.
     let other = protectcert::auth::token::TokenKeys::new(b"another scheme's secret, 32 bytes!", 60);
-    let (forged, _) = other.issue("someone", "admin", None).expect("issue");
+    let (forged, _) = other.issue("someone", "admin", None, 0).expect("issue");
     app.get("/api/v1/audit", Some(&forged)).await.expect(401);
     // An expired token of this scheme is refused.
     let secret = protectcert::secrets::jwt_secret(&app.db, "").expect("secret");
     let expired = protectcert::auth::token::TokenKeys::new(&secret, -5);
-    let (old, _) = expired.issue("someone", "admin", None).expect("issue");
+    let (old, _) = expired.issue("someone", "admin", None, 0).expect("issue");
     let body = app.get("/api/v1/audit", Some(&old)).await.expect(401);
     assert!(
         body["detail"]

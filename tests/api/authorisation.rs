@@ -25,6 +25,9 @@ enum Body {
     Evidence,
 }
 
+/// Logging out ends every token of the account: checked last.
+const LOGOUT: &str = "/api/v1/auth/logout";
+
 fn allowed(status: u16) -> bool {
     (200..300).contains(&status) || status == 409 || status == 422
 }
@@ -99,7 +102,8 @@ async fn every_endpoint_for_every_role() {
     let matrix: Vec<(&str, String, Body, [&str; 7])> = vec![
         ("GET", "/healthz".into(), Body::None, ["ok"; 7]),
         ("GET", "/api/v1/openapi.json".into(), Body::None, ["ok"; 7]),
-        // Public: the first signs up (then 409 for the same email), all log in.
+        // Public: everyone gets the same answer to a sign-up (the first makes the
+        // account, the rest email its owner), all log in.
         (
             "POST",
             "/api/v1/auth/signup".into(),
@@ -411,17 +415,27 @@ async fn every_endpoint_for_every_role() {
             Body::Json(json!({"reason": "matrix"})),
             ["401", "403", "403", "403", "403", "403", "ok"],
         ),
-        // Last: it changes the draft's state when allowed.
+        // It changes the draft's state when allowed.
         (
             "POST",
             format!("/api/v1/applications/{draft_id}/withdraw"),
             Body::Json(json!({})),
             ["401", "ok", "404", "404", "404", "403", "403"],
         ),
+        // Run at the very end of this test: it ends every token of the account.
+        (
+            "POST",
+            "/api/v1/auth/logout".into(),
+            Body::None,
+            ["401", "204", "204", "204", "204", "204", "204"],
+        ),
     ];
 
     let mut failures = Vec::new();
     for (method, path, body, expected) in &matrix {
+        if path == LOGOUT {
+            continue;
+        }
         for (col, want) in expected.iter().enumerate() {
             let method_ = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
             let mut req = app.client.request(method_, app.url(path));
@@ -599,5 +613,24 @@ async fn every_endpoint_for_every_role() {
         if who != "other advisor" {
             assert!(!queue.contains(&queued_id), "{who}'s queue: {queue:?}");
         }
+    }
+
+    // Last, as each role: logging out (which ends the tokens above).
+    let (_, _, _, expected) = matrix
+        .iter()
+        .find(|(_, path, _, _)| path == LOGOUT)
+        .expect("the logout row");
+    for (col, want) in expected.iter().enumerate() {
+        let got = app
+            .request("POST", LOGOUT, tokens[col], None)
+            .await
+            .status
+            .as_u16();
+        assert_eq!(
+            want.parse::<u16>().ok(),
+            Some(got),
+            "POST {LOGOUT} as {}",
+            ROLES[col]
+        );
     }
 }

@@ -22,6 +22,7 @@ async fn openapi_document_describes_every_route() {
     for path in [
         "/api/v1/auth/signup",
         "/api/v1/auth/login",
+        "/api/v1/auth/logout",
         "/api/v1/me",
         "/api/v1/users",
         "/api/v1/advisors",

@@ -18,6 +18,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub settings: Settings,
     pub db: protectcert::db::Db,
+    /// The running app's state (its hashing pool, its log-in throttle).
+    pub state: protectcert::state::AppState,
     _dir: tempfile::TempDir,
 }
 
@@ -68,6 +70,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
         .await
         .expect("prepare app");
     let db = state.db.clone();
+    let kept = state.clone();
     let server = protectcert::startup::serve(state, listener).expect("server");
     tokio::spawn(server);
     TestApp {
@@ -75,6 +78,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
         client: reqwest::Client::new(),
         settings,
         db,
+        state: kept,
         _dir: dir,
     }
 }
@@ -230,12 +234,15 @@ impl TestApp {
                 json!({"organisation": organisation, "name": "Olive Operator", "email": email, "password": PASSWORD}),
             )
             .await
-            .expect(201);
-        let org = body["organisation"]["id"]
+            .expect(202);
+        assert_eq!(body["email"], email.as_str());
+        let token = self.login(&email).await;
+        let me = self.get("/api/v1/me", Some(&token)).await.ok();
+        let org = me["organisation"]["id"]
             .as_str()
             .expect("org id")
             .to_string();
-        (self.login(&email).await, org)
+        (token, org)
     }
 
     /// Accredits an advisor (by an admin); returns (token, advisor user id).

@@ -2,6 +2,7 @@
 //! Every test gets its own app and database; set PROTECTCERT_TEST_DATABASE_URL to a
 //! PostgreSQL server URL to run the same suite on PostgreSQL.
 
+mod accounts;
 mod accreditation;
 mod audit;
 mod auth;

@@ -17,8 +17,6 @@ mod certificates;
 mod outbox;
 mod overview;
 
-use std::future::{Ready, ready};
-
 use actix_web::dev::Payload;
 use actix_web::http::header::LOCATION;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
@@ -61,17 +59,15 @@ pub struct Admin(pub Caller);
 
 impl FromRequest for Admin {
     type Error = PageError;
-    type Future = Ready<Result<Admin, PageError>>;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Admin, PageError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        ready(
-            SignedIn::from_request(req, payload)
-                .into_inner()
-                .and_then(|SignedIn(caller)| {
-                    require_admin(&caller)?;
-                    Ok(Admin(caller))
-                }),
-        )
+        let signed_in = SignedIn::from_request(req, payload);
+        Box::pin(async move {
+            let SignedIn(caller) = signed_in.await?;
+            require_admin(&caller)?;
+            Ok(Admin(caller))
+        })
     }
 }
 

@@ -50,7 +50,7 @@ export async function signUpOperator(organisation = `Venues ${unique()} Ltd`) {
   const email = `op-${unique()}@venue.test`;
   await api('POST', '/api/v1/auth/signup', {
     body: { organisation, name: 'Olive Operator', email, password: PASSWORD },
-    expect: 201,
+    expect: 202,
   });
   return { email, token: await login(email) };
 }

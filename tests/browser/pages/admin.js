@@ -237,7 +237,7 @@ describe('admin pages', () => {
     await page.getByLabel('Email address').fill(police.email);
     await page.getByLabel('Password').fill('short');
     await submit(page, 'Create the account');
-    assert.match(await page.locator('#e-password').innerText(), /10/);
+    assert.match(await page.locator('#e-password').innerText(), /12/);
     assert.equal(await page.getByLabel('Email address').inputValue(), police.email);
     await checkAccessibility(page, 'admin-user-new');
     await screenshots(page, 'admin-user-new');
