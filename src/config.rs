@@ -77,6 +77,8 @@ impl Settings {
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
             anyhow::bail!("public_url must start with http:// or https://");
         }
+        crate::db::Backend::of_url(&self.database_url())
+            .map_err(|e| anyhow::anyhow!("PROTECTCERT_DATABASE_URL (database_url): {e}"))?;
         self.reminder_schedule()?;
         self.mail_from
             .parse::<lettre::message::Mailbox>()
@@ -94,7 +96,7 @@ impl Settings {
 
     /// The database URL in force: the configured one, or the SQLite file in the data dir.
     pub fn database_url(&self) -> String {
-        if self.database_url.trim().is_empty() {
+        if self.database_url.is_empty() {
             self.data_dir
                 .join("protectcert.db")
                 .to_string_lossy()
