@@ -15,6 +15,7 @@ use crate::db::{self, Db, DbConnection, now, write_tx};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     pub organisation: String,
     pub name: String,
@@ -47,6 +48,7 @@ pub struct MeView {
 }
 
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -61,6 +63,7 @@ pub struct LoginResponse {
 }
 
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     pub name: String,
     pub email: String,
@@ -278,6 +281,7 @@ pub async fn create_user(
 }
 
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct InviteRequest {
     pub name: String,
     pub email: String,

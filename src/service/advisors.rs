@@ -21,6 +21,7 @@ use crate::domain::tier::PremisesKind;
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct CreateAdvisorRequest {
     pub name: String,
     pub email: String,
@@ -236,6 +237,7 @@ fn reason(check: &mut Check, given: Option<&str>) -> String {
 }
 
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct RenewAccreditationRequest {
     /// YYYY-MM-DD, later than the current `accredited_until` and not in the past;
     /// the accreditation holds through that whole day.
@@ -246,6 +248,7 @@ pub struct RenewAccreditationRequest {
 }
 
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct AccreditationChangeRequest {
     /// Why (for the audit log), 1 to 1000 characters.
     #[serde(default)]

@@ -15,6 +15,7 @@ use crate::domain::tier::{PremisesKind, Tier};
 use crate::state::AppState;
 
 #[derive(Deserialize, Serialize, ToSchema, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct Person {
     pub name: String,
     pub email: String,
@@ -22,6 +23,7 @@ pub struct Person {
 
 /// Premises as an operator describes them (registering or editing).
 #[derive(Deserialize, ToSchema, Clone, Debug, Default)]
+#[serde(deny_unknown_fields)]
 pub struct PremisesInput {
     /// `building` or `event`.
     pub kind: String,

@@ -29,6 +29,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Er
 }
 
 #[derive(Deserialize, ToSchema, Debug, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct ScoreInput {
     pub item_id: String,
     /// 0..=max_score, or null for not applicable.
@@ -40,6 +41,7 @@ pub struct ScoreInput {
 }
 
 #[derive(Deserialize, ToSchema, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
 pub struct ScoresRequest {
     pub scores: Vec<ScoreInput>,
 }

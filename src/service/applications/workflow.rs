@@ -236,6 +236,7 @@ pub async fn claim(state: &AppState, caller: &Caller, id: &str) -> ServiceResult
 }
 
 #[derive(Deserialize, ToSchema, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
 pub struct AssignRequest {
     pub advisor_id: String,
 }
