@@ -23,6 +23,10 @@ pub struct Settings {
     pub certificate_templates_dir: PathBuf,
     pub pdf_signing_key: String,
     pub pdf_signing_cert: String,
+    /// The longest an event may last, end after start (default 31 days).
+    pub max_event_days: u32,
+    /// Postcodes must have the UK shape (`SW1A 1AA`); off for other countries.
+    pub uk_postcodes: bool,
     pub evidence_max_bytes: usize,
     pub evidence_content_types: Vec<String>,
     pub smtp_url: String,
@@ -88,6 +92,9 @@ impl Settings {
         }
         jiff::tz::TimeZone::get(&self.time_zone)
             .map_err(|e| anyhow::anyhow!("time_zone `{}`: {e}", self.time_zone))?;
+        if self.max_event_days == 0 {
+            anyhow::bail!("max_event_days must be at least 1");
+        }
         if self.smtp_max_attempts == 0 {
             anyhow::bail!("smtp_max_attempts must be at least 1");
         }

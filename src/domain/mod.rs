@@ -12,4 +12,5 @@ pub mod reminders;
 pub mod scope;
 pub mod scoring;
 pub mod status;
+pub mod text;
 pub mod tier;

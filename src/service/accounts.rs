@@ -121,8 +121,8 @@ pub(crate) fn insert_user(
 
 pub async fn signup(state: &AppState, input: SignupRequest) -> ServiceResult<MeView> {
     let mut check = Check::new();
-    let organisation = check.text("organisation", &input.organisation, 200);
-    let name = check.text("name", &input.name, 200);
+    let organisation = check.name("organisation", &input.organisation, 200);
+    let name = check.name("name", &input.name, 200);
     let email = check.email("email", &input.email);
     check.password("password", &input.password);
     check.finish()?;
@@ -240,7 +240,7 @@ pub async fn create_user(
 ) -> ServiceResult<UserView> {
     require_admin(caller)?;
     let mut check = Check::new();
-    let name = check.text("name", &input.name, 200);
+    let name = check.name("name", &input.name, 200);
     let email = check.email("email", &input.email);
     check.password("password", &input.password);
     let role = match Role::parse(input.role.trim()) {
@@ -300,7 +300,7 @@ pub async fn invite_operator(
 ) -> ServiceResult<UserView> {
     let organisation_id = own_organisation(caller)?;
     let mut check = Check::new();
-    let name = check.text("name", &input.name, 200);
+    let name = check.name("name", &input.name, 200);
     let email = check.email("email", &input.email);
     check.finish()?;
     let (st, caller) = (state.clone(), caller.clone());
@@ -399,7 +399,7 @@ pub fn create_account_cli(
         );
     }
     let mut check = Check::new();
-    let name = check.text("name", name, 200);
+    let name = check.name("name", name, 200);
     let email = check.email("email", email);
     check.password("password", password_text);
     check.finish().map_err(described)?;

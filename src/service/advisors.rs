@@ -98,7 +98,7 @@ pub async fn accredit_as(
     input: CreateAdvisorRequest,
 ) -> ServiceResult<AdvisorView> {
     let mut check = Check::new();
-    let name = check.text("name", &input.name, 200);
+    let name = check.name("name", &input.name, 200);
     let email = check.email("email", &input.email);
     check.password("password", &input.password);
     let number = check.text("accreditation_number", &input.accreditation_number, 64);

@@ -365,3 +365,84 @@ async fn the_dashboard_says_when_premises_were_refused_and_when_to_renew() {
         application["id"].as_str().expect("id")
     )));
 }
+
+/// Signs up an operator through the pages; the browser is then logged in.
+async fn signed_up_operator(b: &mut Browser<'_>, email: &str) -> String {
+    b.get("/signup").await;
+    let csrf = b.csrf();
+    let (status, _) = b
+        .post(
+            "/signup",
+            &[
+                ("csrf", &csrf),
+                ("organisation", "Form Venues"),
+                ("name", "Fran"),
+                ("email", email),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    csrf
+}
+
+/// The premises form shows each new refusal by its field and keeps what was typed.
+#[tokio::test]
+async fn the_premises_form_refuses_long_events_misleading_names_and_bad_postcodes() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    let csrf = signed_up_operator(&mut b, "fran@form.test").await;
+    let start = time::OffsetDateTime::now_utc() + time::Duration::days(30);
+    let local = |t: time::OffsetDateTime| {
+        let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+        t.format(&f).expect("fmt")
+    };
+    let (start_text, end_text) = (local(start), local(start + time::Duration::days(60)));
+    for (fields, field, message) in [
+        (
+            vec![
+                ("kind", "event"),
+                ("name", "Long Fair"),
+                ("postcode", "LS1 1AA"),
+                ("event_start", start_text.as_str()),
+                ("event_end", end_text.as_str()),
+            ],
+            "event_end",
+            "at most 31 days",
+        ),
+        (
+            vec![
+                ("kind", "building"),
+                ("name", "Long Fair"),
+                ("postcode", "12345"),
+            ],
+            "postcode",
+            "UK postcode",
+        ),
+        (
+            vec![
+                ("kind", "building"),
+                ("name", "Long Fair\u{202E}"),
+                ("postcode", "LS1 1AA"),
+            ],
+            "name",
+            "bidirectional",
+        ),
+    ] {
+        let mut form = vec![
+            ("csrf", csrf.as_str()),
+            ("address", "Park Lane"),
+            ("town", "Leeds"),
+            ("capacity", "900"),
+        ];
+        form.extend(fields);
+        let (status, page) = b.post("/operator/premises/new", &form).await;
+        assert_eq!(status, 422, "{field}: {page}");
+        assert!(
+            page.contains(&format!("id=\"e-{field}\"")),
+            "{field}: {page}"
+        );
+        assert!(page.contains(message), "{field}: {page}");
+        assert!(page.contains("Park Lane"), "what was typed is kept");
+    }
+}
