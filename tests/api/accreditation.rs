@@ -470,3 +470,50 @@ async fn an_unknown_field_in_a_json_body_is_refused_naming_it() {
         .await;
     assert_eq!(Reply::fields(&reply.body), ["capasity"], "{}", reply.body);
 }
+
+/// An advisor whose accreditation has lapsed, is suspended or withdrawn cannot
+/// save scores on an application they claimed before, let alone complete it.
+#[tokio::test]
+async fn an_advisor_no_longer_accredited_cannot_save_scores() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (operator, _) = app.operator("Quayside Venues Ltd").await;
+    for ending in ["lapse", "suspend", "withdraw"] {
+        let (advisor, id) = app.advisor(&admin, &["building"], None).await;
+        let application = submitted(&app, &operator).await;
+        let claimed = claim(&app, &advisor, &application).await.ok();
+        let item = claimed["items"][0]["id"].as_str().expect("item").to_string();
+        let scores = json!({"scores": [{"item_id": item, "score": 1, "note": "ok"}]});
+        let path = format!("/api/v1/applications/{application}/scores");
+        app.put(&path, Some(&advisor), scores.clone()).await.ok();
+        match ending {
+            "lapse" => {
+                lapse(&app, &id, 1);
+            }
+            action => {
+                act(&app, &admin, &id, action, json!({"reason": "complaint upheld"}))
+                    .await
+                    .ok();
+            }
+        }
+        let later = json!({"scores": [{"item_id": item, "score": 0, "note": "changed"}]});
+        let body = app.put(&path, Some(&advisor), later).await.expect(403);
+        assert!(body["detail"].is_string(), "{ending}: {body}");
+        app.post(
+            &format!("/api/v1/applications/{application}/complete"),
+            Some(&advisor),
+            json!({}),
+        )
+        .await
+        .expect(403);
+        let seen = app
+            .get(&format!("/api/v1/applications/{application}"), Some(&admin))
+            .await
+            .ok();
+        assert_eq!(
+            seen["items"][0]["score"],
+            json!({"score": 1, "note": "ok"}),
+            "{ending}: the refused score was not stored"
+        );
+    }
+}

@@ -446,3 +446,79 @@ async fn the_premises_form_refuses_long_events_misleading_names_and_bad_postcode
         assert!(page.contains("Park Lane"), "what was typed is kept");
     }
 }
+
+/// A suspended advisor's scoring page refuses to save (the same rule as the API).
+#[tokio::test]
+async fn a_suspended_advisor_cannot_save_scores_from_the_page() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (operator, _) = app.operator("Quayside Venues Ltd").await;
+    let created = app
+        .post(
+            "/api/v1/advisors",
+            Some(&admin),
+            json!({"name": "Sam Suspended", "email": "sam@advisors.test", "password": PASSWORD,
+                   "accreditation_number": "PSA-SUS-1", "accredited_until": "2099-12-31",
+                   "scopes": ["building"]}),
+        )
+        .await
+        .expect(201);
+    let advisor_id = created["id"].as_str().expect("id").to_string();
+    let advisor = app.login("sam@advisors.test").await;
+    let premises = app.building(&operator, 300).await;
+    let application = app
+        .answered_application(&operator, premises["id"].as_str().expect("id"))
+        .await;
+    let id = application["id"].as_str().expect("id");
+    app.post(
+        &format!("/api/v1/applications/{id}/submit"),
+        Some(&operator),
+        json!({}),
+    )
+    .await
+    .ok();
+    let claimed = app
+        .post(
+            &format!("/api/v1/applications/{id}/claim"),
+            Some(&advisor),
+            json!({}),
+        )
+        .await
+        .ok();
+    let item = claimed["items"][0]["id"].as_str().expect("item");
+    let mut b = Browser::new(&app);
+    b.get("/login").await;
+    let csrf = b.csrf();
+    let (status, _) = b
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", "sam@advisors.test"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let score_field = format!("score-{item}");
+    let form = [("csrf", csrf.as_str()), (score_field.as_str(), "3")];
+    let page = format!("/advisor/applications/{id}");
+    let (status, _) = b.post(&page, &form).await;
+    assert_eq!(status, 303, "an accredited advisor saves");
+    app.post(
+        &format!("/api/v1/advisors/{advisor_id}/suspend"),
+        Some(&admin),
+        json!({"reason": "complaint under investigation"}),
+    )
+    .await
+    .ok();
+    let form = [("csrf", csrf.as_str()), (score_field.as_str(), "0")];
+    let (status, body) = b.post(&page, &form).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("suspended"), "the page says why: {body}");
+    let seen = app
+        .get(&format!("/api/v1/applications/{id}"), Some(&admin))
+        .await
+        .ok();
+    assert_eq!(seen["items"][0]["score"]["score"], 3);
+}
