@@ -482,7 +482,10 @@ async fn an_advisor_no_longer_accredited_cannot_save_scores() {
         let (advisor, id) = app.advisor(&admin, &["building"], None).await;
         let application = submitted(&app, &operator).await;
         let claimed = claim(&app, &advisor, &application).await.ok();
-        let item = claimed["items"][0]["id"].as_str().expect("item").to_string();
+        let item = claimed["items"][0]["id"]
+            .as_str()
+            .expect("item")
+            .to_string();
         let scores = json!({"scores": [{"item_id": item, "score": 1, "note": "ok"}]});
         let path = format!("/api/v1/applications/{application}/scores");
         app.put(&path, Some(&advisor), scores.clone()).await.ok();
@@ -491,9 +494,15 @@ async fn an_advisor_no_longer_accredited_cannot_save_scores() {
                 lapse(&app, &id, 1);
             }
             action => {
-                act(&app, &admin, &id, action, json!({"reason": "complaint upheld"}))
-                    .await
-                    .ok();
+                act(
+                    &app,
+                    &admin,
+                    &id,
+                    action,
+                    json!({"reason": "complaint upheld"}),
+                )
+                .await
+                .ok();
             }
         }
         let later = json!({"scores": [{"item_id": item, "score": 0, "note": "changed"}]});

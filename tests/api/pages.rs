@@ -522,3 +522,36 @@ async fn a_suspended_advisor_cannot_save_scores_from_the_page() {
         .ok();
     assert_eq!(seen["items"][0]["score"]["score"], 3);
 }
+
+/// The operator's certificate page link gives an error page, never the file, when
+/// the stored PDF no longer matches its SHA-256.
+#[tokio::test]
+async fn a_corrupted_pdf_is_an_error_page_for_the_operator() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    signed_up_operator(&mut b, "olga@form.test").await;
+    let operator = app.login("olga@form.test").await;
+    let admin = app.admin().await;
+    let (advisor, _) = app.advisor(&admin, &["building"], None).await;
+    let premises = app.building(&operator, 300).await;
+    let application = app
+        .answered_application(&operator, premises["id"].as_str().expect("id"))
+        .await;
+    let (_, completion) = app
+        .assess(&operator, &advisor, &application, |item| {
+            item["max_score"].clone()
+        })
+        .await;
+    let number = completion["certificate"]["number"]
+        .as_str()
+        .expect("number");
+    let path = format!("/operator/certificates/{number}/pdf");
+    let (status, body) = b.get(&path).await;
+    assert_eq!(status, 200);
+    assert!(body.starts_with("%PDF-"));
+    crate::documents::corrupt_stored_pdf(&app, number);
+    let (status, body) = b.get(&path).await;
+    assert_eq!(status, 500);
+    assert!(!body.contains("%PDF"), "the corrupted file is not served");
+    assert!(body.contains("<html"), "an error page: {body}");
+}
