@@ -555,3 +555,42 @@ async fn a_corrupted_pdf_is_an_error_page_for_the_operator() {
     assert!(!body.contains("%PDF"), "the corrupted file is not served");
     assert!(body.contains("<html"), "an error page: {body}");
 }
+
+/// The operator's evidence form names the file when its extension disagrees with
+/// what it holds.
+#[tokio::test]
+async fn the_evidence_form_refuses_a_pdf_named_as_a_program() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    let csrf = signed_up_operator(&mut b, "ed@form.test").await;
+    let operator = app.login("ed@form.test").await;
+    let premises = app.building(&operator, 300).await;
+    let created = app
+        .post(
+            "/api/v1/applications",
+            Some(&operator),
+            json!({"premises_id": premises["id"]}),
+        )
+        .await
+        .expect(201);
+    let id = created["id"].as_str().expect("id");
+    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec())
+        .file_name("plan.hta")
+        .mime_str("application/pdf")
+        .expect("mime");
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .part("file", part);
+    let res = b
+        .client
+        .post(app.url(&format!("/operator/applications/{id}/evidence")))
+        .header(COOKIE, b.cookie_header())
+        .multipart(form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.expect("body");
+    assert!(page.contains("id=\"e-file\""), "by the field: {page}");
+    assert!(page.contains("plan.hta"), "{page}");
+}
