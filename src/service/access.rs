@@ -191,6 +191,12 @@ pub fn require_may_assess(
     }
 }
 
+/// Earlier applications withdrawn after scoring: shown to advisors (the next one
+/// to assess the premises) and admins, not to the operator who withdrew them.
+pub fn may_see_withdrawals_after_scoring(caller: &Caller) -> bool {
+    matches!(caller.role, Role::Advisor | Role::Admin)
+}
+
 /// Evidence files: the owner, the assigned advisor (not one merely browsing the
 /// queue) and admins.
 pub fn may_read_evidence(caller: &Caller, app: &Application) -> bool {

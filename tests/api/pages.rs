@@ -594,3 +594,119 @@ async fn the_evidence_form_refuses_a_pdf_named_as_a_program() {
     assert!(page.contains("id=\"e-file\""), "by the field: {page}");
     assert!(page.contains("plan.hta"), "{page}");
 }
+
+/// An operator who withdraws an application once an advisor has scored some of
+/// it: the audit says so, and the next advisor (page and API) and admins see it.
+#[tokio::test]
+async fn a_withdrawal_after_scoring_is_recorded_and_shown_to_the_next_advisor() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (operator, _) = app.operator("Quayside Venues Ltd").await;
+    let (first, _) = app.advisor(&admin, &["building"], None).await;
+    app.post(
+        "/api/v1/advisors",
+        Some(&admin),
+        json!({"name": "Nina Next", "email": "nina@advisors.test", "password": PASSWORD,
+               "accreditation_number": "PSA-NEXT-1", "accredited_until": "2099-12-31",
+               "scopes": ["building"]}),
+    )
+    .await
+    .expect(201);
+    let next = app.login("nina@advisors.test").await;
+    let premises = app.building(&operator, 300).await;
+    let premises_id = premises["id"].as_str().expect("id");
+    let submit = |application: &Value| {
+        let id = application["id"].as_str().expect("id").to_string();
+        let (app, operator) = (&app, operator.clone());
+        async move {
+            app.post(
+                &format!("/api/v1/applications/{id}/submit"),
+                Some(&operator),
+                json!({}),
+            )
+            .await
+            .ok();
+            id
+        }
+    };
+    let application = app.answered_application(&operator, premises_id).await;
+    let withdrawn = submit(&application).await;
+    let claimed = app
+        .post(
+            &format!("/api/v1/applications/{withdrawn}/claim"),
+            Some(&first),
+            json!({}),
+        )
+        .await
+        .ok();
+    let item = claimed["items"][0]["id"].as_str().expect("item");
+    app.put(
+        &format!("/api/v1/applications/{withdrawn}/scores"),
+        Some(&first),
+        json!({"scores": [{"item_id": item, "score": 0, "note": "nothing in place"}]}),
+    )
+    .await
+    .ok();
+    app.post(
+        &format!("/api/v1/applications/{withdrawn}/withdraw"),
+        Some(&operator),
+        json!({}),
+    )
+    .await
+    .ok();
+    let audit = app
+        .get(
+            &format!("/api/v1/audit?entity_id={withdrawn}&action=application.withdrawn"),
+            Some(&admin),
+        )
+        .await
+        .ok();
+    assert_eq!(audit[0]["after"]["after_scoring"], true, "{audit}");
+    assert_eq!(audit[0]["after"]["scored_items"], 1, "{audit}");
+
+    // The operator applies again; the next advisor and admins see the withdrawal.
+    let again = app.answered_application(&operator, premises_id).await;
+    let again = submit(&again).await;
+    for token in [&next, &admin] {
+        let view = app
+            .get(&format!("/api/v1/applications/{again}"), Some(token))
+            .await
+            .ok();
+        let earlier = &view["withdrawn_after_scoring"];
+        assert_eq!(earlier[0]["application_id"], withdrawn.as_str(), "{view}");
+        assert_eq!(earlier[0]["scored_items"], 1);
+        assert_eq!(earlier[0]["advisor"]["name"], "Ada Advisor");
+    }
+    let own = app
+        .get(&format!("/api/v1/applications/{again}"), Some(&operator))
+        .await
+        .ok();
+    assert!(own.get("withdrawn_after_scoring").is_none(), "{own}");
+
+    let mut b = Browser::new(&app);
+    b.get("/login").await;
+    let csrf = b.csrf();
+    b.post(
+        "/login",
+        &[
+            ("csrf", &csrf),
+            ("email", "nina@advisors.test"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    let (status, page) = b.get(&format!("/advisor/applications/{again}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("withdrawn by the operator")
+            && page.contains("Ada Advisor had scored 1 item"),
+        "{page}"
+    );
+    b.post(
+        &format!("/advisor/applications/{again}/claim"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    let (_, page) = b.get(&format!("/advisor/applications/{again}")).await;
+    assert!(page.contains("id=\"withdrawn-after-scoring\""), "{page}");
+}
