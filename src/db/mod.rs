@@ -205,7 +205,6 @@ impl Db {
         let manager = ConnectionManager::<DbConnection>::new(url);
         let pool = Pool::builder()
             .max_size(pool_size)
-            .connection_timeout(std::time::Duration::from_secs(PG_CONNECT_TIMEOUT_SECS * 2))
             .connection_customizer(Box::new(SqlitePragmas))
             .build(manager)
             .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", redact(url)))?;
