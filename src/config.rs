@@ -23,6 +23,10 @@ pub struct Settings {
     pub certificate_templates_dir: PathBuf,
     pub pdf_signing_key: String,
     pub pdf_signing_cert: String,
+    /// The longest an event may last, end after start (default 31 days).
+    pub max_event_days: u32,
+    /// Postcodes must have the UK shape (`SW1A 1AA`); off for other countries.
+    pub uk_postcodes: bool,
     pub evidence_max_bytes: usize,
     pub evidence_content_types: Vec<String>,
     pub smtp_url: String,
@@ -106,6 +110,8 @@ impl Settings {
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
             anyhow::bail!("public_url must start with http:// or https://");
         }
+        crate::db::Backend::of_url(&self.database_url())
+            .map_err(|e| anyhow::anyhow!("PROTECTCERT_DATABASE_URL (database_url): {e}"))?;
         self.reminder_schedule()?;
         self.mail_from
             .parse::<lettre::message::Mailbox>()
@@ -124,6 +130,9 @@ impl Settings {
                 self.trusted_proxy_header
             );
         }
+        if self.max_event_days == 0 {
+            anyhow::bail!("max_event_days must be at least 1");
+        }
         if self.smtp_max_attempts == 0 {
             anyhow::bail!("smtp_max_attempts must be at least 1");
         }
@@ -132,7 +141,7 @@ impl Settings {
 
     /// The database URL in force: the configured one, or the SQLite file in the data dir.
     pub fn database_url(&self) -> String {
-        if self.database_url.trim().is_empty() {
+        if self.database_url.is_empty() {
             self.data_dir
                 .join("protectcert.db")
                 .to_string_lossy()

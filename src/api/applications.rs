@@ -157,11 +157,8 @@ pub async fn get_evidence(
     let (id, evidence_id) = path.into_inner();
     let file = evidence::download(&state, &caller, &id, &evidence_id).await?;
     Ok(HttpResponse::Ok()
-        .content_type(file.content_type)
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{}\"", file.filename),
-        ))
+        .content_type(file.content_type.clone())
+        .insert_header(file.disposition())
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .body(file.data))
 }

@@ -259,6 +259,40 @@ pub fn progress_of(
 }
 
 /// Every application of one premises, newest first.
+/// Withdrawn applications of the premises that an advisor had begun to score,
+/// newest first, each with how many items were scored.
+pub fn withdrawn_after_scoring(
+    conn: &mut DbConnection,
+    premises_id: &str,
+) -> QueryResult<Vec<(Application, i64)>> {
+    let withdrawn: Vec<Application> = applications::table
+        .filter(applications::premises_id.eq(premises_id))
+        .filter(applications::status.eq(ApplicationStatus::Withdrawn))
+        .filter(applications::advisor_id.is_not_null())
+        .order((applications::updated_at.desc(), applications::id.asc()))
+        .select(applications::all_columns)
+        .load(conn)?;
+    let mut out = Vec::new();
+    for app in withdrawn {
+        let scored: i64 = scores::table
+            .filter(scores::application_id.eq(&app.id))
+            .count()
+            .get_result(conn)?;
+        if scored > 0 {
+            out.push((app, scored));
+        }
+    }
+    Ok(out)
+}
+
+/// How many items of the application have a score.
+pub fn count_scores(conn: &mut DbConnection, application_id: &str) -> QueryResult<i64> {
+    scores::table
+        .filter(scores::application_id.eq(application_id))
+        .count()
+        .get_result(conn)
+}
+
 pub fn of_premises(
     conn: &mut DbConnection,
     premises_id: &str,

@@ -59,14 +59,99 @@ pub enum Backend {
 }
 
 impl Backend {
-    pub fn of_url(url: &str) -> Backend {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres
-        } else {
-            Backend::Sqlite
+    /// The backend a database URL selects: `postgres://` or `postgresql://` is
+    /// PostgreSQL, `sqlite://PATH` or a plain file path is SQLite. Anything else that
+    /// looks like a URL (`Postgres://`, `postgress://`, `mysql://`) or has spaces
+    /// around it is refused, so a typo never starts a new, empty register. The
+    /// message names the accepted forms and never the password.
+    pub fn of_url(url: &str) -> anyhow::Result<Backend> {
+        const ACCEPTED: &str = "accepted forms: postgres://USER:PASSWORD@HOST:PORT/DB,              postgresql://…, sqlite://PATH or a plain file path";
+        if url.trim() != url || url.is_empty() {
+            anyhow::bail!(
+                "database URL `{}` has spaces around it or is blank; {ACCEPTED}",
+                redact(url)
+            );
         }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Backend::Postgres);
+        }
+        if url.starts_with("sqlite://") {
+            return Ok(Backend::Sqlite);
+        }
+        if let Some(scheme) = scheme_of(url) {
+            anyhow::bail!(
+                "database URL `{}` has an unknown scheme `{scheme}`; {ACCEPTED}",
+                redact(url)
+            );
+        }
+        if url.chars().any(char::is_control) {
+            anyhow::bail!("database path has control characters; {ACCEPTED}");
+        }
+        Ok(Backend::Sqlite)
     }
 }
+
+/// The scheme of something that looks like a URL (`name:` or `name://` before any
+/// slash), if it does.
+fn scheme_of(url: &str) -> Option<&str> {
+    let colon = url.find(':')?;
+    let scheme = &url[..colon];
+    let looks_like_scheme = !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    (looks_like_scheme || url.contains("://")).then_some(scheme)
+}
+
+/// The file path of a SQLite URL (`sqlite://PATH` or a plain path).
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://").unwrap_or(url)
+}
+
+/// One line for a PostgreSQL server that cannot be reached, naming where.
+fn postgres_unreachable(url: &str, error: &str) -> String {
+    let host_port = url
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .map(|rest| rest.rsplit_once('@').map_or(rest, |(_, h)| h))
+        .map(|rest| rest.split(['/', '?']).next().unwrap_or(rest))
+        .unwrap_or("");
+    let host_port = if host_port.is_empty() {
+        "localhost:5432".to_string()
+    } else if host_port.contains(':') && !host_port.ends_with(']') {
+        host_port.to_string()
+    } else {
+        format!("{host_port}:5432")
+    };
+    let lower = error.to_lowercase();
+    let reason = if lower.contains("connection refused") {
+        "connection refused".to_string()
+    } else if lower.contains("timeout") || lower.contains("timed out") {
+        "timed out".to_string()
+    } else {
+        error
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("unknown error")
+            .to_string()
+    };
+    format!("cannot connect to PostgreSQL: {reason} at {host_port}")
+}
+
+/// A PostgreSQL URL with a connect timeout, unless it sets its own.
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&connect_timeout={PG_CONNECT_TIMEOUT_SECS}")
+    } else {
+        format!("{url}?connect_timeout={PG_CONNECT_TIMEOUT_SECS}")
+    }
+}
+
+/// How long opening a PostgreSQL connection may take before the service says so.
+const PG_CONNECT_TIMEOUT_SECS: u64 = 5;
 
 #[derive(Debug)]
 struct SqlitePragmas;
@@ -125,7 +210,12 @@ impl Drop for AuditKeyScope {
 impl Db {
     /// Opens a pool; for SQLite `url` is a file path (its folder is created).
     pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
-        let backend = Backend::of_url(url);
+        let backend = Backend::of_url(url)?;
+        let url = match backend {
+            Backend::Sqlite => sqlite_path(url).to_string(),
+            Backend::Postgres => with_connect_timeout(url),
+        };
+        let url = url.as_str();
         if backend == Backend::Sqlite
             && let Some(parent) = std::path::Path::new(url).parent()
             && !parent.as_os_str().is_empty()
@@ -145,6 +235,11 @@ impl Db {
             let mut conn = SqliteConnection::establish(url)
                 .map_err(|e| anyhow::anyhow!("cannot open the database at {url}: {e}"))?;
             conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
+        } else {
+            // One attempt first, so that a server that is down or refuses is one
+            // clear line, not the pool's retries until its timeout.
+            PgConnection::establish(url)
+                .map_err(|e| anyhow::anyhow!("{}", postgres_unreachable(url, &e.to_string())))?;
         }
         let manager = ConnectionManager::<DbConnection>::new(url);
         let pool = Pool::builder()
@@ -163,7 +258,9 @@ impl Db {
     /// error, not a new empty register (a command run from the wrong folder must
     /// not quietly report on nothing).
     pub fn open_existing(url: &str, pool_size: u32) -> anyhow::Result<Db> {
-        if Backend::of_url(url) == Backend::Sqlite && !std::path::Path::new(url).exists() {
+        if Backend::of_url(url)? == Backend::Sqlite
+            && !std::path::Path::new(sqlite_path(url)).exists()
+        {
             anyhow::bail!(
                 "no register at {url}: run this from the folder that holds data/ (paths are relative to the working folder), or set PROTECTCERT_DATA_DIR or PROTECTCERT_DATABASE_URL"
             );
@@ -376,7 +473,51 @@ mod tests {
 
     #[test]
     fn backend_from_url() {
-        assert_eq!(Backend::of_url("postgresql://x/y"), Backend::Postgres);
-        assert_eq!(Backend::of_url("./data/p.db"), Backend::Sqlite);
+        let of = |u: &str| Backend::of_url(u).ok();
+        assert_eq!(of("postgresql://x/y"), Some(Backend::Postgres));
+        assert_eq!(of("postgres://u:p@h:5/d"), Some(Backend::Postgres));
+        assert_eq!(of("./data/p.db"), Some(Backend::Sqlite));
+        assert_eq!(of("/abs/p.db"), Some(Backend::Sqlite));
+        assert_eq!(of("sqlite://data/p.db"), Some(Backend::Sqlite));
+        assert_eq!(sqlite_path("sqlite://data/p.db"), "data/p.db");
+        for bad in [
+            "Postgres://u:pw@h/d",
+            "postgress://u:pw@h/d",
+            "mysql://u:pw@h/d",
+            " postgres://u:pw@h/d",
+            "postgres://u:pw@h/d ",
+            "file:p.db",
+            "",
+        ] {
+            let err = Backend::of_url(bad).expect_err(bad).to_string();
+            assert!(
+                err.contains("postgres://") && err.contains("sqlite://"),
+                "{err}"
+            );
+            assert!(!err.contains("pw"), "{err}");
+        }
+    }
+
+    #[test]
+    fn an_unreachable_postgres_is_one_line_naming_where() {
+        assert_eq!(
+            postgres_unreachable(
+                "postgres://u:pw@db.example:6543/x?connect_timeout=5",
+                "connection to server at \"db.example\", port 6543 failed: Connection refused\n\tIs the server running?"
+            ),
+            "cannot connect to PostgreSQL: connection refused at db.example:6543"
+        );
+        assert_eq!(
+            postgres_unreachable("postgres://h/x", "Connection refused"),
+            "cannot connect to PostgreSQL: connection refused at h:5432"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/x"),
+            "postgres://h/x?connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/x?a=b"),
+            "postgres://h/x?a=b&connect_timeout=5"
+        );
     }
 }

@@ -106,15 +106,22 @@ impl AnswerStatus {
 }
 
 /// Certificate expiry: buildings get `validity_months` from issue (the day clamped to
-/// the month's end, so 31 Jan + 1 month is 28/29 Feb); events end with the event.
+/// the month's end, so 31 Jan + 1 month is 28/29 Feb); events end with the event,
+/// and never later than `validity_months` from issue either.
 pub fn certificate_expiry(
     issued_at: time::OffsetDateTime,
     validity_months: u32,
     event_end: Option<time::OffsetDateTime>,
 ) -> time::OffsetDateTime {
-    if let Some(end) = event_end {
-        return end;
+    let validity = months_after(issued_at, validity_months);
+    match event_end {
+        // An event's certificate ends with it, and never outlives the validity.
+        Some(end) => end.min(validity),
+        None => validity,
     }
+}
+
+fn months_after(issued_at: time::OffsetDateTime, validity_months: u32) -> time::OffsetDateTime {
     let date = issued_at.date();
     let total = date.year() * 12 + (date.month() as i32 - 1) + validity_months as i32;
     let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
@@ -153,6 +160,15 @@ mod tests {
         assert_eq!(
             certificate_expiry(datetime!(2027-01-01 0:00 UTC), 12, Some(end)),
             end
+        );
+        // An end far off (a typo, or 9999-12-31) is cut to the validity.
+        assert_eq!(
+            certificate_expiry(
+                datetime!(2027-01-01 0:00 UTC),
+                12,
+                Some(datetime!(9999-12-31 23:00 UTC))
+            ),
+            datetime!(2028-01-01 0:00 UTC)
         );
     }
 

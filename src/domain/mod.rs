@@ -13,5 +13,6 @@ pub mod scope;
 pub mod scoring;
 pub mod status;
 pub mod status_list;
+pub mod text;
 pub mod throttle;
 pub mod tier;

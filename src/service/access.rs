@@ -171,6 +171,32 @@ pub fn require_assigned(caller: &Caller, app: &Application) -> ServiceResult<()>
     }
 }
 
+/// Scoring (saving scores as much as completing): the advisor assigned to the
+/// application, while their accreditation admits these premises today. A lapsed,
+/// suspended or withdrawn accreditation, or one that no longer covers the kind or
+/// is now tied to the operator, can neither save nor complete.
+pub fn require_may_assess(
+    caller: &Caller,
+    app: &Application,
+    advisor: Option<&Advisor>,
+    kind: PremisesKind,
+    today: time::Date,
+) -> ServiceResult<()> {
+    require_assigned(caller, app)?;
+    let advisor =
+        advisor.ok_or_else(|| ServiceError::forbidden("the advisor has no accreditation"))?;
+    match eligibility(advisor, kind, &app.organisation_id, today)? {
+        Ok(()) => Ok(()),
+        Err(why) => Err(ServiceError::forbidden(why.to_string())),
+    }
+}
+
+/// Earlier applications withdrawn after scoring: shown to advisors (the next one
+/// to assess the premises) and admins, not to the operator who withdrew them.
+pub fn may_see_withdrawals_after_scoring(caller: &Caller) -> bool {
+    matches!(caller.role, Role::Advisor | Role::Admin)
+}
+
 /// Evidence files: the owner, the assigned advisor (not one merely browsing the
 /// queue) and admins.
 pub fn may_read_evidence(caller: &Caller, app: &Application) -> bool {

@@ -17,6 +17,7 @@ use crate::notify::outbox::{Reminder, enqueue};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     pub organisation: String,
     pub name: String,
@@ -49,6 +50,7 @@ pub struct MeView {
 }
 
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -63,6 +65,7 @@ pub struct LoginResponse {
 }
 
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     pub name: String,
     pub email: String,
@@ -139,8 +142,8 @@ pub const SIGNUP_MESSAGE: &str = "If this address is new to us, your account is 
 /// (the slow part) in both.
 pub async fn signup(state: &AppState, input: SignupRequest) -> ServiceResult<SignupAnswer> {
     let mut check = Check::new();
-    let organisation = check.text("organisation", &input.organisation, 200);
-    let name = check.text("name", &input.name, 200);
+    let organisation = check.name("organisation", &input.organisation, 200);
+    let name = check.name("name", &input.name, 200);
     let email = check.email("email", &input.email);
     check.password("password", &input.password);
     check.finish()?;
@@ -367,7 +370,7 @@ pub async fn create_user(
 ) -> ServiceResult<UserView> {
     require_admin(caller)?;
     let mut check = Check::new();
-    let name = check.text("name", &input.name, 200);
+    let name = check.name("name", &input.name, 200);
     let email = check.email("email", &input.email);
     check.password("password", &input.password);
     let role = match Role::parse(input.role.trim()) {
@@ -408,6 +411,7 @@ pub async fn create_user(
 }
 
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct InviteRequest {
     pub name: String,
     pub email: String,
@@ -426,7 +430,7 @@ pub async fn invite_operator(
 ) -> ServiceResult<UserView> {
     let organisation_id = own_organisation(caller)?;
     let mut check = Check::new();
-    let name = check.text("name", &input.name, 200);
+    let name = check.name("name", &input.name, 200);
     let email = check.email("email", &input.email);
     check.finish()?;
     let (st, caller) = (state.clone(), caller.clone());
@@ -525,7 +529,7 @@ pub fn create_account_cli(
         );
     }
     let mut check = Check::new();
-    let name = check.text("name", name, 200);
+    let name = check.name("name", name, 200);
     let email = check.email("email", email);
     check.password("password", password_text);
     check.finish().map_err(described)?;

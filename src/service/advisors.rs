@@ -21,6 +21,7 @@ use crate::domain::tier::PremisesKind;
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct CreateAdvisorRequest {
     pub name: String,
     pub email: String,
@@ -97,7 +98,7 @@ pub async fn accredit_as(
     input: CreateAdvisorRequest,
 ) -> ServiceResult<AdvisorView> {
     let mut check = Check::new();
-    let name = check.text("name", &input.name, 200);
+    let name = check.name("name", &input.name, 200);
     let email = check.email("email", &input.email);
     check.password("password", &input.password);
     let number = check.text("accreditation_number", &input.accreditation_number, 64);
@@ -242,6 +243,7 @@ fn reason(check: &mut Check, given: Option<&str>) -> String {
 }
 
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct RenewAccreditationRequest {
     /// YYYY-MM-DD, later than the current `accredited_until` and not in the past;
     /// the accreditation holds through that whole day.
@@ -252,6 +254,7 @@ pub struct RenewAccreditationRequest {
 }
 
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct AccreditationChangeRequest {
     /// Why (for the audit log), 1 to 1000 characters.
     #[serde(default)]

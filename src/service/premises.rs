@@ -15,6 +15,7 @@ use crate::domain::tier::{PremisesKind, Tier};
 use crate::state::AppState;
 
 #[derive(Deserialize, Serialize, ToSchema, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct Person {
     pub name: String,
     pub email: String,
@@ -22,6 +23,7 @@ pub struct Person {
 
 /// Premises as an operator describes them (registering or editing).
 #[derive(Deserialize, ToSchema, Clone, Debug, Default)]
+#[serde(deny_unknown_fields)]
 pub struct PremisesInput {
     /// `building` or `event`.
     pub kind: String,
@@ -124,6 +126,7 @@ pub async fn register(
     let at = now();
     let row = checked(
         &input,
+        PremisesRules::of(state),
         uuid::Uuid::new_v4().to_string(),
         organisation_id,
         at,
@@ -162,6 +165,7 @@ pub async fn update(
 ) -> ServiceResult<PremisesView> {
     require_operator(caller)?;
     let (caller, id) = (caller.clone(), id.to_string());
+    let rules = PremisesRules::of(state);
     let row = state
         .db
         .run(move |conn| {
@@ -174,7 +178,7 @@ pub async fn update(
                         "these premises have an open application; they can be edited once it is completed or withdrawn",
                     ));
                 }
-                let mut row = checked(&input, before.id.clone(), before.organisation_id.clone(), now())?;
+                let mut row = checked(&input, rules, before.id.clone(), before.organisation_id.clone(), now())?;
                 if row.kind != before.kind {
                     return Err(ServiceError::field("kind", "cannot change: register new premises instead"));
                 }
@@ -242,9 +246,26 @@ fn parse_time(check: &mut Check, field: &str, value: Option<&str>) -> Option<tim
     }
 }
 
+/// What the configuration says about premises input.
+#[derive(Debug, Clone, Copy)]
+struct PremisesRules {
+    max_event_days: u32,
+    uk_postcodes: bool,
+}
+
+impl PremisesRules {
+    fn of(state: &AppState) -> PremisesRules {
+        PremisesRules {
+            max_event_days: state.settings.max_event_days,
+            uk_postcodes: state.settings.uk_postcodes,
+        }
+    }
+}
+
 /// The stored row for valid input, or every field at fault.
 fn checked(
     input: &PremisesInput,
+    rules: PremisesRules,
     id: String,
     organisation_id: String,
     at: time::PrimitiveDateTime,
@@ -255,7 +276,7 @@ fn checked(
     if kind.is_none() {
         check.fail("kind", "must be `building` or `event`");
     }
-    let name = check.text("name", &body.name, 200);
+    let name = check.name("name", &body.name, 200);
     let address = check.text("address", &body.address, 500);
     let town = match body
         .town
@@ -263,7 +284,7 @@ fn checked(
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
-        Some(t) => check.text("town", t, 100),
+        Some(t) => check.name("town", t, 100),
         None => match town_from_address(&address, &body.postcode) {
             Some(town) => town,
             None => {
@@ -275,7 +296,7 @@ fn checked(
             }
         },
     };
-    let postcode = check.postcode("postcode", &body.postcode);
+    let postcode = check.postcode("postcode", &body.postcode, rules.uk_postcodes);
     if !(1..=1_000_000).contains(&body.capacity) {
         check.fail("capacity", "must be a head count from 1 to 1000000");
     }
@@ -293,6 +314,14 @@ fn checked(
             if let (Some(s), Some(e)) = (start, end) {
                 if e <= s {
                     check.fail("event_end", "must be after event_start");
+                } else if e - s > time::Duration::days(rules.max_event_days.into()) {
+                    check.fail(
+                        "event_end",
+                        format!(
+                            "must be at most {} days after event_start",
+                            rules.max_event_days
+                        ),
+                    );
                 }
                 if e <= time::OffsetDateTime::now_utc() {
                     check.fail("event_end", "must be in the future");
@@ -314,7 +343,7 @@ fn checked(
     }
     let dsi = body.designated_senior_individual.as_ref().map(|p| {
         (
-            check.text("designated_senior_individual.name", &p.name, 200),
+            check.name("designated_senior_individual.name", &p.name, 200),
             check.email("designated_senior_individual.email", &p.email),
         )
     });

@@ -1,6 +1,7 @@
 //! Input checks that collect every bad field before answering, so one 422 names
 //! them all, and that hand back the cleaned value.
 
+use crate::domain::text::{text_fault, uk_postcode};
 use crate::service::{FieldError, ServiceError};
 
 #[derive(Default)]
@@ -17,15 +18,24 @@ impl Check {
         self.errors.push(FieldError::new(field, message));
     }
 
-    /// Trimmed text of 1..=max characters.
+    /// Trimmed text of 1..=max characters: no control characters but newlines, no
+    /// bidirectional controls, something visible.
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
+        self.checked_text(field, value, max, true)
+    }
+
+    /// A name (of premises, a town, an organisation, a person): [`Check::text`] on
+    /// one line.
+    pub fn name(&mut self, field: &str, value: &str, max: usize) -> String {
+        self.checked_text(field, value, max, false)
+    }
+
+    fn checked_text(&mut self, field: &str, value: &str, max: usize, multiline: bool) -> String {
         let v = value.trim();
-        if v.is_empty() {
-            self.fail(field, "must not be empty");
-        } else if v.chars().count() > max {
+        if v.chars().count() > max {
             self.fail(field, format!("must be at most {max} characters"));
-        } else if v.chars().any(|c| c.is_control() && c != '\n') {
-            self.fail(field, "must not contain control characters");
+        } else if let Some(fault) = text_fault(v, multiline) {
+            self.fail(field, fault);
         }
         v.to_string()
     }
@@ -58,13 +68,24 @@ impl Check {
         }
     }
 
-    /// Letters, digits and single spaces, 2..=10 characters, upper-cased.
-    pub fn postcode(&mut self, field: &str, value: &str) -> String {
+    /// A postcode in standard form (upper case, single spaces). With `uk`, it must
+    /// have the UK shape (`SW1A 1AA`); otherwise letters, digits and spaces,
+    /// 2..=10 characters with a digit.
+    pub fn postcode(&mut self, field: &str, value: &str, uk: bool) -> String {
         let v = value
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
             .to_uppercase();
+        if uk {
+            return match uk_postcode(&v) {
+                Some(standard) => standard,
+                None => {
+                    self.fail(field, "must be a UK postcode such as SW1A 1AA");
+                    v
+                }
+            };
+        }
         let ok = (2..=10).contains(&v.len())
             && v.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ')
             && v.chars().any(|c| c.is_ascii_digit());
@@ -92,12 +113,21 @@ mod tests {
         let mut c = Check::new();
         c.text("name", "  ", 10);
         c.email("email", "not-an-email");
-        let postcode = c.postcode("postcode", " sw1a   1aa ");
+        let postcode = c.postcode("postcode", " sw1a   1aa ", true);
         assert_eq!(postcode, "SW1A 1AA");
+        assert_eq!(c.postcode("postcode", "sw1a1aa", true), "SW1A 1AA");
+        assert_eq!(c.postcode("postcode", "75001", false), "75001");
+        c.name("town", "Lee\nds", 10);
+        c.text("address", "1 High St\nLeeds", 100);
+        c.name("organisation", "\u{200B}", 10);
+        c.postcode("postcode", "75001", true);
         match c.finish() {
             Err(ServiceError::Invalid(errors)) => {
                 let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-                assert_eq!(fields, ["name", "email"]);
+                assert_eq!(
+                    fields,
+                    ["name", "email", "town", "organisation", "postcode"]
+                );
             }
             other => panic!("expected validation errors, got {other:?}"),
         }

@@ -246,6 +246,29 @@ pub struct ScorePage {
     scored: usize,
     items: usize,
     general_evidence: Vec<EvidenceLink>,
+    withdrawals: Vec<String>,
+}
+
+/// One sentence for each earlier application of the premises that the operator
+/// withdrew after an advisor had begun to score it.
+fn withdrawal_notes(chrome: &Chrome, app: &ApplicationView) -> Vec<String> {
+    app.withdrawn_after_scoring
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|w| {
+            let who = w
+                .advisor
+                .as_ref()
+                .map_or("an advisor".to_string(), |a| a.name.clone());
+            let items = if w.scored_items == 1 { "item" } else { "items" };
+            format!(
+                "An earlier application for these premises was withdrawn by the operator on {} after {who} had scored {} {items}.",
+                chrome.date(&w.withdrawn_at),
+                w.scored_items
+            )
+        })
+        .collect()
 }
 
 fn evidence_links(
@@ -364,7 +387,9 @@ fn score_page(
         "nothing assessable",
     );
     let general_evidence = evidence_links(&app.id, app.general_evidence.as_deref().unwrap_or(&[]));
+    let withdrawals = withdrawal_notes(&chrome, &app);
     ScorePage {
+        withdrawals,
         kind: kind_label(app.premises.kind),
         tier: tier_label(app.tier),
         submitted: app
@@ -393,6 +418,7 @@ pub struct ApplicationPage {
     submitted: String,
     status: String,
     claimable: bool,
+    withdrawals: Vec<String>,
 }
 
 pub async fn sheet_page(
@@ -420,7 +446,9 @@ pub async fn sheet_page(
         };
         let claimable = app.status == ApplicationStatus::Submitted;
         let app = sheet.application;
+        let withdrawals = withdrawal_notes(&chrome, &app);
         render(&ApplicationPage {
+            withdrawals,
             kind: kind_label(app.premises.kind),
             tier: tier_label(app.tier),
             submitted: app
@@ -791,11 +819,8 @@ pub async fn evidence_file(
     let (id, evidence_id) = path.into_inner();
     let file = evidence::download(&state, &caller, &id, &evidence_id).await?;
     Ok(HttpResponse::Ok()
-        .content_type(file.content_type)
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{}\"", file.filename),
-        ))
+        .content_type(file.content_type.clone())
+        .insert_header(file.disposition())
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .body(file.data))
 }

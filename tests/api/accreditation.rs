@@ -412,3 +412,117 @@ async fn admins_list_the_staff_accounts_by_name_in_pages() {
         .expect(422);
     assert_eq!(Reply::fields(&body), ["limit"]);
 }
+
+/// A one-letter slip in a field name is refused, naming the field, rather than
+/// creating an advisor with no conflict-of-interest tie.
+#[tokio::test]
+async fn an_unknown_field_in_a_json_body_is_refused_naming_it() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let reply = app
+        .post(
+            "/api/v1/advisors",
+            Some(&admin),
+            json!({
+                "name": "Ada Advisor", "email": "slip@advisors.test", "password": PASSWORD,
+                "accreditation_number": "ACC-SLIP", "accredited_until": "2099-12-31",
+                "scopes": ["building"], "tied_organization_id": "org-1",
+            }),
+        )
+        .await;
+    assert!(
+        matches!(reply.status.as_u16(), 400 | 422),
+        "{}: {}",
+        reply.status,
+        reply.body
+    );
+    assert_eq!(Reply::fields(&reply.body), ["tied_organization_id"]);
+    assert!(
+        reply.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("unknown field")),
+        "{}",
+        reply.body
+    );
+    let advisors = app.get("/api/v1/advisors", Some(&admin)).await.ok();
+    assert!(
+        !advisors.to_string().contains("slip@advisors.test"),
+        "no advisor was made: {advisors}"
+    );
+    // Other bodies too: premises, scores, log-in.
+    let (operator, _) = app.operator("Slip Ltd").await;
+    let reply = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "x@y.test", "password": PASSWORD, "remember": true}),
+        )
+        .await;
+    assert_eq!(Reply::fields(&reply.body), ["remember"], "{}", reply.body);
+    let premises = app.building(&operator, 300).await;
+    let id = premises["id"].as_str().expect("id");
+    let reply = app
+        .put(
+            &format!("/api/v1/premises/{id}"),
+            Some(&operator),
+            json!({"kind": "building", "name": "N", "capasity": 3}),
+        )
+        .await;
+    assert_eq!(Reply::fields(&reply.body), ["capasity"], "{}", reply.body);
+}
+
+/// An advisor whose accreditation has lapsed, is suspended or withdrawn cannot
+/// save scores on an application they claimed before, let alone complete it.
+#[tokio::test]
+async fn an_advisor_no_longer_accredited_cannot_save_scores() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (operator, _) = app.operator("Quayside Venues Ltd").await;
+    for ending in ["lapse", "suspend", "withdraw"] {
+        let (advisor, id) = app.advisor(&admin, &["building"], None).await;
+        let application = submitted(&app, &operator).await;
+        let claimed = claim(&app, &advisor, &application).await.ok();
+        let item = claimed["items"][0]["id"]
+            .as_str()
+            .expect("item")
+            .to_string();
+        let scores = json!({"scores": [{"item_id": item, "score": 1, "note": "ok"}]});
+        let path = format!("/api/v1/applications/{application}/scores");
+        app.put(&path, Some(&advisor), scores.clone()).await.ok();
+        match ending {
+            "lapse" => {
+                lapse(&app, &id, 1);
+            }
+            action => {
+                act(
+                    &app,
+                    &admin,
+                    &id,
+                    action,
+                    json!({"reason": "complaint upheld"}),
+                )
+                .await
+                .ok();
+            }
+        }
+        let later = json!({"scores": [{"item_id": item, "score": 0, "note": "changed"}]});
+        let body = app.put(&path, Some(&advisor), later).await.expect(403);
+        assert!(body["detail"].is_string(), "{ending}: {body}");
+        app.post(
+            &format!("/api/v1/applications/{application}/complete"),
+            Some(&advisor),
+            json!({}),
+        )
+        .await
+        .expect(403);
+        let seen = app
+            .get(&format!("/api/v1/applications/{application}"), Some(&admin))
+            .await
+            .ok();
+        assert_eq!(
+            seen["items"][0]["score"],
+            json!({"score": 1, "note": "ok"}),
+            "{ending}: the refused score was not stored"
+        );
+    }
+}

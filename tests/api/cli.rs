@@ -251,3 +251,138 @@ async fn the_demo_seeds_an_empty_register_once() {
     assert!(!ok, "a second demo must refuse");
     assert!(err.contains("empty database"), "{err}");
 }
+
+/// Runs the binary in `cwd` with `env`, killing it if it has not ended within
+/// `limit`; returns (exit code, stderr).
+fn run_bounded(
+    args: &[&str],
+    cwd: &std::path::Path,
+    env: &[(&str, &str)],
+    limit: std::time::Duration,
+) -> (Option<i32>, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_protectcert"));
+    cmd.args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn");
+    let started = std::time::Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if started.elapsed() > limit {
+            child.kill().expect("kill");
+            let out = child.wait_with_output().expect("wait");
+            panic!(
+                "{args:?} still running after {limit:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_database_url_with_an_unknown_scheme_stops_the_service_without_a_new_register() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let data = data.to_string_lossy().into_owned();
+    for url in [
+        "Postgres://app:s3cret@127.0.0.1/register",
+        "postgress://app:s3cret@127.0.0.1/register",
+        "mysql://app:s3cret@127.0.0.1/register",
+        " postgres://app:s3cret@127.0.0.1/register",
+        "postgres://app:s3cret@127.0.0.1/register ",
+        "  ",
+    ] {
+        for command in ["serve", "migrate"] {
+            let (code, err) = run_bounded(
+                &[command],
+                dir.path(),
+                &[
+                    ("PROTECTCERT_DATABASE_URL", url),
+                    ("PROTECTCERT_DATA_DIR", &data),
+                    ("PROTECTCERT_LISTEN", "127.0.0.1:0"),
+                ],
+                std::time::Duration::from_secs(30),
+            );
+            assert_eq!(code, Some(1), "{command} with `{url}`: {err}");
+            assert!(
+                err.contains("PROTECTCERT_DATABASE_URL")
+                    && err.contains("postgres://")
+                    && err.contains("postgresql://")
+                    && err.contains("sqlite://")
+                    && err.contains("plain file path"),
+                "{command} with `{url}`: {err}"
+            );
+            assert!(!err.contains("s3cret"), "the password is echoed: {err}");
+            let left: Vec<_> = std::fs::read_dir(dir.path())
+                .expect("read dir")
+                .map(|e| e.expect("entry").file_name())
+                .collect();
+            assert!(left.is_empty(), "{command} with `{url}` created {left:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_sqlite_url_opens_the_file_it_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, err) = run_bounded(
+        &["migrate"],
+        dir.path(),
+        &[("PROTECTCERT_DATABASE_URL", "sqlite://reg/p.db")],
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(dir.path().join("reg/p.db").is_file());
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["reg"]);
+}
+
+#[tokio::test]
+async fn a_postgres_server_that_refuses_is_one_clear_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let url = format!("postgres://app:s3cret@127.0.0.1:{port}/register");
+    for command in ["serve", "migrate"] {
+        let (code, err) = run_bounded(
+            &[command],
+            dir.path(),
+            &[
+                ("PROTECTCERT_DATABASE_URL", url.as_str()),
+                ("PROTECTCERT_LISTEN", "127.0.0.1:0"),
+            ],
+            std::time::Duration::from_secs(20),
+        );
+        assert_eq!(code, Some(1), "{err}");
+        assert!(
+            err.contains(&format!(
+                "cannot connect to PostgreSQL: connection refused at 127.0.0.1:{port}"
+            )),
+            "{err}"
+        );
+        assert!(err.lines().count() <= 2, "more than one line: {err}");
+        assert!(!err.contains("s3cret"), "{err}");
+        // (`serve` makes its mail outbox folder first; never a SQLite register.)
+        assert!(!dir.path().join("data/protectcert.db").exists());
+    }
+}

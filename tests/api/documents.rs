@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use crate::helpers::{Scheme, TestApp, certified_scheme, spawn_app};
+use crate::helpers::{Reply, Scheme, TestApp, certified_scheme, spawn_app};
 
 /// Runs an external checker; a missing tool fails the test with what to install.
 fn tool(program: &str, args: &[&str]) -> Output {
@@ -556,4 +556,50 @@ async fn verify_pdf_passes_a_genuine_certificate_and_fails_a_tampered_one() {
     }
     let text = stdout(&run(&good, &["--url", app.address.as_str()]));
     assert!(text.contains("status list: revoked"), "{text}");
+}
+
+/// Flips one byte of a certificate's stored PDF, as a fault or an intruder might.
+pub fn corrupt_stored_pdf(app: &TestApp, number: &str) {
+    use diesel::prelude::*;
+    use protectcert::db::schema::{certificate_documents, certificates};
+    let mut conn = app.db.get().expect("conn");
+    let id: String = certificates::table
+        .filter(certificates::number.eq(number))
+        .select(certificates::id)
+        .first(&mut *conn)
+        .expect("certificate");
+    let mut pdf: Vec<u8> = certificate_documents::table
+        .find(&id)
+        .select(certificate_documents::pdf)
+        .first(&mut *conn)
+        .expect("pdf");
+    let middle = pdf.len() / 2;
+    pdf[middle] ^= 0x20;
+    diesel::update(certificate_documents::table.find(&id))
+        .set(certificate_documents::pdf.eq(pdf))
+        .execute(&mut *conn)
+        .expect("corrupt");
+}
+
+/// A stored PDF that no longer matches the SHA-256 recorded at issue is never
+/// served: a 500 problem instead.
+#[tokio::test]
+async fn a_corrupted_stored_pdf_is_refused_not_served() {
+    let app = spawn_app().await;
+    let scheme = certified_scheme(&app).await;
+    let number = scheme.number().to_string();
+    let good = download_pdf(&app, &scheme.operator, &number).await;
+    assert!(good.starts_with(b"%PDF-"));
+    corrupt_stored_pdf(&app, &number);
+    let res = app
+        .client
+        .get(app.url(&format!("/api/v1/certificates/{number}/pdf")))
+        .bearer_auth(&scheme.operator)
+        .send()
+        .await
+        .expect("download");
+    let reply = Reply::from(res).await;
+    let body = reply.expect(500);
+    assert_eq!(body["code"], "internal_error");
+    assert!(!body.to_string().contains("%PDF"), "{body}");
 }

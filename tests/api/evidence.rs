@@ -144,3 +144,78 @@ async fn wrong_types_and_oversized_files_are_refused() {
         .ok();
     assert_eq!(read["general_evidence"].as_array().map(Vec::len), Some(0));
 }
+
+async fn upload_named(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    bytes: &[u8],
+    mime: &str,
+    name: &str,
+) -> Reply {
+    let part = Part::bytes(bytes.to_vec())
+        .file_name(name.to_string())
+        .mime_str(mime)
+        .expect("mime");
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/applications/{id}/evidence")))
+        .bearer_auth(token)
+        .multipart(Form::new().part("file", part))
+        .send()
+        .await
+        .expect("upload");
+    Reply::from(res).await
+}
+
+/// A file's name must agree with what its bytes are; bidirectional controls are
+/// taken out of the name; downloads name the file per RFC 6266.
+#[tokio::test]
+async fn evidence_names_agree_with_their_type_and_download_per_rfc_6266() {
+    let app = spawn_app().await;
+    let (op, _) = app.operator("Venues").await;
+    let prem = app.building(&op, 300).await;
+    let created = app
+        .post(
+            "/api/v1/applications",
+            Some(&op),
+            json!({"premises_id": prem["id"]}),
+        )
+        .await
+        .expect(201);
+    let id = created["id"].as_str().expect("id");
+    let pdf = b"%PDF-1.4\n% plan\n%%EOF\n";
+    for name in ["plan.hta", "plan.pdf.exe", "plan\u{202E}fdp.hta"] {
+        let body = upload_named(&app, &op, id, pdf, "application/pdf", name)
+            .await
+            .expect(422);
+        assert_eq!(Reply::fields(&body), ["file"], "{name}: {body}");
+    }
+    let stored = upload_named(
+        &app,
+        &op,
+        id,
+        pdf,
+        "application/pdf",
+        "Plan\u{2067} d’évacuation.pdf",
+    )
+    .await
+    .expect(201);
+    assert_eq!(stored["filename"], "Plan d’évacuation.pdf");
+    let evidence_id = stored["id"].as_str().expect("id");
+    let res = app
+        .client
+        .get(app.url(&format!("/api/v1/applications/{id}/evidence/{evidence_id}")))
+        .bearer_auth(&op)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(res.status(), 200);
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .expect("ascii header");
+    assert_eq!(
+        disposition,
+        "attachment; filename=\"Plan d__vacuation.pdf\"; filename*=UTF-8''Plan%20d%E2%80%99%C3%A9vacuation.pdf"
+    );
+}

@@ -381,3 +381,348 @@ async fn the_dashboard_says_when_premises_were_refused_and_when_to_renew() {
         application["id"].as_str().expect("id")
     )));
 }
+
+/// Signs up an operator through the pages; the browser is then logged in.
+async fn signed_up_operator(b: &mut Browser<'_>, email: &str) -> String {
+    b.get("/signup").await;
+    let csrf = b.csrf();
+    let (status, _) = b
+        .post(
+            "/signup",
+            &[
+                ("csrf", &csrf),
+                ("organisation", "Form Venues"),
+                ("name", "Fran"),
+                ("email", email),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    csrf
+}
+
+/// The premises form shows each new refusal by its field and keeps what was typed.
+#[tokio::test]
+async fn the_premises_form_refuses_long_events_misleading_names_and_bad_postcodes() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    let csrf = signed_up_operator(&mut b, "fran@form.test").await;
+    let start = time::OffsetDateTime::now_utc() + time::Duration::days(30);
+    let local = |t: time::OffsetDateTime| {
+        let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+        t.format(&f).expect("fmt")
+    };
+    let (start_text, end_text) = (local(start), local(start + time::Duration::days(60)));
+    for (fields, field, message) in [
+        (
+            vec![
+                ("kind", "event"),
+                ("name", "Long Fair"),
+                ("postcode", "LS1 1AA"),
+                ("event_start", start_text.as_str()),
+                ("event_end", end_text.as_str()),
+            ],
+            "event_end",
+            "at most 31 days",
+        ),
+        (
+            vec![
+                ("kind", "building"),
+                ("name", "Long Fair"),
+                ("postcode", "12345"),
+            ],
+            "postcode",
+            "UK postcode",
+        ),
+        (
+            vec![
+                ("kind", "building"),
+                ("name", "Long Fair\u{202E}"),
+                ("postcode", "LS1 1AA"),
+            ],
+            "name",
+            "bidirectional",
+        ),
+    ] {
+        let mut form = vec![
+            ("csrf", csrf.as_str()),
+            ("address", "Park Lane"),
+            ("town", "Leeds"),
+            ("capacity", "900"),
+        ];
+        form.extend(fields);
+        let (status, page) = b.post("/operator/premises/new", &form).await;
+        assert_eq!(status, 422, "{field}: {page}");
+        assert!(
+            page.contains(&format!("id=\"e-{field}\"")),
+            "{field}: {page}"
+        );
+        assert!(page.contains(message), "{field}: {page}");
+        assert!(page.contains("Park Lane"), "what was typed is kept");
+    }
+}
+
+/// A suspended advisor's scoring page refuses to save (the same rule as the API).
+#[tokio::test]
+async fn a_suspended_advisor_cannot_save_scores_from_the_page() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (operator, _) = app.operator("Quayside Venues Ltd").await;
+    let created = app
+        .post(
+            "/api/v1/advisors",
+            Some(&admin),
+            json!({"name": "Sam Suspended", "email": "sam@advisors.test", "password": PASSWORD,
+                   "accreditation_number": "PSA-SUS-1", "accredited_until": "2099-12-31",
+                   "scopes": ["building"]}),
+        )
+        .await
+        .expect(201);
+    let advisor_id = created["id"].as_str().expect("id").to_string();
+    let advisor = app.login("sam@advisors.test").await;
+    let premises = app.building(&operator, 300).await;
+    let application = app
+        .answered_application(&operator, premises["id"].as_str().expect("id"))
+        .await;
+    let id = application["id"].as_str().expect("id");
+    app.post(
+        &format!("/api/v1/applications/{id}/submit"),
+        Some(&operator),
+        json!({}),
+    )
+    .await
+    .ok();
+    let claimed = app
+        .post(
+            &format!("/api/v1/applications/{id}/claim"),
+            Some(&advisor),
+            json!({}),
+        )
+        .await
+        .ok();
+    let item = claimed["items"][0]["id"].as_str().expect("item");
+    let mut b = Browser::new(&app);
+    b.get("/login").await;
+    let csrf = b.csrf();
+    let (status, _) = b
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", "sam@advisors.test"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let score_field = format!("score-{item}");
+    let form = [("csrf", csrf.as_str()), (score_field.as_str(), "3")];
+    let page = format!("/advisor/applications/{id}");
+    let (status, _) = b.post(&page, &form).await;
+    assert_eq!(status, 303, "an accredited advisor saves");
+    app.post(
+        &format!("/api/v1/advisors/{advisor_id}/suspend"),
+        Some(&admin),
+        json!({"reason": "complaint under investigation"}),
+    )
+    .await
+    .ok();
+    let form = [("csrf", csrf.as_str()), (score_field.as_str(), "0")];
+    let (status, body) = b.post(&page, &form).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("suspended"), "the page says why: {body}");
+    let seen = app
+        .get(&format!("/api/v1/applications/{id}"), Some(&admin))
+        .await
+        .ok();
+    assert_eq!(seen["items"][0]["score"]["score"], 3);
+}
+
+/// The operator's certificate page link gives an error page, never the file, when
+/// the stored PDF no longer matches its SHA-256.
+#[tokio::test]
+async fn a_corrupted_pdf_is_an_error_page_for_the_operator() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    signed_up_operator(&mut b, "olga@form.test").await;
+    let operator = app.login("olga@form.test").await;
+    let admin = app.admin().await;
+    let (advisor, _) = app.advisor(&admin, &["building"], None).await;
+    let premises = app.building(&operator, 300).await;
+    let application = app
+        .answered_application(&operator, premises["id"].as_str().expect("id"))
+        .await;
+    let (_, completion) = app
+        .assess(&operator, &advisor, &application, |item| {
+            item["max_score"].clone()
+        })
+        .await;
+    let number = completion["certificate"]["number"]
+        .as_str()
+        .expect("number");
+    let path = format!("/operator/certificates/{number}/pdf");
+    let (status, body) = b.get(&path).await;
+    assert_eq!(status, 200);
+    assert!(body.starts_with("%PDF-"));
+    crate::documents::corrupt_stored_pdf(&app, number);
+    let (status, body) = b.get(&path).await;
+    assert_eq!(status, 500);
+    assert!(!body.contains("%PDF"), "the corrupted file is not served");
+    assert!(body.contains("<html"), "an error page: {body}");
+}
+
+/// The operator's evidence form names the file when its extension disagrees with
+/// what it holds.
+#[tokio::test]
+async fn the_evidence_form_refuses_a_pdf_named_as_a_program() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    let csrf = signed_up_operator(&mut b, "ed@form.test").await;
+    let operator = app.login("ed@form.test").await;
+    let premises = app.building(&operator, 300).await;
+    let created = app
+        .post(
+            "/api/v1/applications",
+            Some(&operator),
+            json!({"premises_id": premises["id"]}),
+        )
+        .await
+        .expect(201);
+    let id = created["id"].as_str().expect("id");
+    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec())
+        .file_name("plan.hta")
+        .mime_str("application/pdf")
+        .expect("mime");
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .part("file", part);
+    let res = b
+        .client
+        .post(app.url(&format!("/operator/applications/{id}/evidence")))
+        .header(COOKIE, b.cookie_header())
+        .multipart(form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.expect("body");
+    assert!(page.contains("id=\"e-file\""), "by the field: {page}");
+    assert!(page.contains("plan.hta"), "{page}");
+}
+
+/// An operator who withdraws an application once an advisor has scored some of
+/// it: the audit says so, and the next advisor (page and API) and admins see it.
+#[tokio::test]
+async fn a_withdrawal_after_scoring_is_recorded_and_shown_to_the_next_advisor() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (operator, _) = app.operator("Quayside Venues Ltd").await;
+    let (first, _) = app.advisor(&admin, &["building"], None).await;
+    app.post(
+        "/api/v1/advisors",
+        Some(&admin),
+        json!({"name": "Nina Next", "email": "nina@advisors.test", "password": PASSWORD,
+               "accreditation_number": "PSA-NEXT-1", "accredited_until": "2099-12-31",
+               "scopes": ["building"]}),
+    )
+    .await
+    .expect(201);
+    let next = app.login("nina@advisors.test").await;
+    let premises = app.building(&operator, 300).await;
+    let premises_id = premises["id"].as_str().expect("id");
+    let submit = |application: &Value| {
+        let id = application["id"].as_str().expect("id").to_string();
+        let (app, operator) = (&app, operator.clone());
+        async move {
+            app.post(
+                &format!("/api/v1/applications/{id}/submit"),
+                Some(&operator),
+                json!({}),
+            )
+            .await
+            .ok();
+            id
+        }
+    };
+    let application = app.answered_application(&operator, premises_id).await;
+    let withdrawn = submit(&application).await;
+    let claimed = app
+        .post(
+            &format!("/api/v1/applications/{withdrawn}/claim"),
+            Some(&first),
+            json!({}),
+        )
+        .await
+        .ok();
+    let item = claimed["items"][0]["id"].as_str().expect("item");
+    app.put(
+        &format!("/api/v1/applications/{withdrawn}/scores"),
+        Some(&first),
+        json!({"scores": [{"item_id": item, "score": 0, "note": "nothing in place"}]}),
+    )
+    .await
+    .ok();
+    app.post(
+        &format!("/api/v1/applications/{withdrawn}/withdraw"),
+        Some(&operator),
+        json!({}),
+    )
+    .await
+    .ok();
+    let audit = app
+        .get(
+            &format!("/api/v1/audit?entity_id={withdrawn}&action=application.withdrawn"),
+            Some(&admin),
+        )
+        .await
+        .ok();
+    assert_eq!(audit[0]["after"]["after_scoring"], true, "{audit}");
+    assert_eq!(audit[0]["after"]["scored_items"], 1, "{audit}");
+
+    // The operator applies again; the next advisor and admins see the withdrawal.
+    let again = app.answered_application(&operator, premises_id).await;
+    let again = submit(&again).await;
+    for token in [&next, &admin] {
+        let view = app
+            .get(&format!("/api/v1/applications/{again}"), Some(token))
+            .await
+            .ok();
+        let earlier = &view["withdrawn_after_scoring"];
+        assert_eq!(earlier[0]["application_id"], withdrawn.as_str(), "{view}");
+        assert_eq!(earlier[0]["scored_items"], 1);
+        assert_eq!(earlier[0]["advisor"]["name"], "Ada Advisor");
+    }
+    let own = app
+        .get(&format!("/api/v1/applications/{again}"), Some(&operator))
+        .await
+        .ok();
+    assert!(own.get("withdrawn_after_scoring").is_none(), "{own}");
+
+    let mut b = Browser::new(&app);
+    b.get("/login").await;
+    let csrf = b.csrf();
+    b.post(
+        "/login",
+        &[
+            ("csrf", &csrf),
+            ("email", "nina@advisors.test"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    let (status, page) = b.get(&format!("/advisor/applications/{again}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("withdrawn by the operator")
+            && page.contains("Ada Advisor had scored 1 item"),
+        "{page}"
+    );
+    b.post(
+        &format!("/advisor/applications/{again}/claim"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    let (_, page) = b.get(&format!("/advisor/applications/{again}")).await;
+    assert!(page.contains("id=\"withdrawn-after-scoring\""), "{page}");
+}

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{Reply, spawn_app};
+use crate::helpers::{Reply, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn tier_follows_head_count_thresholds_from_the_checklist() {
@@ -261,4 +261,195 @@ async fn listings_are_paged() {
         .await
         .expect(422);
     assert_eq!(Reply::fields(&bad), ["offset"]);
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .expect("fmt")
+}
+
+/// An event lasts at most `max_event_days` (31 by default): an end in 9999 is a
+/// typo, refused by name.
+#[tokio::test]
+async fn an_event_ends_after_it_starts_and_within_the_configured_length() {
+    let app = spawn_app().await;
+    let (op, _) = app.operator("Festivals").await;
+    let start = time::OffsetDateTime::now_utc() + time::Duration::days(30);
+    let event = |end: time::OffsetDateTime| {
+        json!({"kind": "event", "name": "Fair", "address": "Park, Leeds", "postcode": "LS1 1AA",
+               "capacity": 900, "event_start": rfc3339(start), "event_end": rfc3339(end)})
+    };
+    for end in [
+        start + time::Duration::days(31) + time::Duration::seconds(1),
+        time::macros::datetime!(9999-12-31 23:59 UTC),
+        start,
+    ] {
+        let body = app
+            .post("/api/v1/premises", Some(&op), event(end))
+            .await
+            .expect(422);
+        assert_eq!(Reply::fields(&body), ["event_end"], "{end}: {body}");
+    }
+    let body = app
+        .post(
+            "/api/v1/premises",
+            Some(&op),
+            event(start + time::Duration::days(40)),
+        )
+        .await
+        .expect(422);
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at most 31 days")),
+        "{body}"
+    );
+    app.post(
+        "/api/v1/premises",
+        Some(&op),
+        event(start + time::Duration::days(31)),
+    )
+    .await
+    .expect(201);
+    // The length is configured.
+    let app = spawn_app_with(|s| s.max_event_days = 3).await;
+    let (op, _) = app.operator("Short Festivals").await;
+    let body = app
+        .post(
+            "/api/v1/premises",
+            Some(&op),
+            event(start + time::Duration::days(4)),
+        )
+        .await
+        .expect(422);
+    assert_eq!(Reply::fields(&body), ["event_end"]);
+}
+
+/// An event registered before the limit, ending in 9999, is certified for the
+/// checklist's validity (12 months), not until 9999.
+#[tokio::test]
+async fn an_event_certificate_never_outlives_the_validity() {
+    let app = spawn_app_with(|s| s.max_event_days = 3_000_000).await;
+    let admin = app.admin().await;
+    let (op, _) = app.operator("Forever Events").await;
+    let (advisor, _) = app.advisor(&admin, &["event"], None).await;
+    let start = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    let premises = app
+        .post(
+            "/api/v1/premises",
+            Some(&op),
+            json!({"kind": "event", "name": "Endless Fair", "address": "Park, Leeds",
+                   "postcode": "LS1 1AA", "capacity": 900, "event_start": rfc3339(start),
+                   "event_end": "9999-12-31T23:00:00Z"}),
+        )
+        .await
+        .expect(201);
+    let application = app
+        .answered_application(&op, premises["id"].as_str().expect("id"))
+        .await;
+    let (_, completion) = app
+        .assess(&op, &advisor, &application, |item| {
+            item["max_score"].clone()
+        })
+        .await;
+    let expires = completion["certificate"]["expires_at"]
+        .as_str()
+        .expect("expires_at");
+    let expires =
+        time::OffsetDateTime::parse(expires, &time::format_description::well_known::Rfc3339)
+            .expect("time");
+    let limit = time::OffsetDateTime::now_utc() + time::Duration::days(367);
+    assert!(expires <= limit, "certified until {expires}");
+    assert!(expires > time::OffsetDateTime::now_utc() + time::Duration::days(360));
+}
+
+/// Names and addresses hold no control characters, no bidirectional controls and
+/// something visible; postcodes have the UK shape and are stored in standard form.
+#[tokio::test]
+async fn names_and_postcodes_are_refused_when_they_could_mislead() {
+    let app = spawn_app().await;
+    let (op, _) = app.operator("Careful Venues").await;
+    let building = |name: &str, address: &str, town: &str, postcode: &str| {
+        json!({"kind": "building", "name": name, "address": address, "town": town,
+               "postcode": postcode, "capacity": 300})
+    };
+    for (body, field) in [
+        (
+            building("Trust\u{202E}gnp", "1 Quay St", "Bristol", "BS1 4DJ"),
+            "name",
+        ),
+        (
+            building("Hall\u{2066}", "1 Quay St", "Bristol", "BS1 4DJ"),
+            "name",
+        ),
+        (
+            building("\u{200B}\u{200D}", "1 Quay St", "Bristol", "BS1 4DJ"),
+            "name",
+        ),
+        (
+            building("Hall\u{7}", "1 Quay St", "Bristol", "BS1 4DJ"),
+            "name",
+        ),
+        (
+            building("Hall", "1 Quay St\u{200F}", "Bristol", "BS1 4DJ"),
+            "address",
+        ),
+        (
+            building("Hall", "1 Quay St", "Bris\u{061C}tol", "BS1 4DJ"),
+            "town",
+        ),
+        (
+            building("Hall", "1 Quay St", "Bristol\nLeeds", "BS1 4DJ"),
+            "town",
+        ),
+        (building("Hall", "1 Quay St", "\u{FEFF}", "BS1 4DJ"), "town"),
+        (
+            building("Hall", "1 Quay St", "Bristol", "BS1 4DJJ"),
+            "postcode",
+        ),
+        (
+            building("Hall", "1 Quay St", "Bristol", "75001"),
+            "postcode",
+        ),
+        (
+            building("Hall", "1 Quay St", "Bristol", "1234 AB"),
+            "postcode",
+        ),
+    ] {
+        let reply = app.post("/api/v1/premises", Some(&op), body.clone()).await;
+        let body_seen = reply.expect(422);
+        assert_eq!(Reply::fields(&body_seen), [field], "{body}: {body_seen}");
+    }
+    let stored = app
+        .post(
+            "/api/v1/premises",
+            Some(&op),
+            building("Hall", "1 Quay St", "Bristol", " bs14dj "),
+        )
+        .await
+        .expect(201);
+    assert_eq!(stored["postcode"], "BS1 4DJ");
+    // Organisation and person names too.
+    let reply = app
+        .post(
+            "/api/v1/auth/signup",
+            None,
+            json!({"organisation": "Evil\u{202E}Corp", "name": "\u{200B}",
+                   "email": "evil@corp.test", "password": crate::helpers::PASSWORD}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(Reply::fields(&reply), ["organisation", "name"]);
+    // Another country: the UK check is off, and a French postcode is accepted.
+    let app = spawn_app_with(|s| s.uk_postcodes = false).await;
+    let (op, _) = app.operator("Lieux").await;
+    let stored = app
+        .post(
+            "/api/v1/premises",
+            Some(&op),
+            building("Salle", "1 rue de Rivoli", "Paris", "75001"),
+        )
+        .await
+        .expect(201);
+    assert_eq!(stored["postcode"], "75001");
 }

@@ -17,7 +17,7 @@ use crate::domain::application::ApplicationStatus;
 use crate::domain::scoring::{
     self, AssessmentResult, ConditionDraft, Outcome, ScoringError, SectionResult,
 };
-use crate::service::access::{eligibility, require_assigned, require_role};
+use crate::service::access::{require_assigned, require_may_assess, require_role};
 use crate::service::certificates::issue::issue_certificate;
 use crate::service::{FieldError, ServiceError, ServiceResult, today};
 use crate::state::AppState;
@@ -29,6 +29,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Er
 }
 
 #[derive(Deserialize, ToSchema, Debug, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct ScoreInput {
     pub item_id: String,
     /// 0..=max_score, or null for not applicable.
@@ -40,6 +41,7 @@ pub struct ScoreInput {
 }
 
 #[derive(Deserialize, ToSchema, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
 pub struct ScoresRequest {
     pub scores: Vec<ScoreInput>,
 }
@@ -80,8 +82,9 @@ pub async fn score(
         .db
         .run(move |conn| {
             write_tx(conn, |tx| {
-                let (app, _) = load_visible(tx, &caller, &id)?;
-                require_assigned(&caller, &app)?;
+                let (app, prem) = load_visible(tx, &caller, &id)?;
+                let advisor = db::advisors::find(tx, &caller.user_id)?;
+                require_may_assess(&caller, &app, advisor.as_ref(), prem.kind, today())?;
                 require_status(&app, &[ApplicationStatus::InReview])?;
                 let checklist = checklist_for(&st, tx, &app)?;
                 let max = checklist.checklist.scoring.max_score;
@@ -388,13 +391,9 @@ pub async fn complete(
         .run(move |conn| {
             write_tx(conn, |tx| {
                 let (app, prem) = load_visible(tx, &caller, &id)?;
-                require_assigned(&caller, &app)?;
+                let advisor = db::advisors::find(tx, &caller.user_id)?;
+                require_may_assess(&caller, &app, advisor.as_ref(), prem.kind, today())?;
                 require_status(&app, &[ApplicationStatus::InReview])?;
-                let advisor = db::advisors::find(tx, &caller.user_id)?
-                    .ok_or_else(|| ServiceError::forbidden("the advisor has no accreditation"))?;
-                if let Err(why) = eligibility(&advisor, prem.kind, &app.organisation_id, today())? {
-                    return Err(ServiceError::forbidden(why.to_string()));
-                }
                 let checklist = checklist_for(&st, tx, &app)?;
                 let by_item = stored_scores(tx, &app)?;
                 let completed_at = now();

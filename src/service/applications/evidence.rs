@@ -30,6 +30,43 @@ pub struct EvidenceFile {
     pub data: Vec<u8>,
 }
 
+impl EvidenceFile {
+    /// `Content-Disposition: attachment` per RFC 6266: an ASCII `filename=` for
+    /// every client, and `filename*=UTF-8''…` when the name is not ASCII.
+    pub fn disposition(&self) -> actix_web::http::header::ContentDisposition {
+        attachment(&self.filename)
+    }
+}
+
+/// See [`EvidenceFile::disposition`].
+pub fn attachment(filename: &str) -> actix_web::http::header::ContentDisposition {
+    use actix_web::http::header::{
+        Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+    };
+    let fallback: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut parameters = vec![DispositionParam::Filename(fallback)];
+    if !filename.is_ascii() {
+        parameters.push(DispositionParam::FilenameExt(ExtendedValue {
+            charset: Charset::Ext("UTF-8".to_string()),
+            language_tag: None,
+            value: filename.as_bytes().to_vec(),
+        }));
+    }
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters,
+    }
+}
+
 /// Whether the bytes are what the declared type says (a renamed executable is
 /// not a PDF).
 fn bytes_match(content_type: &str, bytes: &[u8]) -> bool {
@@ -42,15 +79,35 @@ fn bytes_match(content_type: &str, bytes: &[u8]) -> bool {
     }
 }
 
+/// The file name extensions that go with each accepted type.
+fn extensions_of(content_type: &str) -> &'static [&'static str] {
+    match content_type {
+        "application/pdf" => &["pdf"],
+        "image/png" => &["png"],
+        "image/jpeg" => &["jpg", "jpeg", "jpe"],
+        "text/plain" => &["txt", "text", "log", "csv", "md"],
+        _ => &[],
+    }
+}
+
+/// Whether a file name's extension (if it has one) agrees with the type its bytes
+/// were found to be: a PDF named `plan.hta` would open as a program.
+fn extension_agrees(content_type: &str, filename: &str) -> bool {
+    match filename.rsplit_once('.') {
+        None => true,
+        Some((_, ext)) => extensions_of(content_type)
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(ext.trim())),
+    }
+}
+
 /// A file name safe to store and to send back in a header: no path, no quotes,
-/// no control characters.
+/// no control or bidirectional characters (`plan\u{202E}fdp.hta` shows as
+/// `planath.pdf`).
 pub fn clean_filename(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && *c != '"')
-        .take(200)
-        .collect();
+    let name = crate::domain::text::clean_file_name(name);
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(&name);
+    let cleaned: String = base.chars().filter(|c| *c != '"').take(200).collect();
     if cleaned.trim().is_empty() {
         "evidence".to_string()
     } else {
@@ -110,6 +167,17 @@ pub(crate) fn check_file(state: &AppState, upload: &Upload) -> ServiceResult<()>
             "file: the content is not {}",
             upload.content_type
         )));
+    }
+    let name = clean_filename(&upload.filename);
+    if !extension_agrees(&upload.content_type, &name) {
+        return Err(ServiceError::field(
+            "file",
+            format!(
+                "the name `{name}` does not end as a {} file should (.{})",
+                upload.content_type,
+                extensions_of(&upload.content_type).join(", .")
+            ),
+        ));
     }
     Ok(())
 }
@@ -173,7 +241,7 @@ pub async fn download(
                 db::evidence::file(conn, &app.id, &evidence_id)?
                     .ok_or_else(|| ServiceError::not_found("evidence"))?;
             Ok(EvidenceFile {
-                filename,
+                filename: clean_filename(&filename),
                 content_type,
                 data,
             })
@@ -199,5 +267,31 @@ mod tests {
         assert_eq!(clean_filename("../../etc/pass\"wd"), "passwd");
         assert_eq!(clean_filename("C:\\plans\\evac.pdf"), "evac.pdf");
         assert_eq!(clean_filename(""), "evidence");
+        assert_eq!(clean_filename("plan\u{202E}fdp.hta"), "planfdp.hta");
+        assert_eq!(clean_filename("\u{2066}\u{200F}"), "evidence");
+    }
+
+    #[test]
+    fn the_extension_agrees_with_the_type() {
+        assert!(extension_agrees("application/pdf", "plan.pdf"));
+        assert!(extension_agrees("application/pdf", "PLAN.PDF"));
+        assert!(extension_agrees("application/pdf", "plan"));
+        assert!(extension_agrees("image/jpeg", "door.JPG"));
+        assert!(!extension_agrees("application/pdf", "plan.hta"));
+        assert!(!extension_agrees("application/pdf", "plan.pdf.exe"));
+        assert!(!extension_agrees("text/plain", "notes.html"));
+        assert!(!extension_agrees("image/png", "x.svg"));
+    }
+
+    #[test]
+    fn downloads_name_the_file_per_rfc_6266() {
+        assert_eq!(
+            attachment("plan.pdf").to_string(),
+            "attachment; filename=\"plan.pdf\""
+        );
+        assert_eq!(
+            attachment("Plan d’évacuation.pdf").to_string(),
+            "attachment; filename=\"Plan d__vacuation.pdf\"; filename*=UTF-8''Plan%20d%E2%80%99%C3%A9vacuation.pdf"
+        );
     }
 }

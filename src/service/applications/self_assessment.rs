@@ -20,6 +20,7 @@ use crate::service::{ServiceError, ServiceResult};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema, Debug, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct CreateApplicationRequest {
     pub premises_id: String,
 }
@@ -239,6 +240,7 @@ pub async fn get(state: &AppState, caller: &Caller, id: &str) -> ServiceResult<A
 }
 
 #[derive(Deserialize, ToSchema, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
 pub struct AnswerRequest {
     /// `in_place`, `partial`, `not_in_place` or `not_applicable`.
     pub status: String,

@@ -14,7 +14,7 @@ use crate::db::{self, DbConnection, to_utc};
 use crate::domain::application::{AnswerStatus, ApplicationStatus};
 use crate::domain::scoring::{AssessmentResult, ConditionDraft, Outcome};
 use crate::domain::tier::{PremisesKind, Tier};
-use crate::service::access::may_see_scores;
+use crate::service::access::{may_see_scores, may_see_withdrawals_after_scoring};
 use crate::service::{ServiceError, ServiceResult};
 
 /// What completion stored on the application.
@@ -163,6 +163,22 @@ pub struct ApplicationView {
     /// Evidence not tied to one item (detail view only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub general_evidence: Option<Vec<EvidenceView>>,
+    /// Earlier applications for the same premises that the operator withdrew
+    /// after an advisor had begun to score them (detail view, for advisors and
+    /// admins only): a withdrawal may be a way to escape a poor assessment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawn_after_scoring: Option<Vec<WithdrawnAfterScoring>>,
+}
+
+/// An application withdrawn by its operator after an advisor had scored some of it.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct WithdrawnAfterScoring {
+    pub application_id: String,
+    pub advisor: Option<AdvisorSummary>,
+    /// How many items had a score when it was withdrawn.
+    pub scored_items: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub withdrawn_at: time::OffsetDateTime,
 }
 
 /// What completion stored on the application, read back.
@@ -234,6 +250,26 @@ pub(crate) fn build(
         })
         .collect();
     view.items = Some(items);
+    if may_see_withdrawals_after_scoring(caller) {
+        let earlier: Vec<(Application, i64)> =
+            db::applications::withdrawn_after_scoring(conn, &prem.id)?
+                .into_iter()
+                .filter(|(a, _)| a.id != app.id)
+                .collect();
+        let apps: Vec<Application> = earlier.iter().map(|(a, _)| a.clone()).collect();
+        let names = advisor_summaries(conn, &apps)?;
+        view.withdrawn_after_scoring = Some(
+            earlier
+                .into_iter()
+                .map(|(a, scored_items)| WithdrawnAfterScoring {
+                    advisor: a.advisor_id.as_ref().and_then(|id| names.get(id).cloned()),
+                    application_id: a.id,
+                    scored_items,
+                    withdrawn_at: to_utc(a.updated_at),
+                })
+                .collect(),
+        );
+    }
     view.general_evidence = Some(
         evidence
             .iter()
@@ -354,6 +390,7 @@ fn summary(
         },
         items: None,
         general_evidence: None,
+        withdrawn_after_scoring: None,
     })
 }
 

@@ -161,6 +161,12 @@ pub async fn withdraw(
     transition(state, caller, id, |tx, caller, app, _, _| {
         require_owner(caller, app)?;
         require_status(app, &ApplicationStatus::OPEN)?;
+        // Withdrawing once an advisor has begun to score is recorded as such, and
+        // shown to the next advisor and to admins (`withdrawn_after_scoring`).
+        let scored_items = match &app.advisor_id {
+            Some(_) => db::applications::count_scores(tx, &app.id)?,
+            None => 0,
+        };
         moved(db::applications::set_status(
             tx,
             &app.id,
@@ -174,7 +180,16 @@ pub async fn withdraw(
             Some(caller),
             Change::new("application.withdrawn", "application", &app.id)
                 .before(serde_json::json!({"status": app.status.as_str()}))
-                .after(serde_json::json!({"status": "withdrawn"})),
+                .after(if scored_items > 0 {
+                    serde_json::json!({
+                        "status": "withdrawn",
+                        "after_scoring": true,
+                        "advisor_id": app.advisor_id,
+                        "scored_items": scored_items,
+                    })
+                } else {
+                    serde_json::json!({"status": "withdrawn"})
+                }),
         )?;
         Ok(())
     })
@@ -236,6 +251,7 @@ pub async fn claim(state: &AppState, caller: &Caller, id: &str) -> ServiceResult
 }
 
 #[derive(Deserialize, ToSchema, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
 pub struct AssignRequest {
     pub advisor_id: String,
 }

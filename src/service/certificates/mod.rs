@@ -212,6 +212,15 @@ pub async fn pdf(state: &AppState, caller: &Caller, number: &str) -> ServiceResu
             let cert = load_visible(conn, &caller, &number)?;
             let (pdf, sha256) = db::certificates::document(conn, &cert.id)?
                 .ok_or_else(|| ServiceError::not_found("certificate PDF"))?;
+            // The stored file must still be the one issued: a changed byte is never
+            // served, it is an error for the operators to look into.
+            let actual = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&pdf));
+            if !actual.eq_ignore_ascii_case(&sha256) {
+                return Err(ServiceError::internal(anyhow::anyhow!(
+                    "the stored PDF of certificate {} does not match its SHA-256 (stored {sha256}, found {actual}): not served",
+                    cert.number
+                )));
+            }
             Ok(CertificatePdf {
                 number: cert.number,
                 pdf,

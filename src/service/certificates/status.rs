@@ -18,6 +18,7 @@ use crate::state::AppState;
 pub const MAX_REASON_CHARS: usize = 1000;
 
 #[derive(Deserialize, ToSchema, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
 pub struct StatusChangeRequest {
     #[serde(default)]
     pub reason: Option<String>,

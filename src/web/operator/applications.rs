@@ -5,7 +5,6 @@
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::http::header::ContentDisposition;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -555,8 +554,8 @@ pub async fn download_evidence(
     let (id, evidence_id) = path.into_inner();
     let file = evidence::download(&state, &caller, &id, &evidence_id).await?;
     Ok(HttpResponse::Ok()
-        .content_type(file.content_type)
-        .insert_header(ContentDisposition::attachment(file.filename))
+        .content_type(file.content_type.clone())
+        .insert_header(file.disposition())
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .body(file.data))
 }
