@@ -24,7 +24,8 @@ pub async fn create_advisor(
 }
 
 #[utoipa::path(get, path = "/api/v1/advisors", tag = "advisors", params(PageQuery),
-    responses((status = 200, body = Vec<AdvisorView>)))]
+    responses((status = 200, body = Vec<AdvisorView>),
+        (status = 422, description = "`limit` or `offset` out of range", body = Problem)))]
 pub async fn list_advisors(
     state: web::Data<AppState>,
     query: Query<PageQuery>,

@@ -22,7 +22,9 @@ use crate::state::AppState;
 
 #[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = CreateApplicationRequest,
     security(("bearer" = [])),
-    responses((status = 201, body = ApplicationView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 201, body = ApplicationView), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 403, description = "operators only", body = Problem),
+        (status = 422, description = "no such premises in your organisation", body = Problem)))]
 pub async fn create_application(
     state: web::Data<AppState>,
     caller: Caller,
@@ -33,7 +35,8 @@ pub async fn create_application(
 }
 
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications", params(ListQuery), security(("bearer" = [])),
-    responses((status = 200, body = Vec<ApplicationView>), (status = 403, body = Problem)))]
+    responses((status = 200, body = Vec<ApplicationView>), (status = 403, body = Problem),
+        (status = 422, description = "`limit` or `offset` out of range, or an unknown status", body = Problem)))]
 pub async fn list_applications(
     state: web::Data<AppState>,
     caller: Caller,
@@ -46,7 +49,8 @@ pub async fn list_applications(
 
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = String, Path)),
     security(("bearer" = [])),
-    responses((status = 200, body = ApplicationView), (status = 404, body = Problem)))]
+    responses((status = 200, body = ApplicationView), (status = 404, body = Problem),
+        (status = 403, body = Problem)))]
 pub async fn get_application(
     state: web::Data<AppState>,
     caller: Caller,
@@ -59,7 +63,8 @@ pub async fn get_application(
 
 #[utoipa::path(put, path = "/api/v1/applications/{id}/answers/{item_id}", tag = "applications",
     params(("id" = String, Path), ("item_id" = String, Path)), request_body = AnswerRequest, security(("bearer" = [])),
-    responses((status = 200, body = AnswerView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = AnswerView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+        (status = 403, description = "operators only", body = Problem)))]
 pub async fn put_answer(
     state: web::Data<AppState>,
     caller: Caller,
@@ -74,7 +79,9 @@ pub async fn put_answer(
 #[utoipa::path(post, path = "/api/v1/applications/{id}/evidence", tag = "applications", params(("id" = String, Path)),
     request_body(content_type = "multipart/form-data", description = "`file` (required) and `item_id` (optional)"),
     security(("bearer" = [])),
-    responses((status = 201, body = EvidenceView), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = EvidenceView), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem),
+        (status = 403, body = Problem),
+        (status = 409, body = Problem)))]
 pub async fn upload_evidence(
     state: web::Data<AppState>,
     caller: Caller,
@@ -148,7 +155,8 @@ async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, Api
 
 #[utoipa::path(get, path = "/api/v1/applications/{id}/evidence/{evidence_id}", tag = "applications",
     params(("id" = String, Path), ("evidence_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, description = "the file as uploaded", content_type = "application/octet-stream"), (status = 404, body = Problem)))]
+    responses((status = 200, description = "the file as uploaded", content_type = "application/octet-stream"), (status = 404, body = Problem),
+        (status = 403, body = Problem)))]
 pub async fn get_evidence(
     state: web::Data<AppState>,
     caller: Caller,
@@ -168,7 +176,8 @@ pub async fn get_evidence(
 
 #[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications", params(("id" = String, Path)),
     security(("bearer" = [])),
-    responses((status = 200, body = ApplicationView), (status = 409, description = "not a draft (`wrong_status`), items unanswered (`unanswered_items`), or items that need evidence without a file attached to them (`evidence_missing`); the items are listed in `items`", body = Problem)))]
+    responses((status = 200, body = ApplicationView), (status = 409, description = "not a draft (`wrong_status`), items unanswered (`unanswered_items`), or items that need evidence without a file attached to them (`evidence_missing`); the items are listed in `items`", body = Problem),
+        (status = 403, description = "operators only", body = Problem)))]
 pub async fn submit(
     state: web::Data<AppState>,
     caller: Caller,
@@ -179,7 +188,8 @@ pub async fn submit(
 
 #[utoipa::path(post, path = "/api/v1/applications/{id}/withdraw", tag = "applications", params(("id" = String, Path)),
     security(("bearer" = [])),
-    responses((status = 200, body = ApplicationView), (status = 409, body = Problem)))]
+    responses((status = 200, body = ApplicationView), (status = 409, body = Problem),
+        (status = 403, description = "operators only", body = Problem)))]
 pub async fn withdraw(
     state: web::Data<AppState>,
     caller: Caller,
@@ -201,7 +211,8 @@ pub async fn claim(
 
 #[utoipa::path(post, path = "/api/v1/applications/{id}/assign", tag = "applications", params(("id" = String, Path)),
     request_body = AssignRequest, security(("bearer" = [])),
-    responses((status = 200, body = ApplicationView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ApplicationView), (status = 409, body = Problem), (status = 422, body = Problem),
+        (status = 403, description = "admins only", body = Problem)))]
 pub async fn assign(
     state: web::Data<AppState>,
     caller: Caller,

@@ -16,7 +16,8 @@ use crate::state::AppState;
 
 #[utoipa::path(get, path = "/api/v1/certificates/{number}", tag = "certificates", params(("number" = String, Path)),
     security(("bearer" = [])),
-    responses((status = 200, body = CertificateView), (status = 400, description = "mistyped number", body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = CertificateView), (status = 400, description = "mistyped number", body = Problem), (status = 404, body = Problem),
+        (status = 403, description = "advisors do not read the register", body = Problem)))]
 pub async fn get_certificate(
     state: web::Data<AppState>,
     caller: Caller,
@@ -145,7 +146,8 @@ pub async fn revoke(
     params(("number" = String, Path)), security(("bearer" = [])),
     responses((status = 200, content_type = "application/pdf", description = "the signed PDF, identical on every download"),
         (status = 400, description = "mistyped number", body = Problem),
-        (status = 404, body = Problem)))]
+        (status = 404, body = Problem),
+        (status = 403, description = "advisors do not read the register", body = Problem)))]
 pub async fn download(
     state: web::Data<AppState>,
     caller: Caller,

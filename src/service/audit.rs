@@ -28,6 +28,7 @@ pub struct AuditQuery {
     /// first, as the admin pages show it).
     pub order: Option<String>,
     /// 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
@@ -41,9 +42,9 @@ pub struct AuditView {
     pub action: String,
     pub entity_type: String,
     pub entity_id: String,
-    #[schema(value_type = Option<Object>)]
+    /// The record as it was (any JSON value: an object, or a list such as scores).
     pub before: Option<serde_json::Value>,
-    #[schema(value_type = Option<Object>)]
+    /// The record as it became (any JSON value).
     pub after: Option<serde_json::Value>,
     pub prev_hash: String,
     pub hash: String,

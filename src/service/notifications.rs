@@ -24,7 +24,9 @@ pub struct NotificationQuery {
     /// An exact subject such as `certificate:PSC-…`, or a prefix ending in `*`.
     pub subject: Option<String>,
     /// 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

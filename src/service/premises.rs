@@ -16,7 +16,13 @@ use crate::state::AppState;
 
 #[derive(Deserialize, Serialize, ToSchema, Clone, Debug, PartialEq, Eq)]
 pub struct Person {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u200b-\\u200d\\u2060\\ufeff\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+    )]
     pub name: String,
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
 }
 
@@ -24,21 +30,39 @@ pub struct Person {
 #[derive(Deserialize, ToSchema, Clone, Debug, Default)]
 pub struct PremisesInput {
     /// `building` or `event`.
+    #[schema(value_type = PremisesKind)]
     pub kind: String,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u200b-\\u200d\\u2060\\ufeff\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+    )]
     pub name: String,
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u200b-\\u200d\\u2060\\ufeff\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+    )]
     pub address: String,
     /// Public on verification pages. Defaults to the last part of the address
     /// after a comma that is not the postcode and has no digits; when the address
     /// has none, `town` is required (an address line is never published as a town).
+    #[schema(max_length = 100)]
     pub town: Option<String>,
+    /// A UK postcode such as `SW1A 1AA` (any case and spacing).
+    #[schema(pattern = "^\\s*[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\\s*[0-9][A-Za-z]{2}\\s*$")]
     pub postcode: String,
     /// The most people who may be present at the same time, staff included.
+    #[schema(minimum = 1, maximum = 1000000)]
     pub capacity: i64,
     /// Places of worship stay standard tier whatever their size.
     #[serde(default)]
     pub place_of_worship: bool,
     /// RFC 3339; required for events.
+    #[schema(format = DateTime)]
     pub event_start: Option<String>,
+    /// RFC 3339, after `event_start` and in the future; required for events.
+    #[schema(format = DateTime)]
     pub event_end: Option<String>,
     /// The designated senior individual (required by law for enhanced-tier premises).
     pub designated_senior_individual: Option<Person>,

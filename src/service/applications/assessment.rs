@@ -36,11 +36,13 @@ pub struct ScoreInput {
     #[schema(value_type = Option<i64>)]
     pub score: Option<Option<i64>>,
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub note: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema, Debug, Clone, Default)]
 pub struct ScoresRequest {
+    #[schema(min_items = 1)]
     pub scores: Vec<ScoreInput>,
 }
 

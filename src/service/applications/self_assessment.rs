@@ -187,10 +187,10 @@ pub struct ListQuery {
     /// Only applications in this status.
     pub status: Option<String>,
     /// At most this many (default 50, at most 200).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// Skip this many (for the next page).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
     pub offset: Option<String>,
 }
 
@@ -241,8 +241,10 @@ pub async fn get(state: &AppState, caller: &Caller, id: &str) -> ServiceResult<A
 #[derive(Deserialize, ToSchema, Debug, Clone, Default)]
 pub struct AnswerRequest {
     /// `in_place`, `partial`, `not_in_place` or `not_applicable`.
+    #[schema(pattern = "^(in_place|partial|not_in_place|not_applicable)$")]
     pub status: String,
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub note: Option<String>,
 }
 

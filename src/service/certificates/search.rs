@@ -32,10 +32,10 @@ pub struct SearchQuery {
     /// `revoked` or `superseded`.
     pub status: Option<String>,
     /// At most this many certificates (default 50, at most 200).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// Skip this many (for the next page).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
     pub offset: Option<String>,
 }
 
