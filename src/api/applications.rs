@@ -76,8 +76,21 @@ pub async fn put_answer(
     Ok(web::Json(answer))
 }
 
+/// The multipart form of an evidence upload.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)] // other fields are refused: the schema says so
+#[allow(dead_code)] // documents the form read by `read_upload`
+pub struct EvidenceUpload {
+    /// The file: its bytes must be of an accepted type (PDF, PNG, JPEG or text by
+    /// default) and at most the evidence size limit.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// The checklist item it supports (`gov-01`, …); none for the whole application.
+    item_id: Option<String>,
+}
+
 #[utoipa::path(post, path = "/api/v1/applications/{id}/evidence", tag = "applications", params(("id" = String, Path)),
-    request_body(content_type = "multipart/form-data", description = "`file` (required) and `item_id` (optional)"),
+    request_body(content_type = "multipart/form-data", content = EvidenceUpload, description = "`file` (required) and `item_id` (optional)"),
     security(("bearer" = [])),
     responses((status = 201, body = EvidenceView), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem),
         (status = 403, body = Problem),

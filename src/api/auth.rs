@@ -9,7 +9,8 @@ use crate::service::accounts::{self, LoginRequest, LoginResponse, MeView, Signup
 use crate::state::AppState;
 
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest,
-    responses((status = 201, body = MeView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = MeView), (status = 409, body = Problem), (status = 422, body = Problem),
+        (status = 429, description = "`too_many_requests`: too many sign-ups from this client address; try again after `Retry-After` seconds", body = Problem, headers(("Retry-After" = u64, description = "seconds to wait")))))]
 pub async fn signup(
     state: web::Data<AppState>,
     body: Json<SignupRequest>,
@@ -19,7 +20,8 @@ pub async fn signup(
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = Problem)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = Problem),
+        (status = 429, description = "`too_many_requests`: too many failed log-ins for this account or client address; try again after `Retry-After` seconds", body = Problem, headers(("Retry-After" = u64, description = "seconds to wait")))))]
 pub async fn login(
     state: web::Data<AppState>,
     body: Json<LoginRequest>,

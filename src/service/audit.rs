@@ -26,6 +26,7 @@ pub struct AuditQuery {
     pub before_seq: Option<i64>,
     /// `asc` (oldest first, the default: following the chain) or `desc` (newest
     /// first, as the admin pages show it).
+    #[param(pattern = "^(asc|desc)?$")]
     pub order: Option<String>,
     /// 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]

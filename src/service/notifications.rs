@@ -17,9 +17,13 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
     /// `pending`, `sent`, `failed` or `skipped`.
+    #[param(pattern = "^(pending|sent|failed|skipped)?$")]
     pub status: Option<String>,
     /// `certificate_expiry`, `condition_due`, `accreditation_expiry`,
     /// `password_reset` or `account_invited`.
+    #[param(
+        pattern = "^(certificate_expiry|condition_due|accreditation_expiry|password_reset|account_invited)?$"
+    )]
     pub kind: Option<String>,
     /// An exact subject such as `certificate:PSC-…`, or a prefix ending in `*`.
     pub subject: Option<String>,

@@ -53,6 +53,7 @@ pub struct PremisesInput {
     #[schema(pattern = "^\\s*[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\\s*[0-9][A-Za-z]{2}\\s*$")]
     pub postcode: String,
     /// The most people who may be present at the same time, staff included.
+    #[serde(deserialize_with = "super::whole_number::required")]
     #[schema(minimum = 1, maximum = 1000000)]
     pub capacity: i64,
     /// Places of worship stay standard tier whatever their size.

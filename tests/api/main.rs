@@ -9,6 +9,7 @@ mod authorisation;
 mod certificates;
 mod checklists;
 mod cli;
+mod contract;
 mod documents;
 mod evidence;
 mod health;

@@ -58,8 +58,8 @@ for role in $roles; do
     *) echo "unknown role $role" >&2; exit 2 ;;
   esac
   echo "== schemathesis as $role"
-  if ! $st run "$base/api/v1/openapi.json" --checks all "${auth[@]}" \
-      --max-examples "$max_examples" --generation-deterministic \
+  if ! $st --config-file tests/contract/schemathesis.toml run "$base/api/v1/openapi.json" --checks all "${auth[@]}" \
+      --max-examples "$max_examples" \
       --workers 1 --no-color --report junit --report-dir "${CONTRACT_REPORT_DIR:-$work/report}/$role" \
       ${CONTRACT_EXTRA_ARGS:-}; then
     failed+=("$role")

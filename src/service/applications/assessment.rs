@@ -25,7 +25,7 @@ use crate::state::AppState;
 /// Present-and-null differs from absent: null marks the item not applicable,
 /// absent is a mistake the advisor is told about.
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
-    Option::<i64>::deserialize(d).map(Some)
+    crate::service::whole_number::optional(d).map(Some)
 }
 
 #[derive(Deserialize, ToSchema, Debug, Clone)]
@@ -36,7 +36,10 @@ pub struct ScoreInput {
     #[schema(value_type = Option<i64>)]
     pub score: Option<Option<i64>>,
     #[serde(default)]
-    #[schema(max_length = 4000)]
+    #[schema(
+        max_length = 4000,
+        pattern = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+    )]
     pub note: Option<String>,
 }
 

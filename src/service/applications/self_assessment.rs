@@ -184,7 +184,9 @@ fn start(
 #[derive(Deserialize, IntoParams, Debug, Default, Clone)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// Only applications in this status.
+    /// Only applications in this status: `draft`, `submitted`, `in_review`,
+    /// `completed` or `withdrawn` (empty: any).
+    #[param(pattern = "^(draft|submitted|in_review|completed|withdrawn)?$")]
     pub status: Option<String>,
     /// At most this many (default 50, at most 200).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
@@ -244,7 +246,10 @@ pub struct AnswerRequest {
     #[schema(pattern = "^(in_place|partial|not_in_place|not_applicable)$")]
     pub status: String,
     #[serde(default)]
-    #[schema(max_length = 4000)]
+    #[schema(
+        max_length = 4000,
+        pattern = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+    )]
     pub note: Option<String>,
 }
 

@@ -25,11 +25,17 @@ pub struct SearchQuery {
     /// A full or partial postcode; case and spaces are ignored and it matches from
     /// the start: `bs14dj` finds BS1 4DJ, `BS1 4` the sector, `BS1` the district
     /// (and, being a prefix, BS10 to BS19 too).
+    #[param(pattern = "^[A-Za-z0-9 ]{0,10}$")]
     pub postcode: Option<String>,
     /// Part of the premises name (any case), or of the certificate number.
+    #[param(
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+    )]
     pub q: Option<String>,
     /// The status a verifier would see now: `valid`, `expired`, `suspended`,
     /// `revoked` or `superseded`.
+    #[param(pattern = "^(valid|expired|suspended|revoked|superseded)?$")]
     pub status: Option<String>,
     /// At most this many certificates (default 50, at most 200).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
