@@ -12,13 +12,15 @@ cd "$(dirname "$0")/../.."
 bin=target/debug/protectcert
 [ -x "$bin" ] || { echo "build first: cargo build ($bin is missing)" >&2; exit 2; }
 
-# schemathesis, from PyPI, for whichever python3 is on the PATH.
-if ! command -v schemathesis >/dev/null 2>&1; then
-  echo "installing: schemathesis (pip)"
-  python3 -m pip install --quiet schemathesis 2>/dev/null \
-    || python3 -m pip install --quiet --break-system-packages schemathesis
+# schemathesis, from PyPI, for whichever python3 is on the PATH; one version, so
+# that a new release's new checks arrive by a change here, not overnight.
+st_version=4.32.5
+if [ "$(python3 -m schemathesis.cli --version 2>/dev/null | sed 's/.*version //')" != "$st_version" ]; then
+  echo "installing: schemathesis $st_version (pip)"
+  python3 -m pip install --quiet "schemathesis==$st_version" 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages "schemathesis==$st_version"
 fi
-st=$(command -v schemathesis || echo "python3 -m schemathesis.cli")
+st="python3 -m schemathesis.cli"
 
 max_examples=${CONTRACT_MAX_EXAMPLES:-25}
 roles=${CONTRACT_ROLES:-"anonymous admin operator advisor police"}
