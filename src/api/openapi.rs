@@ -37,6 +37,12 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The shape of a certificate number as the register writes it, for every
+/// `{number}` path parameter (one place to change with the number format; the
+/// check character is not expressible here, so a mistyped number fits and is a
+/// 400).
+pub const CERTIFICATE_NUMBER_PATTERN: &str = "^PSC-[0-9]{4}-[0-9]{6}-[A-HJ-NP-Y]$";
+
 /// The media type of every error answer of the API.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -45,7 +51,20 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub struct ProblemResponses;
 
 impl ProblemResponses {
+    /// Every `{number}` path parameter is a certificate number of one shape.
+    fn number_pattern(op: &mut Operation) {
+        use utoipa::openapi::schema::Schema;
+        for p in op.parameters.iter_mut().flatten() {
+            if p.name == "number" && matches!(p.parameter_in, ParameterIn::Path) {
+                if let Some(RefOr::T(Schema::Object(o))) = &mut p.schema {
+                    o.pattern = Some(CERTIFICATE_NUMBER_PATTERN.to_string());
+                }
+            }
+        }
+    }
+
     fn add(op: &mut Operation) {
+        Self::number_pattern(op);
         let has_body = op.request_body.is_some();
         let params_in = |place: fn(&ParameterIn) -> bool| {
             op.parameters

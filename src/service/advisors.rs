@@ -22,21 +22,13 @@ use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
 pub struct CreateAdvisorRequest {
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u200b-\\u200d\\u2060\\ufeff\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
-    )]
+    #[schema(schema_with = crate::service::validate::text::<200>)]
     pub name: String,
     #[schema(format = Email, max_length = 254)]
     pub email: String,
     #[schema(min_length = 10, max_length = 128)]
     pub password: String,
-    #[schema(
-        min_length = 1,
-        max_length = 64,
-        pattern = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u200b-\\u200d\\u2060\\ufeff\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
-    )]
+    #[schema(schema_with = crate::service::validate::text::<64>)]
     pub accreditation_number: String,
     /// YYYY-MM-DD; the accreditation holds through that whole day.
     #[schema(format = Date)]
@@ -257,7 +249,7 @@ pub struct RenewAccreditationRequest {
     pub accredited_until: String,
     /// Why (for the audit log), 1 to 1000 characters.
     #[serde(default)]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 1000, pattern = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u200b-\\u200d\\u2060\\ufeff\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$")]
+    #[schema(schema_with = crate::service::validate::text::<1000>, required = true)]
     pub reason: Option<String>,
 }
 
@@ -265,7 +257,7 @@ pub struct RenewAccreditationRequest {
 pub struct AccreditationChangeRequest {
     /// Why (for the audit log), 1 to 1000 characters.
     #[serde(default)]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 1000, pattern = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u200b-\\u200d\\u2060\\ufeff\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$")]
+    #[schema(schema_with = crate::service::validate::text::<1000>, required = true)]
     pub reason: Option<String>,
 }
 

@@ -16,11 +16,7 @@ use crate::state::AppState;
 
 #[derive(Deserialize, Serialize, ToSchema, Clone, Debug, PartialEq, Eq)]
 pub struct Person {
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u200b-\\u200d\\u2060\\ufeff\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
-    )]
+    #[schema(schema_with = crate::service::validate::text::<200>)]
     pub name: String,
     #[schema(format = Email, max_length = 254)]
     pub email: String,
@@ -32,17 +28,9 @@ pub struct PremisesInput {
     /// `building` or `event`.
     #[schema(value_type = PremisesKind)]
     pub kind: String,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u200b-\\u200d\\u2060\\ufeff\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
-    )]
+    #[schema(schema_with = crate::service::validate::text::<200>)]
     pub name: String,
-    #[schema(
-        min_length = 1,
-        max_length = 500,
-        pattern = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u200b-\\u200d\\u2060\\ufeff\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
-    )]
+    #[schema(schema_with = crate::service::validate::text::<500>)]
     pub address: String,
     /// Public on verification pages. Defaults to the last part of the address
     /// after a comma that is not the postcode and has no digits; when the address

@@ -83,6 +83,38 @@ impl Check {
     }
 }
 
+/// The OpenAPI schema of what `Check::text` takes, for `#[schema(schema_with =
+/// text::<MAX>)]` on a request field: 1 to `MAX` characters, not only spaces, no
+/// control characters (but newlines) and no bidirectional controls.
+pub fn text<const MAX: usize>() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .min_length(Some(1))
+        .max_length(Some(MAX))
+        .pattern(Some(TEXT_PATTERN))
+        .build()
+}
+
+/// Free text that may be empty (a note), as `Check::optional_text` takes it.
+pub fn optional_text<const MAX: usize>() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .max_length(Some(MAX))
+        .pattern(Some(NOTE_PATTERN))
+        .build()
+}
+
+// Characters text never holds: C0 controls but newline, DEL, C1 controls and the
+// bidirectional embeddings, overrides and isolates.
+const TEXT_PATTERN: &str = concat!(
+    r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*",
+    // at least one character that shows: not a space, control or zero-width one
+    r"[^\s\u0000-\u001f\u007f-\u009f\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]",
+    r"[^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$",
+);
+const NOTE_PATTERN: &str =
+    r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +132,43 @@ mod tests {
                 assert_eq!(fields, ["name", "email"]);
             }
             other => panic!("expected validation errors, got {other:?}"),
+        }
+    }
+
+    /// Whatever the documented schema of a text field admits, `Check::text` takes
+    /// (schemathesis calls the opposite a "schema-valid request rejected").
+    mod schema_agrees {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn chars() -> impl Strategy<Value = String> {
+            let pick = prop::sample::select(vec![
+                'a', 'Z', '7', ' ', '\t', '\n', '\r', '\u{0}', '\u{1f}', '\u{7f}', '\u{85}',
+                '\u{a0}', '\u{200b}', '\u{202e}', '\u{2067}', '\u{feff}', '\u{3000}', 'é',
+            ]);
+            prop::collection::vec(pick, 0..12).prop_map(|v| v.into_iter().collect())
+        }
+
+        proptest! {
+            #[test]
+            fn text_the_schema_admits_is_taken(value in chars()) {
+                let re = regex::Regex::new(TEXT_PATTERN).expect("pattern");
+                if re.is_match(&value) && value.chars().count() <= 10 {
+                    let mut check = Check::new();
+                    check.text("f", &value, 10);
+                    prop_assert!(check.finish().is_ok(), "{value:?} fits the schema");
+                }
+            }
+
+            #[test]
+            fn notes_the_schema_admits_are_taken(value in chars()) {
+                let re = regex::Regex::new(NOTE_PATTERN).expect("pattern");
+                if re.is_match(&value) && value.chars().count() <= 10 {
+                    let mut check = Check::new();
+                    check.optional_text("f", Some(&value), 10);
+                    prop_assert!(check.finish().is_ok(), "{value:?} fits the schema");
+                }
+            }
         }
     }
 }

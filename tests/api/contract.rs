@@ -175,7 +175,10 @@ async fn request_limits_patterns_and_enums_are_in_the_schemas() {
     let pattern = param(verify, "number")["pattern"]
         .as_str()
         .expect("number pattern");
-    assert!(pattern.starts_with("^PSC-"), "{pattern}");
+    assert_eq!(
+        pattern,
+        protectcert::api::openapi::CERTIFICATE_NUMBER_PATTERN
+    );
     let token = &doc["paths"]["/api/v1/verify/token/{token}"]["get"];
     assert!(param(token, "token")["pattern"].is_string());
 
@@ -276,5 +279,23 @@ async fn audit_entries_fit_their_schema() {
             types.is_null(),
             "{field} is any JSON value, not restricted to {types}: {s}"
         );
+    }
+}
+
+#[tokio::test]
+async fn an_issued_certificate_number_fits_the_documented_pattern() {
+    let app = spawn_app().await;
+    let scheme = certified_scheme(&app).await;
+    let doc = app.get("/api/v1/openapi.json", None).await.ok();
+    for (_, path, op) in operations(&doc) {
+        if path.contains("{number}") {
+            let pattern = param(op, "number")["pattern"].as_str().expect("pattern");
+            let re = regex::Regex::new(pattern).expect("the pattern is a regex");
+            assert!(
+                re.is_match(scheme.number()),
+                "{path}: {} does not fit {pattern}",
+                scheme.number()
+            );
+        }
     }
 }

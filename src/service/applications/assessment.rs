@@ -36,10 +36,7 @@ pub struct ScoreInput {
     #[schema(value_type = Option<i64>)]
     pub score: Option<Option<i64>>,
     #[serde(default)]
-    #[schema(
-        max_length = 4000,
-        pattern = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
-    )]
+    #[schema(schema_with = crate::service::validate::optional_text::<4000>)]
     pub note: Option<String>,
 }
 

@@ -28,10 +28,7 @@ pub struct SearchQuery {
     #[param(pattern = "^[A-Za-z0-9 ]{0,10}$")]
     pub postcode: Option<String>,
     /// Part of the premises name (any case), or of the certificate number.
-    #[param(
-        max_length = 100,
-        pattern = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
-    )]
+    #[param(schema_with = crate::service::validate::optional_text::<100>)]
     pub q: Option<String>,
     /// The status a verifier would see now: `valid`, `expired`, `suspended`,
     /// `revoked` or `superseded`.

@@ -21,7 +21,7 @@ pub const MAX_REASON_CHARS: usize = 1000;
 pub struct StatusChangeRequest {
     /// Why (for the audit log and the certificate's history), 1 to 1000 characters.
     #[serde(default)]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 1000, pattern = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u200b-\\u200d\\u2060\\ufeff\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$")]
+    #[schema(schema_with = crate::service::validate::text::<1000>, required = true)]
     pub reason: Option<String>,
 }
 
