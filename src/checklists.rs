@@ -62,7 +62,7 @@ impl ChecklistStore {
         };
         let rows: Vec<ChecklistRow> = checklists::table
             .select(checklists::all_columns)
-            .load(&mut conn)?;
+            .load(&mut *conn)?;
         for row in rows {
             store.insert(row)?;
         }

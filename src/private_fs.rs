@@ -26,15 +26,25 @@ pub fn create_missing_dirs(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
-/// Creates the file if it is missing (0600) and makes it 0600 if it is not.
+/// Creates the file if it is missing (0600) and makes it 0600 if it is not. An
+/// existing file is never opened: closing a descriptor on a SQLite database drops
+/// the locks that this process's other connections to it hold.
 pub fn touch(path: &Path) -> std::io::Result<()> {
-    open(path, false)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.create_new(true).write(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    match options.open(path) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
     restrict(path, 0o600)
 }
 
 /// Writes `bytes` to `path`, a file only its owner can read.
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = open(path, true)?;
+    let mut file = open(path)?;
     restrict(path, 0o600)?;
     file.write_all(bytes)
 }
@@ -44,9 +54,9 @@ pub fn restrict_file(path: &Path) -> std::io::Result<()> {
     restrict(path, 0o600)
 }
 
-fn open(path: &Path, truncate: bool) -> std::io::Result<std::fs::File> {
+fn open(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
-    options.create(true).write(true).truncate(truncate);
+    options.create(true).write(true).truncate(true);
     #[cfg(unix)]
     options.mode(0o600);
     options.open(path)

@@ -29,7 +29,7 @@ pub fn get(db: &Db, name: &str) -> anyhow::Result<Option<String>> {
     Ok(secrets::table
         .find(name)
         .select(secrets::value)
-        .first(&mut db.get()?)
+        .first(&mut *db.get()?)
         .optional()?)
 }
 
@@ -68,7 +68,7 @@ pub fn get_or_create(
         )) => Ok(secrets::table
             .find(name)
             .select(secrets::value)
-            .first(&mut conn)?),
+            .first(&mut *conn)?),
         Err(e) => Err(e.into()),
     }
 }

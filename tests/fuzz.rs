@@ -20,9 +20,9 @@ use protectcert::certificates::render::CertificateFields;
 use protectcert::certificates::signature::verify_document;
 use protectcert::certificates::token::{PublicKey, TokenType, verify};
 use protectcert::domain::certificate_number::{self, CertificateNumber};
+use protectcert::domain::checklist::Checklist;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use protectcert::domain::checklist::Checklist;
 use x509_cert::Certificate;
 
 /// 1,024 cases per target, or PROPTEST_CASES.

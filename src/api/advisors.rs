@@ -13,7 +13,8 @@ use crate::service::page::PageQuery;
 use crate::state::AppState;
 
 #[utoipa::path(post, path = "/api/v1/advisors", tag = "advisors", request_body = CreateAdvisorRequest, security(("bearer" = [])),
-    responses((status = 201, body = AdvisorView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = AdvisorView), (status = 403, body = Problem), (status = 422, body = Problem),
+        (status = 409, description = "`email_taken` or `accreditation_number_taken`", body = Problem)))]
 pub async fn create_advisor(
     state: web::Data<AppState>,
     caller: Caller,
@@ -24,7 +25,8 @@ pub async fn create_advisor(
 }
 
 #[utoipa::path(get, path = "/api/v1/advisors", tag = "advisors", params(PageQuery),
-    responses((status = 200, body = Vec<AdvisorView>)))]
+    responses((status = 200, body = Vec<AdvisorView>),
+        (status = 422, description = "`limit` or `offset` out of range", body = Problem)))]
 pub async fn list_advisors(
     state: web::Data<AppState>,
     query: Query<PageQuery>,

@@ -22,7 +22,9 @@ use crate::state::AppState;
 
 #[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = CreateApplicationRequest,
     security(("bearer" = [])),
-    responses((status = 201, body = ApplicationView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 201, body = ApplicationView), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 403, description = "operators only", body = Problem),
+        (status = 422, description = "no such premises in your organisation", body = Problem)))]
 pub async fn create_application(
     state: web::Data<AppState>,
     caller: Caller,
@@ -33,7 +35,8 @@ pub async fn create_application(
 }
 
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications", params(ListQuery), security(("bearer" = [])),
-    responses((status = 200, body = Vec<ApplicationView>), (status = 403, body = Problem)))]
+    responses((status = 200, body = Vec<ApplicationView>), (status = 403, body = Problem),
+        (status = 422, description = "`limit` or `offset` out of range, or an unknown status", body = Problem)))]
 pub async fn list_applications(
     state: web::Data<AppState>,
     caller: Caller,
@@ -46,7 +49,8 @@ pub async fn list_applications(
 
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = String, Path)),
     security(("bearer" = [])),
-    responses((status = 200, body = ApplicationView), (status = 404, body = Problem)))]
+    responses((status = 200, body = ApplicationView), (status = 404, body = Problem),
+        (status = 403, body = Problem)))]
 pub async fn get_application(
     state: web::Data<AppState>,
     caller: Caller,
@@ -59,7 +63,8 @@ pub async fn get_application(
 
 #[utoipa::path(put, path = "/api/v1/applications/{id}/answers/{item_id}", tag = "applications",
     params(("id" = String, Path), ("item_id" = String, Path)), request_body = AnswerRequest, security(("bearer" = [])),
-    responses((status = 200, body = AnswerView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = AnswerView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+        (status = 403, description = "operators only", body = Problem)))]
 pub async fn put_answer(
     state: web::Data<AppState>,
     caller: Caller,
@@ -71,10 +76,25 @@ pub async fn put_answer(
     Ok(web::Json(answer))
 }
 
+/// The multipart form of an evidence upload.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)] // other fields are refused: the schema says so
+#[allow(dead_code)] // documents the form read by `read_upload`
+pub struct EvidenceUpload {
+    /// The file: its bytes must be of an accepted type (PDF, PNG, JPEG or text by
+    /// default) and at most the evidence size limit.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// The checklist item it supports (`gov-01`, …); none for the whole application.
+    item_id: Option<String>,
+}
+
 #[utoipa::path(post, path = "/api/v1/applications/{id}/evidence", tag = "applications", params(("id" = String, Path)),
-    request_body(content_type = "multipart/form-data", description = "`file` (required) and `item_id` (optional)"),
+    request_body(content_type = "multipart/form-data", content = EvidenceUpload, description = "`file` (required) and `item_id` (optional)"),
     security(("bearer" = [])),
-    responses((status = 201, body = EvidenceView), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = EvidenceView), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem),
+        (status = 403, body = Problem),
+        (status = 409, body = Problem)))]
 pub async fn upload_evidence(
     state: web::Data<AppState>,
     caller: Caller,
@@ -148,7 +168,8 @@ async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, Api
 
 #[utoipa::path(get, path = "/api/v1/applications/{id}/evidence/{evidence_id}", tag = "applications",
     params(("id" = String, Path), ("evidence_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, description = "the file as uploaded", content_type = "application/octet-stream"), (status = 404, body = Problem)))]
+    responses((status = 200, description = "the file as uploaded", content_type = "application/octet-stream"), (status = 404, body = Problem),
+        (status = 403, body = Problem)))]
 pub async fn get_evidence(
     state: web::Data<AppState>,
     caller: Caller,
@@ -165,7 +186,8 @@ pub async fn get_evidence(
 
 #[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications", params(("id" = String, Path)),
     security(("bearer" = [])),
-    responses((status = 200, body = ApplicationView), (status = 409, description = "not a draft (`wrong_status`), items unanswered (`unanswered_items`), or items that need evidence without a file attached to them (`evidence_missing`); the items are listed in `items`", body = Problem)))]
+    responses((status = 200, body = ApplicationView), (status = 409, description = "not a draft (`wrong_status`), items unanswered (`unanswered_items`), or items that need evidence without a file attached to them (`evidence_missing`); the items are listed in `items`", body = Problem),
+        (status = 403, description = "operators only", body = Problem)))]
 pub async fn submit(
     state: web::Data<AppState>,
     caller: Caller,
@@ -176,7 +198,8 @@ pub async fn submit(
 
 #[utoipa::path(post, path = "/api/v1/applications/{id}/withdraw", tag = "applications", params(("id" = String, Path)),
     security(("bearer" = [])),
-    responses((status = 200, body = ApplicationView), (status = 409, body = Problem)))]
+    responses((status = 200, body = ApplicationView), (status = 409, body = Problem),
+        (status = 403, description = "operators only", body = Problem)))]
 pub async fn withdraw(
     state: web::Data<AppState>,
     caller: Caller,
@@ -198,7 +221,8 @@ pub async fn claim(
 
 #[utoipa::path(post, path = "/api/v1/applications/{id}/assign", tag = "applications", params(("id" = String, Path)),
     request_body = AssignRequest, security(("bearer" = [])),
-    responses((status = 200, body = ApplicationView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ApplicationView), (status = 409, body = Problem), (status = 422, body = Problem),
+        (status = 403, description = "admins only", body = Problem)))]
 pub async fn assign(
     state: web::Data<AppState>,
     caller: Caller,

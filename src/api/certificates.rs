@@ -14,9 +14,10 @@ use crate::service::certificates::{
 };
 use crate::state::AppState;
 
-#[utoipa::path(get, path = "/api/v1/certificates/{number}", tag = "certificates", params(("number" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/certificates/{number}", tag = "certificates", params(("number" = String, Path, description = "a certificate number (case, spaces and hyphens are forgiven; a wrong check character is a 400)")),
     security(("bearer" = [])),
-    responses((status = 200, body = CertificateView), (status = 400, description = "mistyped number", body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = CertificateView), (status = 400, description = "mistyped number", body = Problem), (status = 404, body = Problem),
+        (status = 403, description = "advisors do not read the register", body = Problem)))]
 pub async fn get_certificate(
     state: web::Data<AppState>,
     caller: Caller,
@@ -27,7 +28,7 @@ pub async fn get_certificate(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/certificates/{number}/history", tag = "certificates", params(("number" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/certificates/{number}/history", tag = "certificates", params(("number" = String, Path, description = "a certificate number (case, spaces and hyphens are forgiven; a wrong check character is a 400)")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "the full record and its status history, oldest first: issue, suspensions, reinstatements, revocation and supersession, with the reasons given", body = CertificateHistory),
@@ -44,8 +45,9 @@ pub async fn get_history(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/verify/{number}", tag = "verification", params(("number" = String, Path)),
-    responses((status = 200, body = PublicVerification), (status = 400, description = "mistyped number", body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/verify/{number}", tag = "verification", params(("number" = String, Path, description = "a certificate number (case, spaces and hyphens are forgiven; a wrong check character is a 400)")),
+    responses((status = 200, body = PublicVerification), (status = 400, description = "mistyped number", body = Problem), (status = 404, body = Problem),
+        (status = 429, description = "`too_many_requests`: over the limit for this client address; try again after `Retry-After` seconds", body = Problem, headers(("Retry-After" = u64, description = "seconds to wait")))))]
 pub async fn verify_number(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -70,7 +72,7 @@ pub async fn search_certificates(
 }
 
 #[utoipa::path(post, path = "/api/v1/certificates/{number}/suspend", tag = "certificates",
-    params(("number" = String, Path)), request_body = StatusChangeRequest, security(("bearer" = [])),
+    params(("number" = String, Path, description = "a certificate number (case, spaces and hyphens are forgiven; a wrong check character is a 400)")), request_body = StatusChangeRequest, security(("bearer" = [])),
     responses(
         (status = 200, description = "suspended: every verifier now sees `suspended`", body = CertificateView),
         (status = 403, description = "admins only", body = Problem),
@@ -94,7 +96,7 @@ pub async fn suspend(
 }
 
 #[utoipa::path(post, path = "/api/v1/certificates/{number}/reinstate", tag = "certificates",
-    params(("number" = String, Path)), request_body = StatusChangeRequest, security(("bearer" = [])),
+    params(("number" = String, Path, description = "a certificate number (case, spaces and hyphens are forgiven; a wrong check character is a 400)")), request_body = StatusChangeRequest, security(("bearer" = [])),
     responses(
         (status = 200, description = "active again: `valid`, or `expired` if its expiry has passed", body = CertificateView),
         (status = 403, description = "admins only", body = Problem),
@@ -118,7 +120,7 @@ pub async fn reinstate(
 }
 
 #[utoipa::path(post, path = "/api/v1/certificates/{number}/revoke", tag = "certificates",
-    params(("number" = String, Path)), request_body = StatusChangeRequest, security(("bearer" = [])),
+    params(("number" = String, Path, description = "a certificate number (case, spaces and hyphens are forgiven; a wrong check character is a 400)")), request_body = StatusChangeRequest, security(("bearer" = [])),
     responses(
         (status = 200, description = "revoked, finally (an expired certificate can be revoked too)", body = CertificateView),
         (status = 403, description = "admins only", body = Problem),
@@ -142,10 +144,11 @@ pub async fn revoke(
 }
 
 #[utoipa::path(get, path = "/api/v1/certificates/{number}/pdf", tag = "certificates",
-    params(("number" = String, Path)), security(("bearer" = [])),
+    params(("number" = String, Path, description = "a certificate number (case, spaces and hyphens are forgiven; a wrong check character is a 400)")), security(("bearer" = [])),
     responses((status = 200, content_type = "application/pdf", description = "the signed PDF, identical on every download"),
         (status = 400, description = "mistyped number", body = Problem),
-        (status = 404, body = Problem)))]
+        (status = 404, body = Problem),
+        (status = 403, description = "advisors do not read the register", body = Problem)))]
 pub async fn download(
     state: web::Data<AppState>,
     caller: Caller,

@@ -23,7 +23,8 @@ pub async fn create_premises(
 }
 
 #[utoipa::path(get, path = "/api/v1/premises", tag = "premises", params(PageQuery), security(("bearer" = [])),
-    responses((status = 200, body = Vec<PremisesView>), (status = 403, body = Problem)))]
+    responses((status = 200, body = Vec<PremisesView>), (status = 403, body = Problem),
+        (status = 422, description = "`limit` or `offset` out of range", body = Problem)))]
 pub async fn list_premises(
     state: web::Data<AppState>,
     caller: Caller,
@@ -34,7 +35,8 @@ pub async fn list_premises(
 
 #[utoipa::path(get, path = "/api/v1/premises/{id}", tag = "premises", security(("bearer" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = PremisesView), (status = 404, body = Problem)))]
+    responses((status = 200, body = PremisesView), (status = 404, body = Problem),
+        (status = 403, body = Problem)))]
 pub async fn get_premises(
     state: web::Data<AppState>,
     caller: Caller,
@@ -47,7 +49,8 @@ pub async fn get_premises(
     params(("id" = String, Path)),
     responses((status = 200, body = PremisesView), (status = 404, body = Problem),
         (status = 409, description = "`application_open`: premises are edited only while no application is open", body = Problem),
-        (status = 422, body = Problem)))]
+        (status = 422, body = Problem),
+        (status = 403, description = "operators only", body = Problem)))]
 pub async fn update_premises(
     state: web::Data<AppState>,
     caller: Caller,
@@ -64,7 +67,8 @@ pub async fn update_premises(
 #[utoipa::path(post, path = "/api/v1/premises/{id}/renewal", tag = "applications", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 201, body = ApplicationView), (status = 404, body = Problem),
-        (status = 409, description = "`application_open`, `event_not_renewable` (events are not renewed) or `nothing_to_renew` (no completed assessment)", body = Problem)))]
+        (status = 409, description = "`application_open`, `event_not_renewable` (events are not renewed) or `nothing_to_renew` (no completed assessment)", body = Problem),
+        (status = 403, description = "operators only", body = Problem)))]
 pub async fn renew_premises(
     state: web::Data<AppState>,
     caller: Caller,

@@ -10,7 +10,8 @@ use crate::service::page::PageQuery;
 use crate::state::AppState;
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest, security(("bearer" = [])),
-    responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 422, body = Problem),
+        (status = 409, description = "`email_taken`", body = Problem)))]
 pub async fn create_user(
     state: web::Data<AppState>,
     caller: Caller,

@@ -18,10 +18,11 @@ pub async fn scheme_ca(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
 }
 
 #[utoipa::path(get, path = "/api/v1/verify/token/{token}", tag = "verification",
-    params(("token" = String, Path, description = "the compact JWS from a certificate's QR code")),
+    params(("token" = String, Path, pattern = "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$", description = "the compact JWS from a certificate's QR code (a token this scheme did not sign is a 400)")),
     responses((status = 200, body = TokenVerification),
         (status = 400, description = "not a token of this scheme, or altered", body = Problem),
-        (status = 404, body = Problem)))]
+        (status = 404, body = Problem),
+        (status = 429, description = "`too_many_requests`: over the limit for this client address; try again after `Retry-After` seconds", body = Problem, headers(("Retry-After" = u64, description = "seconds to wait")))))]
 pub async fn verify_token(
     state: web::Data<AppState>,
     path: web::Path<String>,

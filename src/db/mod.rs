@@ -191,6 +191,26 @@ pub(crate) fn audit_key_in_scope() -> Option<Arc<AuditKey>> {
     AUDIT_KEY.with(|k| k.borrow().clone())
 }
 
+/// A pooled connection that writes audit entries with its `Db`'s key.
+pub struct Conn {
+    conn: PooledConn,
+    _scope: AuditKeyScope,
+    _on_this_thread: std::marker::PhantomData<std::rc::Rc<()>>,
+}
+
+impl std::ops::Deref for Conn {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 /// Puts a key in scope for as long as it lives, then restores the one before.
 struct AuditKeyScope(Option<Arc<AuditKey>>);
 
@@ -280,8 +300,15 @@ impl Db {
 
     /// A pooled connection for blocking code (the command line, start-up). Audit
     /// entries can only be written inside [`Db::run`] or [`Db::blocking`].
-    pub fn get(&self) -> anyhow::Result<PooledConn> {
-        Ok(self.pool.get()?)
+    /// A connection from the pool, with this handle's audit key in scope while it
+    /// lives (on this thread: the connection cannot be sent to another).
+    pub fn get(&self) -> anyhow::Result<Conn> {
+        let conn = self.pool.get()?;
+        Ok(Conn {
+            conn,
+            _scope: AuditKeyScope::enter(self.audit_key.clone()),
+            _on_this_thread: std::marker::PhantomData,
+        })
     }
 
     /// Whether the database answers.

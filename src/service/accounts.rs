@@ -19,9 +19,13 @@ use crate::state::AppState;
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
+    #[schema(schema_with = crate::service::validate::name::<200>)]
     pub organisation: String,
+    #[schema(schema_with = crate::service::validate::name::<200>)]
     pub name: String,
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    #[schema(min_length = 12, max_length = 128)]
     pub password: String,
 }
 
@@ -67,10 +71,14 @@ pub struct LoginResponse {
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
+    #[schema(schema_with = crate::service::validate::name::<200>)]
     pub name: String,
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    #[schema(min_length = 12, max_length = 128)]
     pub password: String,
     /// `police` or `admin`.
+    #[schema(pattern = "^(police|admin)$")]
     pub role: String,
 }
 
@@ -413,7 +421,9 @@ pub async fn create_user(
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
+    #[schema(schema_with = crate::service::validate::name::<200>)]
     pub name: String,
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
 }
 

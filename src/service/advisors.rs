@@ -23,13 +23,19 @@ use crate::state::AppState;
 #[derive(Deserialize, ToSchema, Debug, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAdvisorRequest {
+    #[schema(schema_with = crate::service::validate::name::<200>)]
     pub name: String,
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    #[schema(min_length = 12, max_length = 128)]
     pub password: String,
+    #[schema(schema_with = crate::service::validate::text::<64>)]
     pub accreditation_number: String,
     /// YYYY-MM-DD; the accreditation holds through that whole day.
+    #[schema(format = Date)]
     pub accredited_until: String,
     /// `building`, `event` or both.
+    #[schema(value_type = Vec<PremisesKind>, min_items = 1, max_items = 2)]
     pub scopes: Vec<String>,
     /// An organisation the advisor has a tie to (employer, client): never assessed by them.
     pub tied_organisation_id: Option<String>,
@@ -247,9 +253,11 @@ fn reason(check: &mut Check, given: Option<&str>) -> String {
 pub struct RenewAccreditationRequest {
     /// YYYY-MM-DD, later than the current `accredited_until` and not in the past;
     /// the accreditation holds through that whole day.
+    #[schema(format = Date)]
     pub accredited_until: String,
     /// Why (for the audit log), 1 to 1000 characters.
     #[serde(default)]
+    #[schema(schema_with = crate::service::validate::text::<1000>, required = true)]
     pub reason: Option<String>,
 }
 
@@ -258,6 +266,7 @@ pub struct RenewAccreditationRequest {
 pub struct AccreditationChangeRequest {
     /// Why (for the audit log), 1 to 1000 characters.
     #[serde(default)]
+    #[schema(schema_with = crate::service::validate::text::<1000>, required = true)]
     pub reason: Option<String>,
 }
 

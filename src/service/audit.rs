@@ -26,8 +26,10 @@ pub struct AuditQuery {
     pub before_seq: Option<i64>,
     /// `asc` (oldest first, the default: following the chain) or `desc` (newest
     /// first, as the admin pages show it).
+    #[param(pattern = "^(asc|desc)?$")]
     pub order: Option<String>,
     /// 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
@@ -41,9 +43,9 @@ pub struct AuditView {
     pub action: String,
     pub entity_type: String,
     pub entity_id: String,
-    #[schema(value_type = Option<Object>)]
+    /// The record as it was (any JSON value: an object, or a list such as scores).
     pub before: Option<serde_json::Value>,
-    #[schema(value_type = Option<Object>)]
+    /// The record as it became (any JSON value).
     pub after: Option<serde_json::Value>,
     pub prev_hash: String,
     pub hash: String,

@@ -23,6 +23,7 @@ pub mod page;
 pub mod password_reset;
 pub mod premises;
 pub mod validate;
+pub mod whole_number;
 
 pub use error::{FieldError, ServiceError, ServiceResult};
 

@@ -17,14 +17,20 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
     /// `pending`, `sent`, `failed` or `skipped`.
+    #[param(pattern = "^(pending|sent|failed|skipped)?$")]
     pub status: Option<String>,
     /// `certificate_expiry`, `condition_due`, `accreditation_expiry`,
     /// `password_reset`, `account_invited` or `signup_attempted`.
+    #[param(
+        pattern = "^(certificate_expiry|condition_due|accreditation_expiry|password_reset|account_invited|signup_attempted)?$"
+    )]
     pub kind: Option<String>,
     /// An exact subject such as `certificate:PSC-…`, or a prefix ending in `*`.
     pub subject: Option<String>,
     /// 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

@@ -15,10 +15,10 @@ const MAX_OFFSET: i64 = 1_000_000;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// At most this many (default 50, at most 200).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// Skip this many (for the next page).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
     pub offset: Option<String>,
 }
 

@@ -17,7 +17,9 @@ use crate::state::AppState;
 #[derive(Deserialize, Serialize, ToSchema, Clone, Debug, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Person {
+    #[schema(schema_with = crate::service::validate::name::<200>)]
     pub name: String,
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
 }
 
@@ -26,21 +28,32 @@ pub struct Person {
 #[serde(deny_unknown_fields)]
 pub struct PremisesInput {
     /// `building` or `event`.
+    #[schema(value_type = PremisesKind)]
     pub kind: String,
+    #[schema(schema_with = crate::service::validate::name::<200>)]
     pub name: String,
+    #[schema(schema_with = crate::service::validate::text::<500>)]
     pub address: String,
     /// Public on verification pages. Defaults to the last part of the address
     /// after a comma that is not the postcode and has no digits; when the address
     /// has none, `town` is required (an address line is never published as a town).
+    #[schema(max_length = 100)]
     pub town: Option<String>,
+    /// A UK postcode such as `SW1A 1AA` (any case and spacing).
+    #[schema(pattern = "^\\s*[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\\s*[0-9][A-Za-z]{2}\\s*$")]
     pub postcode: String,
     /// The most people who may be present at the same time, staff included.
+    #[serde(deserialize_with = "super::whole_number::required")]
+    #[schema(minimum = 1, maximum = 1000000)]
     pub capacity: i64,
     /// Places of worship stay standard tier whatever their size.
     #[serde(default)]
     pub place_of_worship: bool,
     /// RFC 3339; required for events.
+    #[schema(format = DateTime)]
     pub event_start: Option<String>,
+    /// RFC 3339, after `event_start` and in the future; required for events.
+    #[schema(format = DateTime)]
     pub event_end: Option<String>,
     /// The designated senior individual (required by law for enhanced-tier premises).
     pub designated_senior_individual: Option<Person>,

@@ -48,7 +48,9 @@ impl Check {
         max: usize,
     ) -> Option<String> {
         match value.map(str::trim) {
-            None | Some("") => None,
+            None => None,
+            // Nothing visible (zero-width characters only) is no note either.
+            Some(v) if v.chars().all(crate::domain::text::is_invisible) => None,
             Some(v) => Some(self.text(field, v, max)),
         }
     }
@@ -104,6 +106,49 @@ impl Check {
     }
 }
 
+/// The OpenAPI schema of what `Check::text` takes, for `#[schema(schema_with =
+/// text::<MAX>)]` on a request field: 1 to `MAX` characters, something visible,
+/// no control characters (but newlines) and no bidirectional controls.
+pub fn text<const MAX: usize>() -> utoipa::openapi::Object {
+    string(Some(1), MAX, TEXT_PATTERN)
+}
+
+/// What `Check::name` takes: [`text`] on one line.
+pub fn name<const MAX: usize>() -> utoipa::openapi::Object {
+    string(Some(1), MAX, NAME_PATTERN)
+}
+
+/// Free text that may be empty (a note), as `Check::optional_text` takes it.
+pub fn optional_text<const MAX: usize>() -> utoipa::openapi::Object {
+    string(None, MAX, NOTE_PATTERN)
+}
+
+fn string(min: Option<usize>, max: usize, pattern: &str) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .min_length(min)
+        .max_length(Some(max))
+        .pattern(Some(pattern))
+        .build()
+}
+
+// The patterns spell out `domain::text::text_fault`. Characters text never holds:
+// C0 controls but newline, DEL, C1 controls, and the bidirectional controls
+// (`domain::text::is_bidi_control`); a name holds no newline either. Something
+// visible: not white space nor a zero-width character (`domain::text::is_invisible`).
+const NOTE_PATTERN: &str =
+    r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$";
+const TEXT_PATTERN: &str = concat!(
+    r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*",
+    r"[^\s\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2060\ufeff\u202a-\u202e\u2066-\u2069]",
+    r"[^\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$",
+);
+const NAME_PATTERN: &str = concat!(
+    r"^[^\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*",
+    r"[^\s\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2060\ufeff\u202a-\u202e\u2066-\u2069]",
+    r"[^\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$",
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +175,54 @@ mod tests {
                 );
             }
             other => panic!("expected validation errors, got {other:?}"),
+        }
+    }
+
+    /// Whatever the documented schema of a text field admits, `Check::text` takes
+    /// (schemathesis calls the opposite a "schema-valid request rejected").
+    mod schema_agrees {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn chars() -> impl Strategy<Value = String> {
+            let pick = prop::sample::select(vec![
+                'a', 'Z', '7', ' ', '\t', '\n', '\r', '\u{0}', '\u{1f}', '\u{7f}', '\u{85}',
+                '\u{a0}', '\u{ad}', '\u{200b}', '\u{200e}', '\u{61c}', '\u{202e}', '\u{2067}',
+                '\u{feff}', '\u{180e}', '\u{3000}', 'é',
+            ]);
+            prop::collection::vec(pick, 0..12).prop_map(|v| v.into_iter().collect())
+        }
+
+        proptest! {
+            #[test]
+            fn text_the_schema_admits_is_taken(value in chars()) {
+                let re = regex::Regex::new(TEXT_PATTERN).expect("pattern");
+                if re.is_match(&value) && value.chars().count() <= 10 {
+                    let mut check = Check::new();
+                    check.text("f", &value, 10);
+                    prop_assert!(check.finish().is_ok(), "{value:?} fits the schema");
+                }
+            }
+
+            #[test]
+            fn names_the_schema_admits_are_taken(value in chars()) {
+                let re = regex::Regex::new(NAME_PATTERN).expect("pattern");
+                if re.is_match(&value) && value.chars().count() <= 10 {
+                    let mut check = Check::new();
+                    check.name("f", &value, 10);
+                    prop_assert!(check.finish().is_ok(), "{value:?} fits the schema");
+                }
+            }
+
+            #[test]
+            fn notes_the_schema_admits_are_taken(value in chars()) {
+                let re = regex::Regex::new(NOTE_PATTERN).expect("pattern");
+                if re.is_match(&value) && value.chars().count() <= 10 {
+                    let mut check = Check::new();
+                    check.optional_text("f", Some(&value), 10);
+                    prop_assert!(check.finish().is_ok(), "{value:?} fits the schema");
+                }
+            }
         }
     }
 }

@@ -348,10 +348,11 @@ async fn a_log_from_before_keyed_links_is_checked_and_rekeyed_once() {
     let message = format!("{:#}", refused.err().expect("another key is refused"));
     assert!(message.contains("same key"), "{message}");
     relink_with_sha256(&app, &stored_chain(&app), 1);
+    let refused = protectcert::startup::prepare(app.settings.clone()).await;
+    let message = format!("{:#}", refused.err().expect("a relinked log is refused"));
     assert!(
-        protectcert::startup::prepare(app.settings.clone())
-            .await
-            .is_err()
+        message.contains("not linked with this audit key"),
+        "{message}"
     );
     assert!(!audit_verify(&app).status.success());
 }

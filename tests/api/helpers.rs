@@ -19,7 +19,8 @@ pub struct TestApp {
     pub settings: Settings,
     pub db: protectcert::db::Db,
     /// The running app's state (its hashing pool, its log-in throttle).
-    pub state: protectcert::state::AppState,
+    /// The running app's state, when it runs in this process (`spawn_app`).
+    pub state: Option<protectcert::state::AppState>,
     _dir: tempfile::TempDir,
 }
 
@@ -78,7 +79,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
         client: reqwest::Client::new(),
         settings,
         db,
-        state: kept,
+        state: Some(kept),
         _dir: dir,
     }
 }
@@ -96,6 +97,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             settings,
             db,
+            state: None,
             _dir: dir,
         }
     }

@@ -10,6 +10,7 @@ mod authorisation;
 mod certificates;
 mod checklists;
 mod cli;
+mod contract;
 mod documents;
 mod evidence;
 mod faults;

@@ -382,7 +382,7 @@ async fn the_dashboard_says_when_premises_were_refused_and_when_to_renew() {
     )));
 }
 
-/// Signs up an operator through the pages; the browser is then logged in.
+/// Signs up an operator through the pages and logs in as them.
 async fn signed_up_operator(b: &mut Browser<'_>, email: &str) -> String {
     b.get("/signup").await;
     let csrf = b.csrf();
@@ -399,6 +399,13 @@ async fn signed_up_operator(b: &mut Browser<'_>, email: &str) -> String {
         )
         .await;
     assert_eq!(status, 303);
+    let (status, to) = b
+        .post(
+            "/login",
+            &[("csrf", &csrf), ("email", email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/operator"));
     csrf
 }
 

@@ -25,7 +25,7 @@ use crate::state::AppState;
 /// Present-and-null differs from absent: null marks the item not applicable,
 /// absent is a mistake the advisor is told about.
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
-    Option::<i64>::deserialize(d).map(Some)
+    crate::service::whole_number::optional(d).map(Some)
 }
 
 #[derive(Deserialize, ToSchema, Debug, Clone)]
@@ -37,12 +37,14 @@ pub struct ScoreInput {
     #[schema(value_type = Option<i64>)]
     pub score: Option<Option<i64>>,
     #[serde(default)]
+    #[schema(schema_with = crate::service::validate::optional_text::<4000>)]
     pub note: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema, Debug, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ScoresRequest {
+    #[schema(min_items = 1)]
     pub scores: Vec<ScoreInput>,
 }
 

@@ -185,13 +185,15 @@ fn start(
 #[derive(Deserialize, IntoParams, Debug, Default, Clone)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// Only applications in this status.
+    /// Only applications in this status: `draft`, `submitted`, `in_review`,
+    /// `completed` or `withdrawn` (empty: any).
+    #[param(pattern = "^(draft|submitted|in_review|completed|withdrawn)?$")]
     pub status: Option<String>,
     /// At most this many (default 50, at most 200).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// Skip this many (for the next page).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
     pub offset: Option<String>,
 }
 
@@ -243,8 +245,10 @@ pub async fn get(state: &AppState, caller: &Caller, id: &str) -> ServiceResult<A
 #[serde(deny_unknown_fields)]
 pub struct AnswerRequest {
     /// `in_place`, `partial`, `not_in_place` or `not_applicable`.
+    #[schema(pattern = "^(in_place|partial|not_in_place|not_applicable)$")]
     pub status: String,
     #[serde(default)]
+    #[schema(schema_with = crate::service::validate::optional_text::<4000>)]
     pub note: Option<String>,
 }
 

@@ -25,17 +25,20 @@ pub struct SearchQuery {
     /// A full or partial postcode; case and spaces are ignored and it matches from
     /// the start: `bs14dj` finds BS1 4DJ, `BS1 4` the sector, `BS1` the district
     /// (and, being a prefix, BS10 to BS19 too).
+    #[param(pattern = "^[A-Za-z0-9 ]{0,10}$")]
     pub postcode: Option<String>,
     /// Part of the premises name (any case), or of the certificate number.
+    #[param(schema_with = crate::service::validate::optional_text::<100>)]
     pub q: Option<String>,
     /// The status a verifier would see now: `valid`, `expired`, `suspended`,
     /// `revoked` or `superseded`.
+    #[param(pattern = "^(valid|expired|suspended|revoked|superseded)?$")]
     pub status: Option<String>,
     /// At most this many certificates (default 50, at most 200).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// Skip this many (for the next page).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
     pub offset: Option<String>,
 }
 

@@ -20,7 +20,9 @@ pub const MAX_REASON_CHARS: usize = 1000;
 #[derive(Deserialize, ToSchema, Debug, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct StatusChangeRequest {
+    /// Why (for the audit log and the certificate's history), 1 to 1000 characters.
     #[serde(default)]
+    #[schema(schema_with = crate::service::validate::text::<1000>, required = true)]
     pub reason: Option<String>,
 }
 
