@@ -160,21 +160,7 @@ async fn sigkill_during_completions_leaves_every_record_whole() {
             .answered_application(&operator, premises["id"].as_str().expect("id"))
             .await;
         let id = application["id"].as_str().expect("id").to_string();
-        app.post(
-            &format!("/api/v1/applications/{id}/submit"),
-            Some(&operator),
-            json!({}),
-        )
-        .await
-        .ok();
-        let claimed = app
-            .post(
-                &format!("/api/v1/applications/{id}/claim"),
-                Some(&advisor),
-                json!({}),
-            )
-            .await
-            .ok();
+        let claimed = app.submit_and_claim(&operator, &advisor, &id).await;
         app.score_all(&advisor, &claimed, |item: &Value| item["max_score"].clone())
             .await;
         ready.push(id);

@@ -383,6 +383,25 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// The operator submits application `id` and the advisor claims it; returns the
+    /// claimed application (with its items).
+    pub async fn submit_and_claim(&self, operator: &str, advisor: &str, id: &str) -> Value {
+        self.post(
+            &format!("/api/v1/applications/{id}/submit"),
+            Some(operator),
+            json!({}),
+        )
+        .await
+        .ok();
+        self.post(
+            &format!("/api/v1/applications/{id}/claim"),
+            Some(advisor),
+            json!({}),
+        )
+        .await
+        .ok()
+    }
+
     /// Takes an answered application through the assessment: the operator submits,
     /// the advisor claims, scores every item with `score_for` and completes.
     /// Returns (the claimed application, the completion).
@@ -394,21 +413,7 @@ impl TestApp {
         score_for: impl Fn(&Value) -> Value,
     ) -> (Value, Value) {
         let id = application["id"].as_str().expect("id");
-        self.post(
-            &format!("/api/v1/applications/{id}/submit"),
-            Some(operator),
-            json!({}),
-        )
-        .await
-        .ok();
-        let claimed = self
-            .post(
-                &format!("/api/v1/applications/{id}/claim"),
-                Some(advisor),
-                json!({}),
-            )
-            .await
-            .ok();
+        let claimed = self.submit_and_claim(operator, advisor, id).await;
         self.score_all(advisor, &claimed, score_for).await;
         let completion = self
             .post(

@@ -493,21 +493,7 @@ async fn a_suspended_advisor_cannot_save_scores_from_the_page() {
         .answered_application(&operator, premises["id"].as_str().expect("id"))
         .await;
     let id = application["id"].as_str().expect("id");
-    app.post(
-        &format!("/api/v1/applications/{id}/submit"),
-        Some(&operator),
-        json!({}),
-    )
-    .await
-    .ok();
-    let claimed = app
-        .post(
-            &format!("/api/v1/applications/{id}/claim"),
-            Some(&advisor),
-            json!({}),
-        )
-        .await
-        .ok();
+    let claimed = app.submit_and_claim(&operator, &advisor, id).await;
     let item = claimed["items"][0]["id"].as_str().expect("item");
     let mut b = Browser::new(&app);
     b.get("/login").await;

@@ -159,21 +159,7 @@ async fn a_refusal_is_previewed_with_its_reasons() {
         .answered_application(&operator, premises["id"].as_str().expect("id"))
         .await;
     let id = draft["id"].as_str().expect("id");
-    app.post(
-        &format!("/api/v1/applications/{id}/submit"),
-        Some(&operator),
-        json!({}),
-    )
-    .await
-    .ok();
-    let claimed = app
-        .post(
-            &format!("/api/v1/applications/{id}/claim"),
-            Some(&advisor),
-            json!({}),
-        )
-        .await
-        .ok();
+    let claimed = app.submit_and_claim(&operator, &advisor, id).await;
     let failed = items(&claimed)
         .into_iter()
         .find(critical)
