@@ -211,12 +211,13 @@ async fn the_refusals_of_the_http_layer_are_the_documented_problems() {
     assert!(documented("/api/v1/premises", "post", 415));
     // The server answers 413 before reading the body and closes the connection; the
     // kernel may then reset it before the answer is read, so a transport error is
-    // tried again (the answer, once read, must still be the 413 problem).
+    // tried again (the answer, once read, must still be the 413 problem). Each try
+    // has a client of its own, so that the closed connection never goes back to the
+    // pool that the next requests use.
     let huge = json!({ "name": "x".repeat(300 * 1024) }).to_string();
     let mut answer = None;
     for _ in 0..5 {
-        let sent = app
-            .client
+        let sent = reqwest::Client::new()
             .post(app.url("/api/v1/premises"))
             .bearer_auth(&operator)
             .header("content-type", "application/json")

@@ -45,6 +45,16 @@ pub fn fresh_database(dir: &std::path::Path) -> String {
     }
 }
 
+/// A client that drops idle connections before the server's keep-alive (5 s) ends
+/// them: otherwise a request sent on a connection the server is just closing (after
+/// a slow step of a test) fails with "IncompleteMessage".
+fn test_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .expect("client")
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
@@ -76,7 +86,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     tokio::spawn(server);
     TestApp {
         address,
-        client: reqwest::Client::new(),
+        client: test_client(),
         settings,
         db,
         state: Some(kept),
@@ -94,7 +104,7 @@ impl TestApp {
         let db = protectcert::audit_key::keyed(db, &settings).expect("audit key");
         TestApp {
             address,
-            client: reqwest::Client::new(),
+            client: test_client(),
             settings,
             db,
             state: None,
