@@ -1,6 +1,7 @@
 //! Logging in and out, and signing up an operator's organisation.
 
-use actix_web::http::header::LOCATION;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, LOCATION, RETRY_AFTER};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -60,10 +61,10 @@ pub async fn login(
     chrome: Chrome,
     form: Form<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
-    let form = form.0;
+    let mut form = form.0;
     let request = LoginRequest {
         email: form.email.clone(),
-        password: form.password,
+        password: std::mem::take(&mut form.password),
     };
     match accounts::login(&state, request, address.0).await {
         Ok(login) => {
@@ -74,44 +75,45 @@ pub async fn login(
                 .finish())
         }
         Err(ServiceError::Unauthenticated(_)) => {
-            let page = LoginPage {
-                chrome,
-                errors: FieldErrors::one("password", "The email address or password is wrong"),
-                email: form.email,
-                next: form.next,
-            };
-            Ok(html(
-                actix_web::http::StatusCode::UNAUTHORIZED,
-                render(&page)?,
-            ))
+            let refusal = "The email address or password is wrong";
+            login_refused(chrome, form, StatusCode::UNAUTHORIZED, refusal)
         }
         Err(ServiceError::TooManyAttempts { retry_after }) => {
-            let wait = if retry_after < 120 {
-                format!("{retry_after} seconds")
-            } else {
-                format!("{} minutes", retry_after.div_ceil(60))
-            };
-            let message = format!(
-                "Too many wrong passwords for this account or from this network: wait {wait}, then try again (or use \"Forgotten your password?\")"
+            let refusal = format!(
+                "Too many wrong passwords for this account or from this network: wait {}, then try again (or use \"Forgotten your password?\")",
+                wait_of(retry_after)
             );
-            let page = LoginPage {
-                chrome,
-                errors: FieldErrors::one("password", &message),
-                email: form.email,
-                next: form.next,
-            };
-            let mut res = html(
-                actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-                render(&page)?,
-            );
-            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&retry_after.to_string())
-            {
-                res.headers_mut()
-                    .insert(actix_web::http::header::RETRY_AFTER, v);
-            }
+            let mut res = login_refused(chrome, form, StatusCode::TOO_MANY_REQUESTS, &refusal)?;
+            res.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after));
             Ok(res)
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The log-in form again, with what was typed and `refusal` by the password.
+fn login_refused(
+    chrome: Chrome,
+    form: LoginForm,
+    status: StatusCode,
+    refusal: &str,
+) -> Result<HttpResponse, PageError> {
+    let page = LoginPage {
+        chrome,
+        errors: FieldErrors::one("password", refusal),
+        email: form.email,
+        next: form.next,
+    };
+    Ok(html(status, render(&page)?))
+}
+
+/// A wait in seconds as people say it: seconds up to two minutes, then minutes.
+fn wait_of(seconds: u64) -> String {
+    if seconds < 120 {
+        format!("{seconds} seconds")
+    } else {
+        format!("{} minutes", seconds.div_ceil(60))
     }
 }
 
