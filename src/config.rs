@@ -25,6 +25,9 @@ pub struct Settings {
     pub pdf_signing_cert: String,
     /// The longest an event may last, end after start (default 31 days).
     pub max_event_days: u32,
+    /// The first wait, in seconds, once an account or an address has used its free
+    /// log-in failures; it doubles with each failure after.
+    pub login_throttle_base_secs: u64,
     /// Postcodes must have the UK shape (`SW1A 1AA`); off for other countries.
     pub uk_postcodes: bool,
     pub evidence_max_bytes: usize,
@@ -132,6 +135,9 @@ impl Settings {
         }
         if self.max_event_days == 0 {
             anyhow::bail!("max_event_days must be at least 1");
+        }
+        if self.login_throttle_base_secs == 0 {
+            anyhow::bail!("login_throttle_base_secs must be at least 1");
         }
         if self.smtp_max_attempts == 0 {
             anyhow::bail!("smtp_max_attempts must be at least 1");

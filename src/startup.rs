@@ -76,6 +76,9 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     // The hash an unknown email is checked against, made now rather than on the
     // first log-in's async thread.
     tokio::task::spawn_blocking(crate::auth::password::dummy_hash).await?;
+    let login_throttle = crate::auth::throttle::LoginThrottle::with_base(
+        std::time::Duration::from_secs(settings.login_throttle_base_secs),
+    );
     Ok(AppState {
         db,
         settings: Arc::new(settings),
@@ -84,7 +87,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         documents: Arc::new(documents),
         outbox: Arc::new(tokio::sync::Notify::new()),
         hasher: Arc::new(crate::auth::password::Hasher::for_this_machine()),
-        login_throttle: Arc::new(crate::auth::throttle::LoginThrottle::default()),
+        login_throttle: Arc::new(login_throttle),
     })
 }
 

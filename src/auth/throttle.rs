@@ -83,6 +83,20 @@ impl Default for LoginThrottle {
 }
 
 impl LoginThrottle {
+    /// The standard policies with another first wait (`login_throttle_base_secs`).
+    pub fn with_base(base: std::time::Duration) -> LoginThrottle {
+        LoginThrottle::new(
+            Policy {
+                base,
+                ..Policy::ACCOUNT
+            },
+            Policy {
+                base,
+                ..Policy::ADDRESS
+            },
+        )
+    }
+
     pub fn new(account: Policy, address: Policy) -> LoginThrottle {
         LoginThrottle {
             inner: Mutex::new(Inner {

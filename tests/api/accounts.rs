@@ -111,9 +111,15 @@ async fn try_login(
     (reply.status.as_u16(), retry, reply.body)
 }
 
+/// An app whose first log-in wait is a minute, so that a slow machine cannot
+/// outwait it between two requests of a test.
+async fn held_back_for_a_minute() -> crate::helpers::TestApp {
+    crate::helpers::spawn_app_with(|s| s.login_throttle_base_secs = 60).await
+}
+
 #[tokio::test]
 async fn five_wrong_passwords_for_an_account_then_429_with_retry_after_even_for_the_right_one() {
-    let app = spawn_app().await;
+    let app = held_back_for_a_minute().await;
     sign_up(&app, "guessed@venue.test").await;
     for n in 0..5 {
         let (status, _, _) = try_login(&app, "guessed@venue.test", "wrong guess {n} !!").await;
@@ -130,7 +136,7 @@ async fn five_wrong_passwords_for_an_account_then_429_with_retry_after_even_for_
 
 #[tokio::test]
 async fn a_right_password_starts_the_account_count_afresh() {
-    let app = spawn_app().await;
+    let app = held_back_for_a_minute().await;
     sign_up(&app, "forgetful@venue.test").await;
     for _ in 0..4 {
         assert_eq!(
@@ -153,7 +159,7 @@ async fn a_right_password_starts_the_account_count_afresh() {
 
 #[tokio::test]
 async fn one_address_guessing_many_accounts_is_held_back() {
-    let app = spawn_app().await;
+    let app = held_back_for_a_minute().await;
     for n in 0..protectcert::domain::throttle::Policy::ADDRESS.free {
         let (status, _, _) =
             try_login(&app, &format!("who{n}@venue.test"), "some password 1").await;
@@ -166,7 +172,7 @@ async fn one_address_guessing_many_accounts_is_held_back() {
 
 #[tokio::test]
 async fn the_login_page_says_when_to_try_again_and_keeps_the_email() {
-    let app = spawn_app().await;
+    let app = held_back_for_a_minute().await;
     sign_up(&app, "paged@venue.test").await;
     let mut b = crate::pages::Browser::new(&app);
     b.get("/login").await;
