@@ -498,6 +498,122 @@ mod tests {
         }
     }
 
+    /// The migration that opens the email kinds and adds `awaiting_sign_off` rebuilds
+    /// two SQLite tables, one of them referenced: every row and reference survives,
+    /// the new status is accepted (and still blocks a second open application), and
+    /// the foreign keys still hold afterwards.
+    #[test]
+    fn sign_off_migration_keeps_the_applications_and_their_references() {
+        use diesel::migration::MigrationSource;
+        use diesel::sqlite::Sqlite;
+        let mut conn = SqliteConnection::establish(":memory:").expect("sqlite");
+        conn.batch_execute("PRAGMA foreign_keys = ON;")
+            .expect("pragma");
+        diesel::migration::MigrationConnection::setup(&mut conn).expect("migrations table");
+        let mut all = MigrationSource::<Sqlite>::migrations(&SQLITE_MIGRATIONS).expect("list");
+        all.sort_by_key(|m| m.name().to_string());
+        let at = all
+            .iter()
+            .position(|m| m.name().to_string().ends_with("_open_kinds_and_sign_off"))
+            .expect("the migration exists");
+        for m in &all[..at] {
+            conn.run_migration(m).expect("earlier migration");
+        }
+        let t = "'2026-01-01 00:00:00'";
+        conn.batch_execute(&format!(
+            "INSERT INTO organisations VALUES ('org', 'Venue Ltd', {t});
+             INSERT INTO users (id, organisation_id, role, name, email, password_hash, created_at)
+                 VALUES ('op', 'org', 'operator', 'Olu', 'olu@x.test', 'h', {t});
+             INSERT INTO checklists VALUES ('cl', 'building', 1, 'Buildings', 's', 'h', {t});
+             INSERT INTO premises (id, organisation_id, kind, name, address, town, postcode,
+                 capacity, place_of_worship, created_at, updated_at)
+                 VALUES ('p1', 'org', 'building', 'Hall', '1 Road', 'Town', 'AB1 2CD', 900, 0, {t}, {t}),
+                        ('p2', 'org', 'building', 'Annex', '2 Road', 'Town', 'AB1 2CD', 900, 0, {t}, {t});
+             INSERT INTO applications (id, premises_id, organisation_id, checklist_id, tier, status,
+                 created_by, created_at, updated_at)
+                 VALUES ('a1', 'p1', 'org', 'cl', 'standard', 'in_review', 'op', {t}, {t});
+             INSERT INTO answers VALUES ('a1', 'gov-01', 'in_place', 'n', {t});
+             INSERT INTO notifications VALUES ('n1', 's', 'condition_due', 0, '2026-01-01', '[]',
+                 'm', '{{}}', 'pending', 0, NULL, {t}, NULL, NULL, NULL, {t}, {t});"
+        ))
+        .expect("seed");
+        conn.run_migration(&all[at]).expect("the migration");
+        #[derive(diesel::QueryableByName, Debug, PartialEq)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            id: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            status: String,
+        }
+        let rows: Vec<Row> = diesel::sql_query("SELECT id, status FROM applications")
+            .load(&mut conn)
+            .expect("rows");
+        assert_eq!(
+            rows,
+            [Row {
+                id: "a1".into(),
+                status: "in_review".into()
+            }]
+        );
+        let kept: Vec<Row> = diesel::sql_query("SELECT application_id AS id, status FROM answers")
+            .load(&mut conn)
+            .expect("answers");
+        assert_eq!(kept.len(), 1);
+        let sent: Vec<Row> = diesel::sql_query("SELECT id, status FROM notifications")
+            .load(&mut conn)
+            .expect("notifications");
+        assert_eq!(
+            sent,
+            [Row {
+                id: "n1".into(),
+                status: "pending".into()
+            }]
+        );
+        conn.batch_execute("UPDATE applications SET status = 'awaiting_sign_off'")
+            .expect("awaiting_sign_off is allowed");
+        assert!(
+            conn.batch_execute("UPDATE applications SET status = 'gone'")
+                .is_err()
+        );
+        // Awaiting sign-off is open: no second open application for the premises.
+        assert!(
+            conn.batch_execute(&format!(
+                "INSERT INTO applications (id, premises_id, organisation_id, checklist_id, tier,
+                     status, created_by, created_at, updated_at)
+                     VALUES ('a2', 'p1', 'org', 'cl', 'standard', 'draft', 'op', {t}, {t})"
+            ))
+            .is_err()
+        );
+        // The foreign keys hold on the rebuilt table and on those referencing it.
+        assert!(
+            conn.batch_execute(&format!(
+                "INSERT INTO applications (id, premises_id, organisation_id, checklist_id, tier,
+                     status, created_by, created_at, updated_at)
+                     VALUES ('a3', 'nowhere', 'org', 'cl', 'standard', 'draft', 'op', {t}, {t})"
+            ))
+            .is_err()
+        );
+        assert!(
+            conn.batch_execute(&format!(
+                "INSERT INTO answers VALUES ('ghost', 'gov-01', 'in_place', 'n', {t})"
+            ))
+            .is_err()
+        );
+        // Any kind of email may be queued now; the status is still checked.
+        conn.batch_execute(&format!(
+            "INSERT INTO notifications VALUES ('n2', 's', 'a_new_kind', 0, '2026-01-01', '[]',
+                 'm', '{{}}', 'pending', 0, NULL, {t}, NULL, NULL, NULL, {t}, {t})"
+        ))
+        .expect("a new kind");
+        assert!(
+            conn.batch_execute("UPDATE notifications SET status = 'lost'")
+                .is_err()
+        );
+        for m in &all[at + 1..] {
+            conn.run_migration(m).expect("later migration");
+        }
+    }
+
     #[test]
     fn backend_from_url() {
         let of = |u: &str| Backend::of_url(u).ok();
