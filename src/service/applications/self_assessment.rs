@@ -211,7 +211,7 @@ pub async fn list(
         if parsed.is_none() {
             check.fail(
                 "status",
-                "must be draft, submitted, in_review, completed or withdrawn",
+                "must be draft, submitted, in_review, awaiting_sign_off, completed or withdrawn",
             );
         }
         parsed
@@ -224,7 +224,9 @@ pub async fn list(
         .run(move |conn| {
             let scope = scope_of(conn, &caller)?;
             let rows = db::applications::list(conn, &scope, status, page)?;
-            views::build_list(&st.checklists, conn, &rows)
+            let mut list = views::build_list(&st.checklists, conn, &rows)?;
+            views::for_reader(&mut list, &caller);
+            Ok(list)
         })
         .await
 }
