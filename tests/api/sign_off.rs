@@ -449,3 +449,152 @@ async fn the_shared_assess_helper_still_ends_in_a_decision() {
     assert_eq!(done["status"], "completed");
     assert!(done["certificate"]["number"].is_string());
 }
+
+/// An advisor with a known email, for the pages; returns (token, id).
+async fn named_advisor(app: &TestApp, admin: &str, email: &str) -> (String, String) {
+    let created = app
+        .post(
+            "/api/v1/advisors",
+            Some(admin),
+            json!({"name": format!("Reviewer {email}"), "email": email, "password": crate::helpers::PASSWORD,
+                   "accreditation_number": format!("PSA-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+                   "accredited_until": "2099-12-31", "scopes": ["building", "event"]}),
+        )
+        .await
+        .expect(201);
+    (app.login(email).await, id_of(&created))
+}
+
+async fn page_session<'a>(app: &'a TestApp, email: &str) -> (crate::pages::Browser<'a>, String) {
+    let mut b = crate::pages::Browser::new(app);
+    b.get("/login").await;
+    let csrf = b.csrf();
+    let (status, _) = b
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", email),
+                ("password", crate::helpers::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    (b, csrf)
+}
+
+#[tokio::test]
+async fn the_pages_show_the_queue_keep_a_refused_note_and_return_it_to_the_assessor() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (operator, _) = app.operator("Harbour Venues Ltd").await;
+    let (assessor, _) = named_advisor(&app, &admin, "assessor@advisors.test").await;
+    named_advisor(&app, &admin, "reviewer@advisors.test").await;
+    let premises = app.building(&operator, 900).await;
+    let application = app
+        .answered_application(&operator, premises["id"].as_str().expect("id"))
+        .await;
+    let id = id_of(&application);
+    app.assess_until_sign_off(&operator, &assessor, &application, full_marks)
+        .await;
+
+    // The assessor's page says it awaits sign-off; their home lists it so.
+    let (mut own, _) = page_session(&app, "assessor@advisors.test").await;
+    let (status, body) = own.get(&format!("/advisor/applications/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Awaiting sign-off"), "{body}");
+    let (_, home) = own.get("/advisor").await;
+    assert!(
+        home.contains("Your assessments awaiting sign-off"),
+        "{home}"
+    );
+    // ... and cannot open its sign-off page.
+    let (status, _) = own.get(&format!("/sign-offs/{id}")).await;
+    assert_eq!(status, 403);
+
+    // The reviewer finds it in the queue and on their home page.
+    let (mut b, csrf) = page_session(&app, "reviewer@advisors.test").await;
+    let (_, queue) = b.get("/sign-offs").await;
+    assert!(queue.contains(&format!("/sign-offs/{id}")), "{queue}");
+    let (_, home) = b.get("/advisor").await;
+    assert!(
+        home.contains("Waiting for your sign-off") && home.contains(&format!("/sign-offs/{id}"))
+    );
+    let (status, page) = b.get(&format!("/sign-offs/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Outcome: Certified"), "{page}");
+    assert!(page.contains("Scores and notes"));
+    assert!(page.contains("Assessed by Reviewer assessor@advisors.test"));
+
+    // A return without a note: the message is next to the note.
+    let (status, page) = b
+        .post(
+            &format!("/sign-offs/{id}"),
+            &[("csrf", &csrf), ("decision", "return"), ("note", "")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains(r#"id="e-note""#) && page.contains("a note is required"),
+        "{page}"
+    );
+    // Too long: refused, and what was typed is kept.
+    let long = format!("{} end-of-note", "x".repeat(4000));
+    let (status, page) = b
+        .post(
+            &format!("/sign-offs/{id}"),
+            &[("csrf", &csrf), ("decision", "return"), ("note", &long)],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("end-of-note") && page.contains("at most 4000"),
+        "kept"
+    );
+
+    let note = "Please check the date of the lockdown plan.";
+    let (status, to) = b
+        .post(
+            &format!("/sign-offs/{id}"),
+            &[("csrf", &csrf), ("decision", "return"), ("note", note)],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/sign-offs?done=returned"));
+    // The assessor sees the note on the scoring page.
+    let (_, sheet) = own.get(&format!("/advisor/applications/{id}")).await;
+    assert!(
+        sheet.contains("Returned for another look") && sheet.contains(note),
+        "{sheet}"
+    );
+    // Completed again from the page, it awaits sign-off once more.
+    let (status, to) = own
+        .post(
+            &format!("/advisor/applications/{id}/complete"),
+            &[("csrf", &own.csrf())],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(to.ends_with("done=awaiting_sign_off"), "{to}");
+    // Approved from the page: the certificate is issued and its record names both.
+    let (status, to) = b
+        .post(
+            &format!("/sign-offs/{id}"),
+            &[("csrf", &csrf), ("decision", "approve"), ("note", "")],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/sign-offs?done=signed_off"));
+    let view = app
+        .get(&format!("/api/v1/applications/{id}"), Some(&operator))
+        .await
+        .ok();
+    let number = view["certificate"]["number"].as_str().expect("issued");
+    let police = app.police(&admin).await;
+    let record = app
+        .get(&format!("/api/v1/certificates/{number}"), Some(&police))
+        .await
+        .ok();
+    assert_eq!(
+        record["signed_off_by"]["name"],
+        "Reviewer reviewer@advisors.test"
+    );
+}

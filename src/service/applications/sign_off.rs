@@ -419,3 +419,44 @@ pub async fn queue(
     awaiting.sort_by_key(|a| a.sign_off.as_ref().map(|s| s.assessed_at));
     Ok(awaiting)
 }
+
+/// The application as a reviewer signs it off: the full view (outcome, result,
+/// scores and notes), for whoever may sign it off. The assessor is refused, as
+/// for the decision itself.
+pub async fn for_review(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> ServiceResult<super::views::ApplicationView> {
+    require_role(caller, &[Role::Admin, Role::Advisor])?;
+    let (st, caller, id) = (state.clone(), caller.clone(), id.to_string());
+    state
+        .db
+        .run(move |conn| {
+            let (app, prem) = load_visible(conn, &caller, &id)?;
+            let view = {
+                let checklist = checklist_for(&st, conn, &app)?;
+                super::views::build(conn, &caller, &app, &prem, &checklist)?
+            };
+            let assessor_id = view
+                .sign_off
+                .as_ref()
+                .map(|s| s.assessed_by.id.clone())
+                .or_else(|| app.advisor_id.clone())
+                .unwrap_or_default();
+            let advisor = match caller.role {
+                Role::Advisor => db::advisors::find(conn, &caller.user_id)?,
+                _ => None,
+            };
+            require_may_sign_off(
+                &caller,
+                &app,
+                advisor.as_ref(),
+                prem.kind,
+                &assessor_id,
+                today(),
+            )?;
+            Ok(view)
+        })
+        .await
+}
