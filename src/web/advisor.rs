@@ -457,10 +457,7 @@ pub async fn sheet_page(
             ApplicationStatus::Draft => "Draft".to_string(),
             ApplicationStatus::Withdrawn => "Withdrawn".to_string(),
             ApplicationStatus::Completed => "Completed".to_string(),
-            ApplicationStatus::AwaitingSignOff => match &app.advisor {
-                Some(advisor) => format!("Assessed by {}: awaiting sign-off", advisor.name),
-                None => "Awaiting sign-off".to_string(),
-            },
+            ApplicationStatus::AwaitingSignOff => "Awaiting sign-off".to_string(),
         };
         let claimable = app.status == ApplicationStatus::Submitted;
         let app = sheet.application;
