@@ -537,6 +537,8 @@ mod filters_agree_with_row_checks {
                     (InReview, Some("adv-events")),
                     (Completed, Some("adv-suspended")),
                     (Withdrawn, None),
+                    // Part 3: awaiting sign-off, seen by eligible reviewers too.
+                    (AwaitingSignOff, Some("adv-events")),
                 ] {
                     n += 1;
                     let p = premises(&mut conn, &format!("p{n}"), org, kind);
@@ -606,8 +608,9 @@ mod filters_agree_with_row_checks {
                 .collect();
             assert_eq!(listed, admitted, "{} ({:?})", caller.user_id, scope);
             if caller.user_id == "adv-buildings" {
-                // Its own two, plus submitted buildings of untied organisations.
-                assert_eq!(listed.len(), 6 + 2, "{listed:?}");
+                // Its own two, plus submitted buildings of untied organisations,
+                // plus (part 3) their buildings awaiting sign-off.
+                assert_eq!(listed.len(), 6 + 2 + 2, "{listed:?}");
             }
         }
         let all_premises = db::premises::list(&mut conn, &OrgScope::All, ALL).expect("premises");

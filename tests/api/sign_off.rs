@@ -598,3 +598,48 @@ async fn the_pages_show_the_queue_keep_a_refused_note_and_return_it_to_the_asses
         "Reviewer reviewer@advisors.test"
     );
 }
+
+#[tokio::test]
+async fn an_event_that_ended_while_awaiting_sign_off_gets_no_certificate() {
+    use diesel::prelude::*;
+    use protectcert::db::schema::premises;
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    let application = answered(&app, &s, true, 900).await;
+    let id = id_of(&application);
+    let (_, done) = app
+        .assess_until_sign_off(&s.operator, &s.assessor, &application, full_marks)
+        .await;
+    assert_eq!(done["status"], "awaiting_sign_off");
+    // The event ends while it waits (the one change no use case makes).
+    let premises_id = application["premises"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let now = time::OffsetDateTime::now_utc();
+    let (start, end) = (
+        now - time::Duration::days(2),
+        now - time::Duration::hours(1),
+    );
+    let at = |t: time::OffsetDateTime| time::PrimitiveDateTime::new(t.date(), t.time());
+    let mut conn = app.db.get().expect("conn");
+    diesel::update(premises::table.find(&premises_id))
+        .set((
+            premises::event_start.eq(Some(at(start))),
+            premises::event_end.eq(Some(at(end))),
+        ))
+        .execute(&mut *conn)
+        .expect("end the event");
+    drop(conn);
+    let refused = app
+        .sign_off(&s.admin, &id, "approve", None)
+        .await
+        .expect(409);
+    assert_eq!(refused["code"], "event_ended");
+    let seen = app
+        .get(&format!("/api/v1/applications/{id}"), Some(&s.admin))
+        .await
+        .ok();
+    assert_eq!(seen["status"], "awaiting_sign_off", "nothing changed");
+    assert!(seen["certificate"].is_null());
+}

@@ -186,8 +186,8 @@ fn start(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only applications in this status: `draft`, `submitted`, `in_review`,
-    /// `completed` or `withdrawn` (empty: any).
-    #[param(pattern = "^(draft|submitted|in_review|completed|withdrawn)?$")]
+    /// `awaiting_sign_off`, `completed` or `withdrawn` (empty: any).
+    #[param(pattern = "^(draft|submitted|in_review|awaiting_sign_off|completed|withdrawn)?$")]
     pub status: Option<String>,
     /// At most this many (default 50, at most 200).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
