@@ -49,6 +49,11 @@ pub struct Settings {
     pub public_rate_per_minute: u32,
     /// The header a trusted reverse proxy puts the client address in; empty: none.
     pub trusted_proxy_header: String,
+    // Part 3: the second sign-off.
+    /// Tiers whose assessments need a second sign-off before issue (empty: none).
+    pub sign_off_tiers: Vec<String>,
+    /// Premises kinds whose assessments need a second sign-off (empty: none).
+    pub sign_off_kinds: Vec<String>,
 }
 
 /// A configured secret: read like any setting, never printed.
@@ -86,7 +91,9 @@ impl Settings {
                     .try_parsing(true)
                     .list_separator(",")
                     .with_list_parse_key("evidence_content_types")
-                    .with_list_parse_key("reminder_offsets_days"),
+                    .with_list_parse_key("reminder_offsets_days")
+                    .with_list_parse_key("sign_off_tiers")
+                    .with_list_parse_key("sign_off_kinds"),
             )
             .build()?
             .try_deserialize()?;
@@ -142,7 +149,42 @@ impl Settings {
         if self.smtp_max_attempts == 0 {
             anyhow::bail!("smtp_max_attempts must be at least 1");
         }
+        self.sign_off_rule()?;
         Ok(())
+    }
+
+    /// Which assessments need a second sign-off, from `sign_off_tiers` and
+    /// `sign_off_kinds` (blank entries are ignored, so an empty environment
+    /// variable turns a list off).
+    pub fn sign_off_rule(&self) -> anyhow::Result<crate::domain::sign_off::SignOffRule> {
+        use crate::domain::tier::{PremisesKind, Tier};
+        let named = |list: &[String]| -> Vec<String> {
+            list.iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let tiers = named(&self.sign_off_tiers)
+            .iter()
+            .map(|t| {
+                Tier::parse(t).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "sign_off_tiers: `{t}` is not a tier (out_of_scope, standard, enhanced)"
+                    )
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let kinds = named(&self.sign_off_kinds)
+            .iter()
+            .map(|k| {
+                PremisesKind::parse(k).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "sign_off_kinds: `{k}` is not a premises kind (building, event)"
+                    )
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(crate::domain::sign_off::SignOffRule { tiers, kinds })
     }
 
     /// The database URL in force: the configured one, or the SQLite file in the data dir.
@@ -190,5 +232,19 @@ mod tests {
             s.reminder_schedule().expect("schedule").offsets(),
             &[-90, -30, -7, 0, 30]
         );
+        let rule = s.sign_off_rule().expect("sign-off rule");
+        assert_eq!(rule.tiers, vec![crate::domain::tier::Tier::Enhanced]);
+        assert_eq!(rule.kinds, vec![crate::domain::tier::PremisesKind::Event]);
+    }
+
+    #[test]
+    fn sign_off_lists_refuse_unknown_names_and_ignore_blanks() {
+        let mut s = Settings::defaults().expect("defaults");
+        s.sign_off_tiers = vec!["".into()];
+        s.sign_off_kinds = vec![" ".into()];
+        let rule = s.sign_off_rule().expect("blank lists");
+        assert!(rule.tiers.is_empty() && rule.kinds.is_empty());
+        s.sign_off_tiers = vec!["premium".into()];
+        assert!(s.sign_off_rule().is_err());
     }
 }

@@ -12,6 +12,7 @@ use crate::service::applications::evidence::{self, Upload};
 use crate::service::applications::self_assessment::{
     self, AnswerRequest, CreateApplicationRequest,
 };
+use crate::service::applications::sign_off;
 use crate::service::applications::views::ApplicationView;
 use crate::service::applications::workflow;
 use crate::service::premises::{self, Person, PremisesInput};
@@ -98,7 +99,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<Login>> {
         "advisor",
         "Ben Advisor",
         "ben@advisors.demo.test",
-        "buildings; a submitted application waits in the queue",
+        "buildings; a submitted application waits in the queue, and an assessment for sign-off",
     ));
 
     accounts::create_user(
@@ -212,6 +213,19 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<Login>> {
     .await?;
     let queued = answered(state, &olive, &gallery).await?;
     workflow::submit(state, &olive, &queued.id).await?;
+    // Part 3: an enhanced-tier building assessed by Ada, awaiting a second sign-off
+    // (Ben, or the admin, gives it at /sign-offs).
+    let centre = building(
+        state,
+        &olive,
+        "Quayside Exhibition Centre",
+        "Cumberland Road, Bristol",
+        "BS1 6XW",
+        1500,
+        Some(("Dana Senior", "dana@quayside.demo.test")),
+    )
+    .await?;
+    assess_until_sign_off(state, &olive, &ada, &centre, Verdict::Certified).await?;
 
     let year = time::OffsetDateTime::now_utc().year() + 1;
     let festival = premises::register(
@@ -382,8 +396,9 @@ async fn answered(
     Ok(app)
 }
 
-/// The whole journey: answered, submitted, claimed, scored and completed. Returns
-/// the certificate number when one is issued.
+/// The whole journey: answered, submitted, claimed, scored and completed, and,
+/// where the premises need a second sign-off, signed off by the demo admin.
+/// Returns the certificate number when one is issued.
 async fn assess(
     state: &AppState,
     operator: &Caller,
@@ -391,6 +406,38 @@ async fn assess(
     premises_id: &str,
     verdict: Verdict,
 ) -> anyhow::Result<Option<String>> {
+    let (id, done) = assess_until_sign_off(state, operator, advisor, premises_id, verdict).await?;
+    if done.status != crate::domain::application::ApplicationStatus::AwaitingSignOff {
+        return Ok(done.certificate.map(|c| c.number));
+    }
+    let reviewer = state
+        .db
+        .run(|conn| db::users::find_by_email(conn, "admin@demo.test").map_err(anyhow::Error::from))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo admin is missing"))?;
+    let reviewer = Caller {
+        user_id: reviewer.id,
+        role: Role::Admin,
+        organisation_id: None,
+    };
+    let request = sign_off::SignOffRequest {
+        decision: crate::domain::sign_off::Decision::Approve,
+        note: Some("Checked the scores and the notes.".into()),
+    };
+    let signed = sign_off::sign_off(state, &reviewer, &id, request).await?;
+    Ok(signed.certificate.map(|c| c.number))
+}
+
+// Part 3: the second sign-off.
+/// As `assess`, but leaves premises that need a second sign-off awaiting it.
+/// Returns the application's id and the completion.
+async fn assess_until_sign_off(
+    state: &AppState,
+    operator: &Caller,
+    advisor: &Caller,
+    premises_id: &str,
+    verdict: Verdict,
+) -> anyhow::Result<(String, assessment::CompleteResponse)> {
     let app = answered(state, operator, premises_id).await?;
     workflow::submit(state, operator, &app.id).await?;
     workflow::claim(state, advisor, &app.id).await?;
@@ -421,5 +468,5 @@ async fn assess(
         .collect();
     assessment::score(state, advisor, &app.id, ScoresRequest { scores }).await?;
     let done = assessment::complete(state, advisor, &app.id).await?;
-    Ok(done.certificate.map(|c| c.number))
+    Ok((app.id, done))
 }

@@ -276,3 +276,37 @@ pub async fn complete(
         assessment::complete(&state, &caller, &path).await?,
     ))
 }
+
+// Part 3: the second sign-off.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/sign-off", tag = "assessment", params(("id" = String, Path)),
+    request_body = crate::service::applications::sign_off::SignOffRequest, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`approve`: the application is completed, with the outcome recomputed from the stored scores and (when certified) the certificate; `return`: back in review for the assessor, with the note", body = CompleteResponse),
+        (status = 403, description = "not a reviewer: only an admin, or an advisor accredited today for these premises with no tie to the operator; and never the assessor of this application", body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "`wrong_status`: not awaiting sign-off; `event_ended`: the event ended meanwhile, so no certificate can be issued", body = Problem),
+        (status = 422, description = "`note` is required to return an assessment, at most 4000 characters", body = Problem)))]
+pub async fn sign_off(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Json<crate::service::applications::sign_off::SignOffRequest>,
+) -> Result<web::Json<CompleteResponse>, ApiError> {
+    Ok(web::Json(
+        crate::service::applications::sign_off::sign_off(&state, &caller, &path, body.into_inner())
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/sign-offs", tag = "assessment", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the applications awaiting a sign-off that the caller may give (an admin: all; an advisor: in their accreditation's scope, untied, not assessed by them), oldest assessment first", body = Vec<ApplicationView>),
+        (status = 403, description = "admins and advisors only", body = Problem)))]
+pub async fn list_sign_offs(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<Vec<ApplicationView>>, ApiError> {
+    Ok(web::Json(
+        crate::service::applications::sign_off::queue(&state, &caller).await?,
+    ))
+}

@@ -169,4 +169,7 @@ endpoints![
     verification::scheme_ca,
     audit::list_audit,
     notifications::list_notifications,
+    // Part 3: the second sign-off.
+    applications::sign_off,
+    applications::list_sign_offs,
 ];

@@ -80,7 +80,7 @@ pub fn list(
                 applications::advisor_id
                     .eq(advisor_id.clone())
                     .or(applications::status
-                        .eq(ApplicationStatus::Submitted)
+                        .eq_any(ApplicationStatus::QUEUED)
                         .and(premises::kind.eq_any(queue.kinds.clone()))
                         .and(applications::organisation_id.ne(excluded))
                         .nullable()),

@@ -20,6 +20,8 @@ pub mod premises;
 pub mod schema;
 pub mod sequences;
 pub mod users;
+// Part 3: the second sign-off.
+pub mod sign_offs;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;

@@ -235,6 +235,21 @@ diesel::table! {
     }
 }
 
+// Part 3: the second sign-off.
+diesel::table! {
+    sign_offs (id) {
+        id -> Text,
+        application_id -> Text,
+        assessor_id -> Text,
+        outcome -> Text,
+        assessed_at -> Timestamp,
+        reviewer_id -> Nullable<Text>,
+        decision -> Nullable<Text>,
+        note -> Text,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(advisors -> users (user_id));
@@ -261,4 +276,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     token_keys,
     notifications,
     password_resets,
+    // Part 3: the second sign-off.
+    sign_offs,
 );

@@ -1,4 +1,6 @@
-//! The application life cycle: draft → submitted → in_review → completed, or withdrawn.
+//! The application life cycle: draft → submitted → in_review → completed, or withdrawn;
+//! where a second sign-off is needed, in_review → awaiting_sign_off → completed (or back
+//! to in_review when the reviewer returns it).
 
 use serde::{Deserialize, Serialize};
 
@@ -22,14 +24,25 @@ pub enum ApplicationStatus {
     InReview,
     Completed,
     Withdrawn,
+    // Part 3 (second sign-off): assessed, the outcome computed, no certificate yet.
+    AwaitingSignOff,
 }
 
 impl ApplicationStatus {
-    /// Draft, submitted or in review: premises have at most one open at a time.
-    pub const OPEN: [ApplicationStatus; 3] = [
+    /// Draft, submitted, in review or awaiting sign-off: premises have at most one
+    /// open at a time.
+    pub const OPEN: [ApplicationStatus; 4] = [
         ApplicationStatus::Draft,
         ApplicationStatus::Submitted,
         ApplicationStatus::InReview,
+        ApplicationStatus::AwaitingSignOff,
+    ];
+
+    /// What an eligible advisor sees of applications not assigned to them: the
+    /// submitted ones they may claim and (part 3) those awaiting a second sign-off.
+    pub const QUEUED: [ApplicationStatus; 2] = [
+        ApplicationStatus::Submitted,
+        ApplicationStatus::AwaitingSignOff,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +52,7 @@ impl ApplicationStatus {
             ApplicationStatus::InReview => "in_review",
             ApplicationStatus::Completed => "completed",
             ApplicationStatus::Withdrawn => "withdrawn",
+            ApplicationStatus::AwaitingSignOff => "awaiting_sign_off",
         }
     }
 
@@ -49,16 +63,14 @@ impl ApplicationStatus {
             "in_review" => ApplicationStatus::InReview,
             "completed" => ApplicationStatus::Completed,
             "withdrawn" => ApplicationStatus::Withdrawn,
+            "awaiting_sign_off" => ApplicationStatus::AwaitingSignOff,
             _ => return None,
         })
     }
 
     /// Open applications block a second one for the same premises.
     pub fn is_open(self) -> bool {
-        matches!(
-            self,
-            ApplicationStatus::Draft | ApplicationStatus::Submitted | ApplicationStatus::InReview
-        )
+        Self::OPEN.contains(&self)
     }
 }
 
@@ -174,7 +186,14 @@ mod tests {
 
     #[test]
     fn statuses_round_trip() {
-        for s in ["draft", "submitted", "in_review", "completed", "withdrawn"] {
+        for s in [
+            "draft",
+            "submitted",
+            "in_review",
+            "completed",
+            "withdrawn",
+            "awaiting_sign_off",
+        ] {
             assert_eq!(ApplicationStatus::parse(s).map(|x| x.as_str()), Some(s));
         }
         for s in ["in_place", "partial", "not_in_place", "not_applicable"] {

@@ -16,3 +16,5 @@ pub mod status_list;
 pub mod text;
 pub mod throttle;
 pub mod tier;
+// Part 3: the second sign-off before issue.
+pub mod sign_off;

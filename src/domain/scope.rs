@@ -50,7 +50,7 @@ impl Queue {
 }
 
 /// Applications: operators their organisation's; advisors those assigned to them
-/// and the queue they may claim; admins all. Police see none.
+/// and the queue they may claim or sign off; admins all. Police see none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApplicationScope {
     All,
@@ -68,7 +68,7 @@ impl ApplicationScope {
             ApplicationScope::Organisation(own) => !own.is_empty() && own == app.organisation_id,
             ApplicationScope::Advisor { advisor_id, queue } => {
                 app.advisor_id == Some(advisor_id.as_str())
-                    || (app.status == ApplicationStatus::Submitted
+                    || (ApplicationStatus::QUEUED.contains(&app.status)
                         && queue
                             .as_ref()
                             .is_some_and(|q| q.admits(app.kind, app.organisation_id)))

@@ -214,6 +214,37 @@ pub fn require_admin(caller: &Caller) -> ServiceResult<()> {
     require_role(caller, &[Role::Admin])
 }
 
+// Part 3: the second sign-off.
+/// Signing off an assessment: an admin, or an advisor whose accreditation admits the
+/// premises today (current, in scope, no tie to the operator), and never the
+/// assessor (`assessor_id`) themselves.
+pub fn require_may_sign_off(
+    caller: &Caller,
+    app: &Application,
+    advisor: Option<&Advisor>,
+    kind: PremisesKind,
+    assessor_id: &str,
+    today: time::Date,
+) -> ServiceResult<()> {
+    use crate::domain::sign_off::{Reviewer, may_sign_off};
+    let eligibility = match (caller.role, advisor) {
+        (Role::Advisor, Some(a)) => eligibility(a, kind, &app.organisation_id, today)?,
+        (Role::Advisor, None) if caller.user_id != assessor_id => {
+            return Err(ServiceError::forbidden("the advisor has no accreditation"));
+        }
+        _ => Ok(()),
+    };
+    may_sign_off(
+        &Reviewer {
+            user_id: &caller.user_id,
+            role: caller.role,
+            eligibility,
+        },
+        assessor_id,
+    )
+    .map_err(|why| ServiceError::forbidden(why.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::date;
@@ -506,6 +537,8 @@ mod filters_agree_with_row_checks {
                     (InReview, Some("adv-events")),
                     (Completed, Some("adv-suspended")),
                     (Withdrawn, None),
+                    // Part 3: awaiting sign-off, seen by eligible reviewers too.
+                    (AwaitingSignOff, Some("adv-events")),
                 ] {
                     n += 1;
                     let p = premises(&mut conn, &format!("p{n}"), org, kind);
@@ -575,8 +608,9 @@ mod filters_agree_with_row_checks {
                 .collect();
             assert_eq!(listed, admitted, "{} ({:?})", caller.user_id, scope);
             if caller.user_id == "adv-buildings" {
-                // Its own two, plus submitted buildings of untied organisations.
-                assert_eq!(listed.len(), 6 + 2, "{listed:?}");
+                // Its own two, plus submitted buildings of untied organisations,
+                // plus (part 3) their buildings awaiting sign-off.
+                assert_eq!(listed.len(), 6 + 2 + 2, "{listed:?}");
             }
         }
         let all_premises = db::premises::list(&mut conn, &OrgScope::All, ALL).expect("premises");

@@ -441,8 +441,9 @@ pub async fn overview(
         .run(move |conn| {
             let row = load_visible(conn, &caller, &id)?;
             let apps = db::applications::of_premises(conn, &row.id)?;
-            let applications =
+            let mut applications =
                 crate::service::applications::views::build_list(&st.checklists, conn, &apps)?;
+            crate::service::applications::views::for_reader(&mut applications, &caller);
             let certs = db::certificates::of_premises(conn, &row.id)?;
             let certificates = crate::service::certificates::record_views(conn, &certs)?;
             Ok(PremisesOverview {

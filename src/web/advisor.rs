@@ -117,6 +117,8 @@ pub struct IndexPage {
     mine: Vec<Row>,
     queue: Vec<Row>,
     done: Vec<Row>,
+    // Part 3: the advisor's assessments awaiting sign-off, and those they may sign off.
+    sign_off: (Vec<Row>, Vec<super::sign_off::QueueRow>),
 }
 
 fn row(chrome: &Chrome, app: &ApplicationView, date: Option<time::OffsetDateTime>) -> Row {
@@ -143,7 +145,14 @@ fn index_page(chrome: Chrome, list: &Worklist) -> IndexPage {
     let mine = rows(&list.in_progress, |a| a.assigned_at);
     let queue = rows(&list.queue, |a| a.submitted_at);
     let done = rows(&list.completed, |a| a.completed_at);
+    let sign_off = (
+        rows(&list.awaiting_sign_off, |a| {
+            a.sign_off.as_ref().map(|s| s.assessed_at)
+        }),
+        super::sign_off::queue_rows(&chrome, &list.sign_off_queue),
+    );
     IndexPage {
+        sign_off,
         chrome,
         errors: FieldErrors::none(),
         mine,
@@ -247,6 +256,8 @@ pub struct ScorePage {
     items: usize,
     general_evidence: Vec<EvidenceLink>,
     withdrawals: Vec<String>,
+    // Part 3: a returned assessment shows the reviewer's note.
+    sign_off: Option<super::sign_off::SignOffFacts>,
 }
 
 /// One sentence for each earlier application of the premises that the operator
@@ -389,6 +400,7 @@ fn score_page(
     let general_evidence = evidence_links(&app.id, app.general_evidence.as_deref().unwrap_or(&[]));
     let withdrawals = withdrawal_notes(&chrome, &app);
     ScorePage {
+        sign_off: super::sign_off::facts(&chrome, app.sign_off.as_ref()),
         withdrawals,
         kind: kind_label(app.premises.kind),
         tier: tier_label(app.tier),
@@ -419,6 +431,8 @@ pub struct ApplicationPage {
     status: String,
     claimable: bool,
     withdrawals: Vec<String>,
+    // Part 3: awaiting sign-off, or returned.
+    sign_off: Option<super::sign_off::SignOffFacts>,
 }
 
 pub async fn sheet_page(
@@ -443,11 +457,13 @@ pub async fn sheet_page(
             ApplicationStatus::Draft => "Draft".to_string(),
             ApplicationStatus::Withdrawn => "Withdrawn".to_string(),
             ApplicationStatus::Completed => "Completed".to_string(),
+            ApplicationStatus::AwaitingSignOff => "Awaiting sign-off".to_string(),
         };
         let claimable = app.status == ApplicationStatus::Submitted;
         let app = sheet.application;
         let withdrawals = withdrawal_notes(&chrome, &app);
         render(&ApplicationPage {
+            sign_off: super::sign_off::facts(&chrome, app.sign_off.as_ref()),
             withdrawals,
             kind: kind_label(app.premises.kind),
             tier: tier_label(app.tier),
@@ -761,9 +777,13 @@ pub async fn complete(
     _: Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    assessment::complete(&state, &caller, &id).await?;
+    let done = assessment::complete(&state, &caller, &id).await?;
+    let notice = match done.status {
+        ApplicationStatus::AwaitingSignOff => "awaiting_sign_off",
+        _ => "completed",
+    };
     Ok(see_other(format!(
-        "/advisor/applications/{id}?done=completed"
+        "/advisor/applications/{id}?done={notice}"
     )))
 }
 
@@ -779,11 +799,14 @@ pub struct ResultPage {
     conditions: Vec<ConditionRow>,
     completed: String,
     certificate: Option<(String, String, String)>,
+    // Part 3: who assessed and who signed off.
+    sign_off: Option<super::sign_off::SignOffFacts>,
 }
 
 fn result_page(chrome: Chrome, app: ApplicationView) -> ResultPage {
     let result = app.result.clone();
     ResultPage {
+        sign_off: super::sign_off::facts(&chrome, app.sign_off.as_ref()),
         verdict: app.outcome.map(|o| verdict(o, true)),
         overall: result
             .as_ref()

@@ -45,7 +45,11 @@ impl Chrome {
                 l("/operator/premises/new", "Register premises"),
                 l("/operator/team", "Team"),
             ],
-            Some(Role::Advisor) => vec![l("/advisor", "Assessments")],
+            Some(Role::Advisor) => vec![
+                l("/advisor", "Assessments"),
+                // Part 3: the second sign-off.
+                l("/sign-offs", "Sign-off"),
+            ],
             Some(Role::Police) => vec![
                 l("/police", "Search the register"),
                 l("/verify", "Check a certificate"),
@@ -57,6 +61,8 @@ impl Chrome {
                 l("/admin/certificates", "Certificates"),
                 l("/admin/audit", "Audit log"),
                 l("/admin/outbox", "Outbox"),
+                // Part 3: the second sign-off.
+                l("/sign-offs", "Sign-off"),
             ],
         }
     }
@@ -144,6 +150,12 @@ fn notice(code: &str) -> Option<&'static str> {
             "If an account has that email address, a link to set a new password is on its way."
         }
         "password_changed" => "Your password is changed. Log in with the new one.",
+        // Part 3: the second sign-off.
+        "awaiting_sign_off" => {
+            "The assessment is complete and awaits sign-off by a second reviewer: nothing is issued until then."
+        }
+        "signed_off" => "The assessment is signed off: the decision is final.",
+        "returned" => "The assessment is returned to its assessor with your note.",
         _ => return None,
     })
 }

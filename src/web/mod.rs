@@ -21,6 +21,8 @@ pub mod operator;
 pub mod police;
 pub mod renew;
 pub mod session;
+// Part 3: the second sign-off.
+pub mod sign_off;
 pub mod verify;
 
 use actix_web::web;
@@ -64,5 +66,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &crate::rate_limit::Public
         .configure(operator::routes)
         .configure(advisor::routes)
         .configure(police::routes)
-        .configure(admin::routes);
+        .configure(admin::routes)
+        // Part 3: the second sign-off.
+        .configure(sign_off::routes);
 }

@@ -214,6 +214,8 @@ pub struct RecordPage {
     expires: String,
     conditions: Vec<ConditionRow>,
     history: Vec<HistoryRow>,
+    // Part 3: who signed off the assessment before issue.
+    sign_off: Option<String>,
 }
 
 fn verdict(status: VerifiedStatus) -> (&'static str, &'static str, &'static str) {
@@ -290,6 +292,7 @@ pub async fn record_page(
         })
         .collect();
     Ok(RecordPage {
+        sign_off: super::sign_off::signed_off_line(&chrome, c.signed_off_by.as_ref()),
         status: status_label(c.status),
         tone,
         headline,

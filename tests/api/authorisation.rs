@@ -97,6 +97,18 @@ async fn every_endpoint_for_every_role() {
     let new_premises = json!({"kind": "building", "name": "N", "address": "1 Road, Town", "postcode": "AB1 2CD", "capacity": 300});
 
     let signup_email = format!("{}@matrix.test", uuid::Uuid::new_v4().simple());
+    // Part 3: an enhanced building assessed by the assigned advisor, awaiting sign-off.
+    let enhanced = app.building(&scheme.operator, 900).await;
+    let enhanced = app
+        .answered_application(&scheme.operator, enhanced["id"].as_str().expect("id"))
+        .await;
+    let (_, awaiting) = app
+        .assess_until_sign_off(&scheme.operator, &scheme.advisor, &enhanced, |item| {
+            item["max_score"].clone()
+        })
+        .await;
+    assert_eq!(awaiting["status"], "awaiting_sign_off");
+    let awaiting_id = enhanced["id"].as_str().expect("id").to_string();
 
     // Columns follow ROLES.
     let matrix: Vec<(&str, String, Body, [&str; 7])> = vec![
@@ -421,6 +433,28 @@ async fn every_endpoint_for_every_role() {
             format!("/api/v1/applications/{draft_id}/withdraw"),
             Body::Json(json!({})),
             ["401", "ok", "404", "404", "404", "403", "403"],
+        ),
+        // Part 3: the sign-off is an admin's or another eligible advisor's, never
+        // the assessor's (a return without a note is a 422, so nothing changes).
+        (
+            "POST",
+            format!("/api/v1/applications/{awaiting_id}/sign-off"),
+            Body::Json(json!({"decision": "return"})),
+            ["401", "403", "403", "403", "ok", "403", "ok"],
+        ),
+        // On an application that needed none: the assessor is still refused, the
+        // other advisor does not see it, the admin gets a 409.
+        (
+            "POST",
+            format!("/api/v1/applications/{completed_id}/sign-off"),
+            Body::Json(json!({"decision": "approve"})),
+            ["401", "403", "403", "403", "404", "403", "ok"],
+        ),
+        (
+            "GET",
+            "/api/v1/sign-offs".into(),
+            Body::None,
+            ["401", "403", "403", "ok", "ok", "403", "ok"],
         ),
         // Run at the very end of this test: it ends every token of the account.
         (

@@ -413,8 +413,10 @@ impl TestApp {
     }
 
     /// Takes an answered application through the assessment: the operator submits,
-    /// the advisor claims, scores every item with `score_for` and completes.
-    /// Returns (the claimed application, the completion).
+    /// the advisor claims, scores every item with `score_for` and completes. Where
+    /// the premises need a second sign-off, an admin approves it, so that the
+    /// completion is always final. Returns (the claimed application, the completion
+    /// or, after a sign-off, the sign-off's answer, which has the same shape).
     pub async fn assess(
         &self,
         operator: &str,
@@ -422,17 +424,15 @@ impl TestApp {
         application: &Value,
         score_for: impl Fn(&Value) -> Value,
     ) -> (Value, Value) {
-        let id = application["id"].as_str().expect("id");
-        let claimed = self.submit_and_claim(operator, advisor, id).await;
-        self.score_all(advisor, &claimed, score_for).await;
-        let completion = self
-            .post(
-                &format!("/api/v1/applications/{id}/complete"),
-                Some(advisor),
-                json!({}),
-            )
-            .await
-            .ok();
+        let (claimed, completion) = self
+            .assess_until_sign_off(operator, advisor, application, score_for)
+            .await;
+        if completion["status"] == "awaiting_sign_off" {
+            let id = application["id"].as_str().expect("id");
+            let reviewer = self.admin().await;
+            let signed = self.approve_sign_off(&reviewer, id).await;
+            return (claimed, signed);
+        }
         (claimed, completion)
     }
 }
@@ -477,5 +477,53 @@ pub async fn certified_scheme(app: &TestApp) -> Scheme {
         premises,
         application: claimed,
         completion,
+    }
+}
+
+// Part 3: the second sign-off.
+impl TestApp {
+    /// As `assess`, but stops at the completion: for premises that need a second
+    /// sign-off, the application is left `awaiting_sign_off`.
+    pub async fn assess_until_sign_off(
+        &self,
+        operator: &str,
+        advisor: &str,
+        application: &Value,
+        score_for: impl Fn(&Value) -> Value,
+    ) -> (Value, Value) {
+        let id = application["id"].as_str().expect("id");
+        let claimed = self.submit_and_claim(operator, advisor, id).await;
+        self.score_all(advisor, &claimed, score_for).await;
+        let completion = self
+            .post(
+                &format!("/api/v1/applications/{id}/complete"),
+                Some(advisor),
+                json!({}),
+            )
+            .await
+            .ok();
+        (claimed, completion)
+    }
+
+    /// A reviewer's sign-off decision (`approve` or `return`) on application `id`.
+    pub async fn sign_off(
+        &self,
+        reviewer: &str,
+        id: &str,
+        decision: &str,
+        note: Option<&str>,
+    ) -> Reply {
+        self.post(
+            &format!("/api/v1/applications/{id}/sign-off"),
+            Some(reviewer),
+            json!({"decision": decision, "note": note}),
+        )
+        .await
+    }
+
+    /// The reviewer approves application `id`; returns the answer (outcome,
+    /// result, conditions, certificate).
+    pub async fn approve_sign_off(&self, reviewer: &str, id: &str) -> Value {
+        self.sign_off(reviewer, id, "approve", None).await.ok()
     }
 }

@@ -26,3 +26,5 @@ mod register;
 mod reminders;
 mod team;
 mod workflow;
+// Part 3: the second sign-off.
+mod sign_off;

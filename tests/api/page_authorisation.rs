@@ -121,6 +121,16 @@ async fn every_page_for_every_role() {
     let completed = scheme.application["id"].as_str().expect("id").to_string();
     let number = scheme.number().to_string();
     let advisor_id = scheme.advisor_id.clone();
+    // Part 3: an enhanced building assessed by the assigned advisor, awaiting sign-off.
+    let enhanced = app.building(&scheme.operator, 900).await;
+    let enhanced = app
+        .answered_application(&scheme.operator, enhanced["id"].as_str().expect("id"))
+        .await;
+    app.assess_until_sign_off(&scheme.operator, &scheme.advisor, &enhanced, |item| {
+        item["max_score"].clone()
+    })
+    .await;
+    let awaiting = enhanced["id"].as_str().expect("id").to_string();
 
     let pub_all = [200; 7];
     let admin_only = [303, 403, 403, 403, 403, 403, 200];
@@ -182,6 +192,12 @@ async fn every_page_for_every_role() {
         (
             format!("/advisor/applications/{draft_id}/evidence/{evidence_id}"),
             [303, 200, 404, 404, 404, 403, 200],
+        ),
+        // Part 3: the sign-off queue and page: reviewers only, never the assessor.
+        ("/sign-offs".into(), [303, 403, 403, 200, 200, 403, 200]),
+        (
+            format!("/sign-offs/{awaiting}"),
+            [303, 403, 403, 403, 200, 403, 200],
         ),
         // The police pages: operators see only their own organisation's records.
         ("/police".into(), [303, 200, 200, 403, 403, 200, 200]),

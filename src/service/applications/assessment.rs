@@ -1,5 +1,6 @@
 //! The advisor's side: score the items, then complete the assessment, which decides
-//! the outcome from the scores alone and, when certified, issues the certificate.
+//! the outcome from the scores alone and, when certified, issues the certificate
+//! (or, where the scheme wants a second sign-off, leaves it awaiting one: `sign_off`).
 
 use std::collections::HashMap;
 
@@ -183,7 +184,7 @@ pub async fn score(
 
 /// The stored scores of an application: item id → Some(score), or None for not
 /// applicable; unscored items are absent.
-fn stored_scores(
+pub(super) fn stored_scores(
     conn: &mut DbConnection,
     app: &Application,
 ) -> ServiceResult<HashMap<String, Option<u8>>> {
@@ -196,15 +197,15 @@ fn stored_scores(
 /// What completing at `at` decides from `scores`: the one rule that both
 /// `complete` and `preview` apply, so a preview can never promise what
 /// completion then refuses.
-struct Decision {
-    assessment: scoring::Assessment,
+pub(super) struct Decision {
+    pub(super) assessment: scoring::Assessment,
     /// The conditions the certificate carries (only for certified with conditions).
-    conditions: Vec<ConditionDraft>,
+    pub(super) conditions: Vec<ConditionDraft>,
     /// Why no certificate can be issued although the scores would certify.
-    blocked: Option<String>,
+    pub(super) blocked: Option<String>,
 }
 
-fn decide(
+pub(super) fn decide(
     checklist: &StoredChecklist,
     app: &Application,
     prem: &Premises,
@@ -377,11 +378,17 @@ pub struct CompleteResponse {
     pub result: AssessmentResult,
     pub conditions: Vec<ConditionDraft>,
     pub certificate: Option<CertificateSummary>,
+    // Part 3: the second sign-off.
+    /// `completed`, or `awaiting_sign_off` when the premises need a second reviewer
+    /// (then no certificate yet, whatever the outcome).
+    pub status: ApplicationStatus,
 }
 
 /// The assigned advisor completes the assessment: the outcome is computed from
 /// the scores alone, stored with its explanation, and a certified outcome issues
-/// the certificate, all in one transaction.
+/// the certificate, all in one transaction. Premises whose tier or kind needs a
+/// second sign-off are left awaiting it instead, with the outcome stored and no
+/// certificate.
 pub async fn complete(
     state: &AppState,
     caller: &Caller,
@@ -410,6 +417,27 @@ pub async fn complete(
                     conditions: conditions.clone(),
                 };
                 let stored = serde_json::to_string(&stored).map_err(anyhow::Error::from)?;
+                let rule = st
+                    .settings
+                    .sign_off_rule()
+                    .map_err(ServiceError::internal)?;
+                if rule.needs_sign_off(app.tier, prem.kind) {
+                    super::sign_off::await_sign_off(
+                        tx,
+                        &caller,
+                        &app,
+                        &assessment,
+                        &stored,
+                        completed_at,
+                    )?;
+                    return Ok(CompleteResponse {
+                        outcome: assessment.outcome,
+                        result: assessment.result,
+                        conditions,
+                        certificate: None,
+                        status: ApplicationStatus::AwaitingSignOff,
+                    });
+                }
                 if !db::applications::complete(
                     tx,
                     &app.id,
@@ -453,6 +481,7 @@ pub async fn complete(
                     result: assessment.result,
                     conditions,
                     certificate: certificate.as_ref().map(CertificateSummary::from),
+                    status: ApplicationStatus::Completed,
                 })
             })
         })

@@ -6,6 +6,7 @@
 //! - `assessment`: the advisor's scores and completion (outcome, certificate)
 //! - `views`: what a reader sees of an application
 //! - `worklist`: the advisor's assessments and queue
+//! - `sign_off`: the second reviewer's approval or return (part 3)
 
 pub mod assessment;
 pub mod evidence;
@@ -13,6 +14,8 @@ pub mod self_assessment;
 pub mod views;
 pub mod workflow;
 pub mod worklist;
+// Part 3: the second sign-off.
+pub mod sign_off;
 
 use super::access::{admits_application, application_scope};
 use super::{ServiceError, ServiceResult, today};

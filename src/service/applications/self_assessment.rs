@@ -186,8 +186,8 @@ fn start(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only applications in this status: `draft`, `submitted`, `in_review`,
-    /// `completed` or `withdrawn` (empty: any).
-    #[param(pattern = "^(draft|submitted|in_review|completed|withdrawn)?$")]
+    /// `awaiting_sign_off`, `completed` or `withdrawn` (empty: any).
+    #[param(pattern = "^(draft|submitted|in_review|awaiting_sign_off|completed|withdrawn)?$")]
     pub status: Option<String>,
     /// At most this many (default 50, at most 200).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
@@ -211,7 +211,7 @@ pub async fn list(
         if parsed.is_none() {
             check.fail(
                 "status",
-                "must be draft, submitted, in_review, completed or withdrawn",
+                "must be draft, submitted, in_review, awaiting_sign_off, completed or withdrawn",
             );
         }
         parsed
@@ -224,7 +224,9 @@ pub async fn list(
         .run(move |conn| {
             let scope = scope_of(conn, &caller)?;
             let rows = db::applications::list(conn, &scope, status, page)?;
-            views::build_list(&st.checklists, conn, &rows)
+            let mut list = views::build_list(&st.checklists, conn, &rows)?;
+            views::for_reader(&mut list, &caller);
+            Ok(list)
         })
         .await
 }

@@ -168,6 +168,10 @@ pub struct ApplicationView {
     /// admins only): a withdrawal may be a way to escape a poor assessment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub withdrawn_after_scoring: Option<Vec<WithdrawnAfterScoring>>,
+    // Part 3: the second sign-off.
+    /// For premises that need a second sign-off: who assessed it and when, and who
+    /// signed it off (or returned it) and when. Null where no sign-off was needed.
+    pub sign_off: Option<super::sign_off::SignOffView>,
 }
 
 /// An application withdrawn by its operator after an advisor had scored some of it.
@@ -213,6 +217,8 @@ pub(crate) fn build(
         &advisor,
         certificate.get(&app.id),
     )?;
+    view.sign_off = super::sign_off::latest_views(conn, &[app.id.as_str()])?.remove(&app.id);
+    for_reader(std::slice::from_mut(&mut view), caller);
     let show_scores = may_see_scores(caller, app.status == ApplicationStatus::Completed);
     let answers_by: HashMap<&str, &Answer> =
         answers.iter().map(|a| (a.item_id.as_str(), a)).collect();
@@ -292,6 +298,7 @@ pub(crate) fn build_list(
     let progress = db::applications::progress_of(conn, &ids)?;
     let advisors = advisor_summaries(conn, &apps)?;
     let certificates = db::certificates::by_applications(conn, &ids)?;
+    let mut sign_offs = super::sign_off::latest_views(conn, &ids)?;
     let none = db::applications::Progress::default();
     rows.iter()
         .map(|(app, prem)| {
@@ -305,8 +312,31 @@ pub(crate) fn build_list(
                 &advisors,
                 certificates.get(&app.id),
             )
+            .map(|mut view| {
+                view.sign_off = sign_offs.remove(&app.id);
+                view
+            })
         })
         .collect()
+}
+
+/// What an operator may not see yet (part 3): while an assessment awaits its
+/// second sign-off the outcome is not decided, so operators see the status alone,
+/// and never the note between reviewer and assessor.
+pub(crate) fn for_reader(views: &mut [ApplicationView], caller: &Caller) {
+    if caller.role != crate::domain::actor::Role::Operator {
+        return;
+    }
+    for view in views {
+        if view.status == ApplicationStatus::AwaitingSignOff {
+            view.outcome = None;
+            view.result = None;
+            view.conditions.clear();
+        }
+        if let Some(s) = view.sign_off.as_mut() {
+            s.note.clear();
+        }
+    }
 }
 
 fn advisor_summaries(
@@ -391,6 +421,7 @@ fn summary(
         items: None,
         general_evidence: None,
         withdrawn_after_scoring: None,
+        sign_off: None,
     })
 }
 

@@ -23,6 +23,11 @@ pub struct Worklist {
     pub queue: Vec<ApplicationView>,
     /// Completed by the caller, newest first.
     pub completed: Vec<ApplicationView>,
+    // Part 3: the second sign-off.
+    /// Completed by the caller and awaiting a second reviewer's sign-off.
+    pub awaiting_sign_off: Vec<ApplicationView>,
+    /// Others' assessments awaiting a sign-off the caller may give.
+    pub sign_off_queue: Vec<ApplicationView>,
 }
 
 pub async fn worklist(state: &AppState, caller: &Caller) -> ServiceResult<Worklist> {
@@ -47,7 +52,17 @@ pub async fn worklist(state: &AppState, caller: &Caller) -> ServiceResult<Workli
         &list(ApplicationStatus::Completed, RECENTLY_COMPLETED),
     )
     .await?;
+    let awaiting = self_assessment::list(
+        state,
+        caller,
+        &list(ApplicationStatus::AwaitingSignOff, "200"),
+    )
+    .await?;
+    let (awaiting_sign_off, sign_off_queue): (Vec<_>, Vec<_>) =
+        awaiting.into_iter().partition(|a| mine(a));
     Ok(Worklist {
+        awaiting_sign_off,
+        sign_off_queue,
         in_progress: in_progress.into_iter().filter(mine).collect(),
         queue: queue.into_iter().filter(|a| a.advisor.is_none()).collect(),
         completed: completed.into_iter().filter(mine).collect(),

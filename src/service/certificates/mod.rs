@@ -95,6 +95,10 @@ pub struct CertificateView {
     pub issued_at: time::OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: time::OffsetDateTime,
+    // Part 3: the second sign-off.
+    /// Who signed off the assessment before issue, and when (null where no second
+    /// sign-off was needed: the advisor above decided alone).
+    pub signed_off_by: Option<crate::service::applications::sign_off::SignedOffBy>,
 }
 
 impl CertificateView {
@@ -122,6 +126,7 @@ impl CertificateView {
             designated_senior_individual: p.and_then(designated_senior_individual),
             issued_at: to_utc(c.issued_at),
             expires_at: to_utc(c.expires_at),
+            signed_off_by: None,
         })
     }
 }
@@ -161,7 +166,19 @@ pub(crate) fn record_view(
     cert: &Certificate,
 ) -> ServiceResult<CertificateView> {
     let prem = db::premises::find(conn, &cert.premises_id)?;
-    CertificateView::new(cert, prem.as_ref())
+    let mut view = CertificateView::new(cert, prem.as_ref())?;
+    with_sign_off(conn, std::slice::from_mut(&mut view))?;
+    Ok(view)
+}
+
+/// Part 3: who signed off each certificate's assessment (one query).
+fn with_sign_off(conn: &mut DbConnection, views: &mut [CertificateView]) -> ServiceResult<()> {
+    let ids: Vec<&str> = views.iter().map(|v| v.application_id.as_str()).collect();
+    let mut by = crate::service::applications::sign_off::signed_off_by(conn, &ids)?;
+    for view in views {
+        view.signed_off_by = by.remove(&view.application_id);
+    }
+    Ok(())
 }
 
 /// Record views of many certificates, with one query for their premises.
@@ -171,10 +188,12 @@ pub(crate) fn record_views(
 ) -> ServiceResult<Vec<CertificateView>> {
     let ids: Vec<&str> = certs.iter().map(|c| c.premises_id.as_str()).collect();
     let found = db::premises::find_many(conn, &ids)?;
-    certs
+    let mut views = certs
         .iter()
         .map(|c| CertificateView::new(c, found.get(&c.premises_id)))
-        .collect()
+        .collect::<ServiceResult<Vec<_>>>()?;
+    with_sign_off(conn, &mut views)?;
+    Ok(views)
 }
 
 /// The full record of one certificate.

@@ -164,11 +164,14 @@ pub struct CertificatePage {
     issued: String,
     errors: FieldErrors,
     reason: String,
+    // Part 3: who signed off the assessment before issue.
+    sign_off: Option<String>,
 }
 
 impl CertificatePage {
     fn new(chrome: Chrome, cert: CertificateView) -> CertificatePage {
         CertificatePage {
+            sign_off: crate::web::sign_off::signed_off_line(&chrome, cert.signed_off_by.as_ref()),
             row: Row::new(&chrome, &cert),
             kind: kind_in_words(cert.kind),
             outcome: outcome_in_words(cert.outcome),

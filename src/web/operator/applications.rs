@@ -225,6 +225,8 @@ pub struct ApplicationPage {
     file_hint: String,
     accept: String,
     next_to_do: Option<String>,
+    // Part 3: who assessed and who signed off (no note: that is for the assessor).
+    sign_off: Option<crate::web::sign_off::SignOffFacts>,
 }
 
 fn application_page(
@@ -236,6 +238,7 @@ fn application_page(
     let sections = sections(view);
     let next_to_do = sections.iter().find(|s| !s.done()).map(|s| s.href.clone());
     ApplicationPage {
+        sign_off: crate::web::sign_off::facts(&chrome, view.sign_off.as_ref()),
         head: Head::of(view),
         general: evidence_rows(
             &chrome,

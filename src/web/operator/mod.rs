@@ -101,6 +101,7 @@ pub fn application_badge(status: ApplicationStatus) -> Badge {
         ApplicationStatus::InReview => ("info", "Being assessed by an advisor"),
         ApplicationStatus::Completed => ("ok", "Assessment complete"),
         ApplicationStatus::Withdrawn => ("", "Withdrawn"),
+        ApplicationStatus::AwaitingSignOff => ("info", "Assessed: awaiting sign-off"),
     };
     Badge { tone, text }
 }
