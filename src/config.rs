@@ -49,6 +49,15 @@ pub struct Settings {
     pub public_rate_per_minute: u32,
     /// The header a trusted reverse proxy puts the client address in; empty: none.
     pub trusted_proxy_header: String,
+    // Part 1 of issue 11: conditions to closure.
+    /// Days after its due date that a condition still awaiting evidence suspends
+    /// its certificate (default 14).
+    #[serde(default = "default_condition_grace_days")]
+    pub condition_grace_days: u32,
+}
+
+fn default_condition_grace_days() -> u32 {
+    14
 }
 
 /// A configured secret: read like any setting, never printed.

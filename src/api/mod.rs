@@ -21,6 +21,8 @@ pub mod premises;
 pub mod problem;
 pub mod users;
 pub mod verification;
+// Part 1 of issue 11: conditions to closure.
+pub mod conditions;
 
 use std::collections::BTreeMap;
 
@@ -169,4 +171,9 @@ endpoints![
     verification::scheme_ca,
     audit::list_audit,
     notifications::list_notifications,
+    // Part 1 of issue 11: conditions to closure.
+    conditions::submit_evidence,
+    conditions::review,
+    conditions::evidence_file,
+    conditions::awaiting_review,
 ];

@@ -20,6 +20,8 @@ pub mod premises;
 pub mod schema;
 pub mod sequences;
 pub mod users;
+// Part 1 of issue 11: conditions to closure.
+pub mod conditions;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;

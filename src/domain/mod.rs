@@ -16,3 +16,5 @@ pub mod status_list;
 pub mod text;
 pub mod throttle;
 pub mod tier;
+// Part 1 of issue 11: conditions to closure.
+pub mod condition;
