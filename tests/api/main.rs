@@ -26,3 +26,5 @@ mod register;
 mod reminders;
 mod team;
 mod workflow;
+// Part 1 of issue 11: conditions to closure.
+mod conditions;
