@@ -532,3 +532,62 @@ async fn two_instances_sweeping_suspend_for_an_overdue_condition_exactly_once() 
         2
     );
 }
+
+#[tokio::test]
+async fn certificates_issued_before_conditions_were_rows_get_them_at_start() {
+    use diesel::RunQueryDsl;
+    let app = spawn_app().await;
+    let s = conditional_scheme(&app).await;
+    let number = s.number().to_string();
+    let before = condition(&app, &s).await;
+    // As a certificate issued before this version: its conditions only in the JSON.
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        db.blocking(|conn| -> anyhow::Result<()> {
+            for table in [
+                "condition_evidence",
+                "condition_events",
+                "certificate_conditions",
+            ] {
+                diesel::sql_query(format!("DELETE FROM {table}")).execute(conn)?;
+            }
+            Ok(())
+        })
+    })
+    .await
+    .expect("join")
+    .expect("delete");
+    assert_eq!(
+        record(&app, &s.admin, &number).await["conditions"],
+        json!([])
+    );
+    let db = app.db.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        protectcert::service::certificates::conditions::backfill(&db)
+    })
+    .await
+    .expect("join")
+    .expect("backfill");
+    assert_eq!(done, 1);
+    let after = condition(&app, &s).await;
+    assert_eq!(after["state"], "open");
+    assert_eq!(after["item_id"], before["item_id"]);
+    assert_eq!(after["text"], before["text"]);
+    assert_eq!(after["due_at"], before["due_at"]);
+    // Once done, nothing more to do; and the advisor who assessed reviews it.
+    let db = app.db.clone();
+    let again = tokio::task::spawn_blocking(move || {
+        protectcert::service::certificates::conditions::backfill(&db)
+    })
+    .await
+    .expect("join")
+    .expect("backfill");
+    assert_eq!(again, 0);
+    let id = after["id"].as_str().expect("id");
+    app.submit_condition_evidence(&s.operator, &number, id, Some("Plan"))
+        .await
+        .expect(201);
+    review(&app, &s.advisor, &number, id, json!({"decision": "accept"}))
+        .await
+        .ok();
+}
