@@ -376,8 +376,8 @@ fn suspend_overdue(conn: &mut DbConnection, p: &QueueParams<'_>) -> anyhow::Resu
                 audit(
                     tx,
                     None,
-                    Change::new("condition.overdue", "certificate", &cert.number)
-                        .after(json!({"status": to.as_str(), "hold": reason, "condition": detail})),
+                    Change::new("condition.overdue", "condition", &c.id)
+                        .after(json!({"certificate": cert.number, "status": to.as_str(), "hold": reason, "condition": detail})),
                 )?;
             }
             crate::db::conditions::insert_event(

@@ -356,12 +356,12 @@ pub async fn submit_evidence(
                     Some(&caller),
                     Change::new(
                         ConditionAction::SubmitEvidence.audit_action(),
-                        "certificate",
-                        &cert.number,
+                        "condition",
+                        &row.id,
                     )
-                    .before(serde_json::json!({"condition_id": row.id, "item_id": row.item_id, "state": row.state.as_str()}))
+                    .before(serde_json::json!({"certificate": cert.number, "item_id": row.item_id, "state": row.state.as_str()}))
                     .after(serde_json::json!({
-                        "condition_id": row.id, "item_id": row.item_id, "state": to.as_str(),
+                        "certificate": cert.number, "item_id": row.item_id, "state": to.as_str(),
                         "evidence_id": meta.id, "sha256": meta.sha256, "size_bytes": meta.size_bytes,
                     })),
                 )?;
@@ -495,9 +495,9 @@ pub async fn review(
                 audit(
                     tx,
                     Some(&caller),
-                    Change::new(action.audit_action(), "certificate", &cert.number)
-                        .before(serde_json::json!({"condition_id": row.id, "item_id": row.item_id, "state": row.state.as_str()}))
-                        .after(serde_json::json!({"condition_id": row.id, "item_id": row.item_id, "state": to.as_str(), "note": note})),
+                    Change::new(action.audit_action(), "condition", &row.id)
+                        .before(serde_json::json!({"certificate": cert.number, "item_id": row.item_id, "state": row.state.as_str()}))
+                        .after(serde_json::json!({"certificate": cert.number, "item_id": row.item_id, "state": to.as_str(), "note": note})),
                 )?;
                 if to == ConditionState::Accepted {
                     release_hold(tx, &caller, &cert, &row, at)?;
