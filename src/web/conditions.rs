@@ -164,16 +164,22 @@ fn file_hint(state: &AppState) -> String {
     format!("{}, up to {mb:.0} MB", kinds.join(", "))
 }
 
+/// What the evidence form shows besides the condition: errors, the note as typed,
+/// and whether evidence was just submitted.
+struct EvidenceForm {
+    errors: FieldErrors,
+    note: String,
+    done: bool,
+}
+
 async fn operator_view(
     state: &AppState,
     chrome: Chrome,
     caller: &crate::auth::Caller,
-    number: &str,
-    id: &str,
-    errors: FieldErrors,
-    note: String,
-    done: bool,
+    (number, id): (&str, &str),
+    form: EvidenceForm,
 ) -> Result<OperatorPage, PageError> {
+    let EvidenceForm { errors, note, done } = form;
     crate::service::access::require_operator(caller)?;
     let cert = certificates::record(state, caller, number).await?;
     let c = cert
@@ -216,17 +222,12 @@ pub async fn operator_page(
 ) -> Result<OperatorPage, PageError> {
     let (number, id) = path.into_inner();
     let done = query.done.is_some();
-    operator_view(
-        &state,
-        chrome,
-        &caller,
-        &number,
-        &id,
-        FieldErrors::none(),
-        String::new(),
+    let form = EvidenceForm {
+        errors: FieldErrors::none(),
+        note: String::new(),
         done,
-    )
-    .await
+    };
+    operator_view(&state, chrome, &caller, (&number, &id), form).await
 }
 
 /// A file's refusal as a message next to the file field.
@@ -274,17 +275,12 @@ pub async fn submit_evidence(
             operator_href(&number, &id)
         ))),
         Err(e) if shown_on_form(&e) => {
-            let page = operator_view(
-                &state,
-                chrome,
-                &caller,
-                &number,
-                &id,
-                FieldErrors::of(&e),
+            let form = EvidenceForm {
+                errors: FieldErrors::of(&e),
                 note,
-                false,
-            )
-            .await?;
+                done: false,
+            };
+            let page = operator_view(&state, chrome, &caller, (&number, &id), form).await?;
             Ok(html(refused_status(&e), render(&page)?))
         }
         Err(e) => Err(e.into()),
