@@ -54,6 +54,15 @@ pub struct Settings {
     pub sign_off_tiers: Vec<String>,
     /// Premises kinds whose assessments need a second sign-off (empty: none).
     pub sign_off_kinds: Vec<String>,
+    // Part 1 of issue 11: conditions to closure.
+    /// Days after its due date that a condition still awaiting evidence suspends
+    /// its certificate (default 14).
+    #[serde(default = "default_condition_grace_days")]
+    pub condition_grace_days: u32,
+}
+
+fn default_condition_grace_days() -> u32 {
+    14
 }
 
 /// A configured secret: read like any setting, never printed.

@@ -39,6 +39,14 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     if indexed > 0 {
         tracing::info!(indexed, "certificates given their status-list index");
     }
+    // Part 1 of issue 11: conditions to closure.
+    let backfilled = {
+        let db = db.clone();
+        web::block(move || crate::service::certificates::conditions::backfill(&db)).await??
+    };
+    if backfilled > 0 {
+        tracing::info!(backfilled, "certificates given their condition rows");
+    }
     let checklists = {
         let db = db.clone();
         let dir = settings.checklists_dir.clone();

@@ -21,6 +21,8 @@ pub mod premises;
 pub mod problem;
 pub mod users;
 pub mod verification;
+// Part 1 of issue 11: conditions to closure.
+pub mod conditions;
 
 use std::collections::BTreeMap;
 
@@ -172,4 +174,9 @@ endpoints![
     // Part 3: the second sign-off.
     applications::sign_off,
     applications::list_sign_offs,
+    // Part 1 of issue 11: conditions to closure.
+    conditions::submit_evidence,
+    conditions::review,
+    conditions::evidence_file,
+    conditions::awaiting_review,
 ];

@@ -244,3 +244,12 @@ pub fn of_premises(conn: &mut DbConnection, premises_id: &str) -> QueryResult<Ve
         .order((certificates::issued_at.desc(), certificates::number.desc()))
         .load(conn)
 }
+
+// Part 1 of issue 11: conditions to closure.
+pub fn find_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Certificate>> {
+    certificates::table
+        .find(id)
+        .select(certificates::all_columns)
+        .first(conn)
+        .optional()
+}

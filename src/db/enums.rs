@@ -51,6 +51,8 @@ stored_as_text!(
     Role,
     StoredStatus,
     Tier,
+    // Part 1 of issue 11: conditions to closure.
+    crate::domain::condition::ConditionState,
 );
 
 #[cfg(test)]

@@ -23,6 +23,9 @@ pub mod users;
 // Part 3: the second sign-off.
 pub mod sign_offs;
 
+// Part 1 of issue 11: conditions to closure.
+pub mod conditions;
+
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};

@@ -250,6 +250,57 @@ diesel::table! {
     }
 }
 
+// Part 1 of issue 11: conditions to closure.
+diesel::table! {
+    certificate_conditions (id) {
+        id -> Text,
+        certificate_id -> Text,
+        item_id -> Text,
+        text -> Text,
+        due_at -> Timestamp,
+        state -> Text,
+        raised_by -> Text,
+        overdue_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    condition_events (id) {
+        id -> Text,
+        condition_id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        note -> Text,
+        evidence_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    condition_evidence (id) {
+        id -> Text,
+        condition_id -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        data -> Binary,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certificate_holds (certificate_id, holder) {
+        certificate_id -> Text,
+        holder -> Text,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(advisors -> users (user_id));
@@ -257,6 +308,8 @@ diesel::joinable!(premises -> organisations (organisation_id));
 diesel::joinable!(applications -> premises (premises_id));
 diesel::joinable!(applications -> checklists (checklist_id));
 diesel::joinable!(certificate_documents -> certificates (certificate_id));
+diesel::joinable!(certificate_conditions -> certificates (certificate_id));
+diesel::joinable!(condition_events -> certificate_conditions (condition_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -278,4 +331,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_resets,
     // Part 3: the second sign-off.
     sign_offs,
+    // Part 1 of issue 11: conditions to closure.
+    certificate_conditions,
+    condition_events,
+    condition_evidence,
+    certificate_holds,
 );

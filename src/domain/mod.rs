@@ -18,3 +18,6 @@ pub mod throttle;
 pub mod tier;
 // Part 3: the second sign-off before issue.
 pub mod sign_off;
+
+// Part 1 of issue 11: conditions to closure.
+pub mod condition;

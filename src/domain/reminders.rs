@@ -60,16 +60,20 @@ pub enum ReminderKind {
     AccountInvited,
     /// Someone tried to sign up with your address, which already has an account.
     SignupAttempted,
+    // Part 1 of issue 11: conditions to closure.
+    /// A condition still open after its grace period suspended the certificate.
+    ConditionOverdue,
 }
 
 impl ReminderKind {
-    pub const ALL: [ReminderKind; 6] = [
+    pub const ALL: [ReminderKind; 7] = [
         ReminderKind::CertificateExpiry,
         ReminderKind::ConditionDue,
         ReminderKind::AccreditationExpiry,
         ReminderKind::PasswordReset,
         ReminderKind::AccountInvited,
         ReminderKind::SignupAttempted,
+        ReminderKind::ConditionOverdue,
     ];
 
     /// The kinds that the reminder schedule queues (the others are sent when asked).
@@ -87,6 +91,7 @@ impl ReminderKind {
             ReminderKind::PasswordReset => "password_reset",
             ReminderKind::AccountInvited => "account_invited",
             ReminderKind::SignupAttempted => "signup_attempted",
+            ReminderKind::ConditionOverdue => "condition_overdue",
         }
     }
 

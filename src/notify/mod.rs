@@ -40,6 +40,8 @@ pub struct Reminders {
     lease: Duration,
     /// Names this instance's claims in the outbox.
     instance: String,
+    // Part 1 of issue 11: conditions to closure.
+    condition_grace_days: u32,
 }
 
 /// What one sweep did.
@@ -78,6 +80,7 @@ impl Reminders {
                 std::process::id(),
                 &uuid::Uuid::new_v4().simple().to_string()[..8]
             ),
+            condition_grace_days: settings.condition_grace_days,
         })
     }
 
@@ -101,6 +104,7 @@ impl Reminders {
         let public_url = self.public_url.clone();
         let scheme_name = self.scheme_name.clone();
         let time_zone = self.time_zone.clone();
+        let condition_grace_days = self.condition_grace_days;
         db.run(move |conn| {
             let params = QueueParams {
                 schedule: &schedule,
@@ -108,6 +112,7 @@ impl Reminders {
                 public_url: &public_url,
                 scheme_name: &scheme_name,
                 time_zone: &time_zone,
+                condition_grace_days,
             };
             outbox::queue_due(conn, &params)
         })

@@ -10,15 +10,16 @@ use diesel::sql_types::{Bool, Integer};
 use serde_json::{Value, json};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
+use crate::db::conditions::ConditionRow;
+use crate::db::models::Certificate;
 use crate::db::models::Notification;
-use crate::db::schema::{advisors, certificates, checklists, notifications, premises, users};
+use crate::db::schema::{advisors, certificates, notifications, premises, users};
 use crate::db::sequences::{Change, audit};
 use crate::db::{DbConnection, from_utc, write_tx};
 use crate::domain::accreditation::AccreditationStatus;
-use crate::domain::checklist::Checklist;
 use crate::domain::clock;
+use crate::domain::condition::{self, Holder, Holds};
 use crate::domain::reminders::{ReminderKind, ReminderSubject, Schedule, describe_offset};
-use crate::domain::scoring::ConditionDraft;
 use crate::domain::status::StoredStatus;
 use crate::domain::tier::PremisesKind;
 
@@ -38,6 +39,8 @@ pub struct QueueParams<'a> {
     pub scheme_name: &'a str,
     /// Dates in emails read in the scheme's zone.
     pub time_zone: &'a jiff::tz::TimeZone,
+    // Part 1 of issue 11: conditions to closure.
+    pub condition_grace_days: u32,
 }
 
 /// A reminder as queued: what, when, to whom.
@@ -69,6 +72,8 @@ fn shown(t: PrimitiveDateTime, p: &QueueParams<'_>) -> String {
 /// Returns the reminders this call inserted (another instance may have queued some
 /// of the same ones first; the unique key keeps one copy).
 pub fn queue_due(conn: &mut DbConnection, p: &QueueParams<'_>) -> anyhow::Result<Vec<Reminder>> {
+    // Overdue conditions first: a certificate they suspend gets no reminder today.
+    let overdue = suspend_overdue(conn, p)?;
     let mut due = certificate_reminders(conn, p)?;
     due.extend(condition_reminders(conn, p)?);
     due.extend(accreditation_reminders(conn, p)?);
@@ -85,6 +90,7 @@ pub fn queue_due(conn: &mut DbConnection, p: &QueueParams<'_>) -> anyhow::Result
         })?;
         queued.extend(inserted);
     }
+    queued.extend(overdue);
     Ok(queued)
 }
 
@@ -226,33 +232,9 @@ pub fn renew_url(public_url: &str, premises_id: &str) -> String {
     format!("{}/renew/{premises_id}", public_url.trim_end_matches('/'))
 }
 
-/// The longest time from issue to a condition's due date in any published checklist
-/// version: bounds how far back to look for certificates with conditions.
-fn longest_condition_days(conn: &mut DbConnection) -> anyhow::Result<i64> {
-    let sources: Vec<String> = checklists::table.select(checklists::source).load(conn)?;
-    let mut longest = 0u32;
-    for source in sources {
-        if let Ok(c) = Checklist::parse(&source) {
-            longest = longest
-                .max(c.scoring.condition_due_days)
-                .max(c.scoring.critical_condition_due_days);
-        }
-    }
-    Ok(i64::from(longest))
-}
-
-type ConditionsRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    PrimitiveDateTime,
-    String,
-);
-
-/// Condition due-date reminders, for active certificates issued recently enough to
-/// carry a condition that can still be due.
+/// Condition due-date reminders, for conditions still awaiting evidence (open, or
+/// their evidence rejected) on active certificates: a condition whose evidence was
+/// submitted or accepted gets no more.
 fn condition_reminders(
     conn: &mut DbConnection,
     p: &QueueParams<'_>,
@@ -261,58 +243,35 @@ fn condition_reminders(
     let Some(earliest_due) = p.schedule.earliest_due_date(today) else {
         return Ok(Vec::new());
     };
-    let issued_since = earliest_due - time::Duration::days(longest_condition_days(conn)? + 1);
-    let rows: Vec<ConditionsRow> = certificates::table
-        .filter(certificates::status.eq(StoredStatus::Active))
-        .filter(certificates::outcome.eq(crate::domain::scoring::Outcome::CertifiedWithConditions))
-        .filter(certificates::issued_at.ge(day_start(issued_since)))
-        .select((
-            certificates::number,
-            certificates::premises_id,
-            certificates::organisation_id,
-            certificates::premises_name,
-            certificates::town,
-            certificates::expires_at,
-            certificates::conditions,
-        ))
-        .load(conn)?;
+    let furthest_before = p
+        .schedule
+        .offsets()
+        .first()
+        .map_or(0, |o| -i64::from(*o))
+        .max(0);
+    let latest_due = today + time::Duration::days(furthest_before + 1);
+    let rows = crate::db::conditions::awaiting_evidence_due_between(
+        conn,
+        day_start(earliest_due),
+        day_start(latest_due),
+    )?;
     let mut due = Vec::new();
-    for (number, premises_id, org, premises_name, town, expires_at, conditions) in rows {
-        let Ok(conditions) = serde_json::from_str::<Vec<ConditionDraft>>(&conditions) else {
-            tracing::warn!(certificate = %number, "unreadable conditions; no reminders for them");
+    for (c, cert) in rows {
+        let due_on = c.due_at.date();
+        let Some(offset) = p.schedule.current_offset(due_on, today) else {
             continue;
         };
-        for c in conditions {
-            let due_on = c.due_at.date();
-            let Some(offset) = p.schedule.current_offset(due_on, today) else {
-                continue;
-            };
-            due.push(Reminder {
-                subject: ReminderSubject::Condition {
-                    number: number.clone(),
-                    item_id: c.item_id.clone(),
-                },
-                kind: ReminderKind::ConditionDue,
-                offset_days: offset,
-                due_on,
-                recipients: Vec::new(),
-                context: json!({
-                    "scheme_name": p.scheme_name,
-                    "number": number,
-                    "premises_id": premises_id,
-                    "premises_name": premises_name,
-                    "town": town,
-                    "expires_on": shown(expires_at, p),
-                    "item_id": c.item_id,
-                    "condition": c.text,
-                    "due_on": clock::long_date(c.due_at, p.time_zone),
-                    "renew_url": renew_url(p.public_url, &premises_id),
-                    "offset": offset,
-                    "when": describe_offset(offset),
-                    "organisation_id": org,
-                }),
-            });
-        }
+        due.push(Reminder {
+            subject: ReminderSubject::Condition {
+                number: cert.number.clone(),
+                item_id: c.item_id.clone(),
+            },
+            kind: ReminderKind::ConditionDue,
+            offset_days: offset,
+            due_on,
+            recipients: Vec::new(),
+            context: condition_context(p, &c, &cert, offset),
+        });
     }
     let mut due = without_queued(conn, ReminderKind::ConditionDue, due)?;
     let recipients = Recipients::load(
@@ -336,6 +295,126 @@ fn condition_reminders(
         r.recipients = recipients.for_premises(&premises_id, &org);
     }
     Ok(due)
+}
+
+/// What the condition emails say.
+fn condition_context(
+    p: &QueueParams<'_>,
+    c: &ConditionRow,
+    cert: &Certificate,
+    offset: i32,
+) -> Value {
+    json!({
+        "scheme_name": p.scheme_name,
+        "number": cert.number,
+        "premises_id": cert.premises_id,
+        "premises_name": cert.premises_name,
+        "town": cert.town,
+        "expires_on": shown(cert.expires_at, p),
+        "item_id": c.item_id,
+        "condition": c.text,
+        "due_on": shown(c.due_at, p),
+        "condition_url": condition_url(p.public_url, &cert.number, &c.id),
+        "grace_days": p.condition_grace_days,
+        "offset": offset,
+        "when": describe_offset(offset),
+        "organisation_id": cert.organisation_id,
+    })
+}
+
+/// The operator's page of one condition, where evidence is submitted.
+pub fn condition_url(public_url: &str, number: &str, condition_id: &str) -> String {
+    format!(
+        "{}/operator/certificates/{number}/conditions/{condition_id}",
+        public_url.trim_end_matches('/')
+    )
+}
+
+/// Suspends the certificates of conditions still awaiting evidence
+/// `condition_grace_days` after their due date: per condition one transaction that
+/// marks it overdue with a conditional UPDATE (so of any number of sweeps, on any
+/// number of instances, exactly one goes on), adds its hold, suspends an active
+/// certificate with the reason "condition <item> overdue", writes the audit entry
+/// and queues the email to the operator and the designated senior individual.
+fn suspend_overdue(conn: &mut DbConnection, p: &QueueParams<'_>) -> anyhow::Result<Vec<Reminder>> {
+    let grace = p.condition_grace_days;
+    let due_by = from_utc(p.now - time::Duration::days(i64::from(grace)));
+    let candidates = crate::db::conditions::overdue_candidates(conn, due_by)?;
+    let mut queued = Vec::new();
+    for (c, _) in candidates {
+        if !condition::overdue(c.state, c.due_at.assume_utc(), grace, p.now) {
+            continue;
+        }
+        let email = write_tx(conn, |tx| -> anyhow::Result<Option<Reminder>> {
+            let at = from_utc(p.now);
+            if !crate::db::conditions::mark_overdue(tx, &c.id, at)? {
+                return Ok(None);
+            }
+            let Some(cert) = crate::db::certificates::find_by_id(tx, &c.certificate_id)? else {
+                return Ok(None);
+            };
+            let reason = condition::overdue_reason(&c.item_id);
+            let holder = Holder::Condition(c.id.clone());
+            crate::db::conditions::add_hold(tx, &cert.id, &holder.as_key(), &reason, at)?;
+            let mut holds = Holds::of(crate::db::conditions::holds(tx, &cert.id)?);
+            let to = holds.hold(holder, cert.status);
+            let detail = json!({"condition_id": c.id, "item_id": c.item_id, "due_at": crate::domain::audit::format_time(c.due_at), "grace_days": grace});
+            if to != cert.status {
+                if !crate::db::certificates::set_status(tx, &cert.id, cert.status, to, &reason, at)?
+                {
+                    anyhow::bail!("certificate {} changed while being suspended", cert.number);
+                }
+                audit(
+                    tx,
+                    None,
+                    Change::new("certificate.suspended", "certificate", &cert.number)
+                        .before(json!({"status": cert.status.as_str(), "status_reason": cert.status_reason}))
+                        .after(json!({"status": to.as_str(), "status_reason": reason, "condition": detail})),
+                )?;
+            } else {
+                // Already suspended (by an admin): the condition holds it as well.
+                audit(
+                    tx,
+                    None,
+                    Change::new("condition.overdue", "condition", &c.id)
+                        .after(json!({"certificate": cert.number, "status": to.as_str(), "hold": reason, "condition": detail})),
+                )?;
+            }
+            crate::db::conditions::insert_event(
+                tx,
+                &crate::db::conditions::ConditionEvent {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    condition_id: c.id.clone(),
+                    at,
+                    actor_id: None,
+                    action: "overdue".to_string(),
+                    note: format!(
+                        "{reason}: the certificate is suspended until its evidence is accepted"
+                    ),
+                    evidence_id: None,
+                },
+            )?;
+            let recipients = Recipients::load(
+                tx,
+                std::iter::once((cert.premises_id.as_str(), cert.organisation_id.as_str())),
+            )?
+            .for_premises(&cert.premises_id, &cert.organisation_id);
+            let r = Reminder {
+                subject: ReminderSubject::Condition {
+                    number: cert.number.clone(),
+                    item_id: c.item_id.clone(),
+                },
+                kind: ReminderKind::ConditionOverdue,
+                offset_days: i32::try_from(grace).unwrap_or(i32::MAX),
+                due_on: c.due_at.date(),
+                recipients,
+                context: condition_context(p, &c, &cert, i32::try_from(grace).unwrap_or(i32::MAX)),
+            };
+            Ok(insert_if_absent(tx, &new_row(&r, p.now)?)?.then_some(r))
+        })?;
+        queued.extend(email);
+    }
+    Ok(queued)
 }
 
 /// Accreditation reminders for active advisors, to the advisor.
@@ -546,6 +625,20 @@ pub fn reason_to_skip(conn: &mut DbConnection, row: &Notification) -> QueryResul
     let Ok(subject) = row.subject.parse::<ReminderSubject>() else {
         return Ok(Some(format!("unknown subject {}", row.subject)));
     };
+    // The overdue email is about the suspension itself: it goes to a suspended one.
+    if row.kind == ReminderKind::ConditionOverdue {
+        return Ok(None);
+    }
+    // A condition whose evidence was submitted or accepted is reminded no more.
+    if let (ReminderKind::ConditionDue, ReminderSubject::Condition { number, item_id }) =
+        (row.kind, &subject)
+    {
+        if let Some(state) = crate::db::conditions::state_of_item(conn, number, item_id)? {
+            if !state.awaits_evidence() {
+                return Ok(Some(format!("condition {item_id} is {}", state.as_str())));
+            }
+        }
+    }
     if let Some(number) = subject.certificate_number() {
         let status: Option<StoredStatus> = certificates::table
             .filter(certificates::number.eq(number))

@@ -33,6 +33,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "signup_attempted.subject",
     "signup_attempted.txt",
     "signup_attempted.html",
+    // Part 1 of issue 11: conditions to closure.
+    "condition_overdue.subject",
+    "condition_overdue.txt",
+    "condition_overdue.html",
 );
 
 fn env() -> &'static Environment<'static> {
@@ -88,6 +92,8 @@ mod tests {
             "advisor_name": "Ada", "accreditation_number": "PSA-1", "accredited_until": "2027-06-30",
             "name": "Olive <O>", "email": "olive@x.test", "link": "http://x/password/reset/t0k",
             "valid_minutes": 60, "invited_by": "Nia", "organisation": "Quayside",
+            "condition_url": "http://x/operator/certificates/PSC-2026-000001-K/conditions/c1",
+            "grace_days": 14,
         });
         ReminderKind::ALL
             .into_iter()
@@ -113,6 +119,15 @@ mod tests {
                 ) {
                     assert!(text.contains("http://x/password/reset/t0k"), "{text}");
                     assert!(html.contains("Olive &lt;O&gt;"), "HTML escapes values");
+                } else if matches!(
+                    kind,
+                    ReminderKind::ConditionDue | ReminderKind::ConditionOverdue
+                ) {
+                    // Evidence closes a condition: the email links to its page and
+                    // no longer asks for a whole new assessment.
+                    assert!(text.contains("PSC-2026-000001-K") && text.contains("conditions/c1"));
+                    assert!(!text.contains("fresh assessment"), "{text}");
+                    assert!(html.contains("Riverside &lt;Hall&gt;"));
                 } else if kind != ReminderKind::AccreditationExpiry {
                     assert!(
                         text.contains("PSC-2026-000001-K") && text.contains("http://x/renew/p1")

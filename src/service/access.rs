@@ -245,6 +245,63 @@ pub fn require_may_sign_off(
     .map_err(|why| ServiceError::forbidden(why.to_string()))
 }
 
+// Part 1 of issue 11: conditions to closure.
+
+/// Submitting evidence for a certificate's condition: an operator of the
+/// organisation holding it; another organisation's certificate reads as not found.
+pub fn require_may_submit_condition_evidence(
+    caller: &Caller,
+    organisation_id: &str,
+) -> ServiceResult<()> {
+    require_operator(caller)?;
+    if caller.operates(organisation_id) {
+        Ok(())
+    } else {
+        Err(ServiceError::not_found("certificate"))
+    }
+}
+
+/// Reviewing conditions is advisors' work.
+pub fn require_reviewer_role(caller: &Caller) -> ServiceResult<()> {
+    require_role(caller, &[Role::Advisor])
+}
+
+/// Reviewing a condition's evidence: the advisor who raised it while they may
+/// still assess the premises; once they may not, any advisor who may
+/// (`domain::condition::may_review`). Anyone else gets a 403 saying why.
+#[allow(clippy::too_many_arguments)]
+pub fn require_may_review_condition(
+    caller: &Caller,
+    raised_by: &str,
+    raiser: Option<&Advisor>,
+    own: Option<&Advisor>,
+    kind: PremisesKind,
+    organisation_id: &str,
+    today: time::Date,
+) -> ServiceResult<()> {
+    require_reviewer_role(caller)?;
+    let standing = |a: Option<&Advisor>| -> ServiceResult<Result<(), Ineligible>> {
+        match a {
+            Some(a) => eligibility(a, kind, organisation_id, today),
+            None => Ok(Err(Ineligible::Withdrawn)),
+        }
+    };
+    let raiser = standing(raiser)?;
+    let own = standing(own)?;
+    crate::domain::condition::may_review(caller.user_id == raised_by, &raiser, &own)
+        .map_err(|why| ServiceError::forbidden(why.to_string()))
+}
+
+/// A condition's evidence files: the owner, police and admins (who read the full
+/// record), and an advisor who may review the condition.
+pub fn may_read_condition_evidence(caller: &Caller, organisation_id: &str, reviewer: bool) -> bool {
+    match caller.role {
+        Role::Admin | Role::Police => true,
+        Role::Operator => caller.operates(organisation_id),
+        Role::Advisor => reviewer,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::date;

@@ -24,6 +24,8 @@ pub mod session;
 // Part 3: the second sign-off.
 pub mod sign_off;
 pub mod verify;
+// Part 1 of issue 11: conditions to closure.
+pub mod conditions;
 
 use actix_web::web;
 
@@ -68,5 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &crate::rate_limit::Public
         .configure(police::routes)
         .configure(admin::routes)
         // Part 3: the second sign-off.
-        .configure(sign_off::routes);
+        .configure(sign_off::routes)
+        // Part 1 of issue 11: conditions to closure.
+        .configure(conditions::routes);
 }

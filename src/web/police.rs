@@ -184,12 +184,6 @@ pub async fn search_page(
     }
 }
 
-pub struct ConditionRow {
-    item_id: String,
-    text: String,
-    due: String,
-}
-
 pub struct HistoryRow {
     at: String,
     event: String,
@@ -212,10 +206,11 @@ pub struct RecordPage {
     issued: String,
     expiry_label: &'static str,
     expires: String,
-    conditions: Vec<ConditionRow>,
     history: Vec<HistoryRow>,
     // Part 3: who signed off the assessment before issue.
     sign_off: Option<String>,
+    // Part 1 of issue 11: every condition's state and history.
+    condition_panels: Vec<super::conditions::ConditionPanel>,
 }
 
 fn verdict(status: VerifiedStatus) -> (&'static str, &'static str, &'static str) {
@@ -272,15 +267,6 @@ pub async fn record_page(
     let found = certificates::history(&state, &caller, &path).await?;
     let c = found.certificate;
     let (tone, headline, explanation) = verdict(c.status);
-    let conditions = c
-        .conditions
-        .iter()
-        .map(|d| ConditionRow {
-            item_id: d.item_id.clone(),
-            text: d.text.clone(),
-            due: chrome.date(&d.due_at),
-        })
-        .collect();
     let history = found
         .history
         .iter()
@@ -307,8 +293,8 @@ pub async fn record_page(
         issued: chrome.date(&c.issued_at),
         expiry_label: expiry_label(c.status, c.kind),
         expires: chrome.date(&c.expires_at),
-        conditions,
         history,
+        condition_panels: super::conditions::ConditionPanel::all(&chrome, &c),
         chrome,
         c,
     })

@@ -110,6 +110,33 @@ async fn every_endpoint_for_every_role() {
     assert_eq!(awaiting["status"], "awaiting_sign_off");
     let awaiting_id = enhanced["id"].as_str().expect("id").to_string();
 
+    // Part 1 of issue 11: a certificate with a condition, assessed by the assigned
+    // advisor, with evidence submitted for it.
+    let conditional = app.building(&scheme.operator, 300).await;
+    let (_, with_condition) = app
+        .conditional_certificate(&scheme.operator, &scheme.advisor, &conditional)
+        .await;
+    let cnum = with_condition["certificate"]["number"]
+        .as_str()
+        .expect("number")
+        .to_string();
+    let record = app
+        .get(&format!("/api/v1/certificates/{cnum}"), Some(&scheme.admin))
+        .await
+        .ok();
+    let cid = record["conditions"][0]["id"]
+        .as_str()
+        .expect("condition")
+        .to_string();
+    let submitted = app
+        .submit_condition_evidence(&scheme.operator, &cnum, &cid, Some("matrix"))
+        .await
+        .expect(201);
+    let cevidence = submitted["history"][1]["evidence"]["id"]
+        .as_str()
+        .expect("evidence id")
+        .to_string();
+
     // Columns follow ROLES.
     let matrix: Vec<(&str, String, Body, [&str; 7])> = vec![
         ("GET", "/healthz".into(), Body::None, ["ok"; 7]),
@@ -419,6 +446,34 @@ async fn every_endpoint_for_every_role() {
             format!("/renew/{premises_id}"),
             Body::None,
             ["ok"; 7],
+        ),
+        // Part 1 of issue 11: a condition's evidence is the owner's to submit (here
+        // refused for its missing note or the state: 422/409), its review the raising
+        // advisor's (an accept, after the download row), its file for whoever reads
+        // the record and the reviewer.
+        (
+            "POST",
+            format!("/api/v1/certificates/{cnum}/conditions/{cid}/evidence"),
+            Body::Evidence,
+            ["401", "ok", "404", "403", "403", "403", "403"],
+        ),
+        (
+            "GET",
+            format!("/api/v1/certificates/{cnum}/conditions/{cid}/evidence/{cevidence}"),
+            Body::None,
+            ["401", "ok", "404", "ok", "404", "ok", "ok"],
+        ),
+        (
+            "GET",
+            "/api/v1/conditions/awaiting-review".into(),
+            Body::None,
+            ["401", "403", "403", "ok", "ok", "403", "403"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/certificates/{cnum}/conditions/{cid}/review"),
+            Body::Json(json!({"decision": "accept"})),
+            ["401", "403", "403", "ok", "403", "403", "403"],
         ),
         // Near the end: revocation is final.
         (

@@ -527,3 +527,106 @@ impl TestApp {
         self.sign_off(reviewer, id, "approve", None).await.ok()
     }
 }
+
+// Part 1 of issue 11: conditions to closure.
+
+/// A scheme whose building (with a designated senior individual at
+/// `dsi@venue.test`) is certified with exactly one condition: one non-critical
+/// item scores 0.
+pub async fn conditional_scheme(app: &TestApp) -> Scheme {
+    let admin = app.admin().await;
+    let (operator, _) = app.operator("Quayside Venues Ltd").await;
+    let (advisor, advisor_id) = app.advisor(&admin, &["building", "event"], None).await;
+    let premises = app
+        .post(
+            "/api/v1/premises",
+            Some(&operator),
+            json!({
+                "kind": "building", "name": "Riverside Hall", "address": "1 Quay Street, Bristol",
+                "postcode": "BS1 4DJ", "capacity": 450,
+                "designated_senior_individual": {"name": "Sam Senior", "email": "dsi@venue.test"},
+            }),
+        )
+        .await
+        .expect(201);
+    let (application, completion) = app
+        .conditional_certificate(&operator, &advisor, &premises)
+        .await;
+    Scheme {
+        admin,
+        operator,
+        advisor,
+        advisor_id,
+        premises,
+        application,
+        completion,
+    }
+}
+
+impl TestApp {
+    /// Certifies `premises` with one condition (its first non-critical item scores 0):
+    /// (the claimed application, the completion).
+    pub async fn conditional_certificate(
+        &self,
+        operator: &str,
+        advisor: &str,
+        premises: &Value,
+    ) -> (Value, Value) {
+        let application = self
+            .answered_application(operator, premises["id"].as_str().expect("id"))
+            .await;
+        let gap = application["items"]
+            .as_array()
+            .and_then(|items| {
+                items
+                    .iter()
+                    .find(|i| !i["critical"].as_bool().unwrap_or(false))
+            })
+            .map(|i| i["id"].clone())
+            .expect("a non-critical item");
+        let (claimed, completion) = self
+            .assess(operator, advisor, &application, |item| {
+                if item["id"] == gap {
+                    json!(0)
+                } else {
+                    item["max_score"].clone()
+                }
+            })
+            .await;
+        assert_eq!(
+            completion["outcome"], "certified_with_conditions",
+            "{completion}"
+        );
+        (claimed, completion)
+    }
+
+    /// Submits `file` (a small PDF when none) and `note` as evidence for a condition.
+    pub async fn submit_condition_evidence(
+        &self,
+        token: &str,
+        number: &str,
+        condition_id: &str,
+        note: Option<&str>,
+    ) -> Reply {
+        let part = reqwest::multipart::Part::bytes(SMALL_PDF.to_vec())
+            .file_name("drill-log.pdf")
+            .mime_str("application/pdf")
+            .expect("mime");
+        let mut form = reqwest::multipart::Form::new().part("file", part);
+        if let Some(note) = note {
+            form = form.text("note", note.to_string());
+        }
+        Reply::from(
+            self.client
+                .post(self.url(&format!(
+                    "/api/v1/certificates/{number}/conditions/{condition_id}/evidence"
+                )))
+                .bearer_auth(token)
+                .multipart(form)
+                .send()
+                .await
+                .expect("evidence upload"),
+        )
+        .await
+    }
+}

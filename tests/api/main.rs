@@ -28,3 +28,5 @@ mod team;
 mod workflow;
 // Part 3: the second sign-off.
 mod sign_off;
+// Part 1 of issue 11: conditions to closure.
+mod conditions;

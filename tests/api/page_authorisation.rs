@@ -132,6 +132,32 @@ async fn every_page_for_every_role() {
     .await;
     let awaiting = enhanced["id"].as_str().expect("id").to_string();
 
+    // Part 1 of issue 11: a certificate with a condition whose evidence is in.
+    let conditional = app.building(&scheme.operator, 300).await;
+    let (_, with_condition) = app
+        .conditional_certificate(&scheme.operator, &scheme.advisor, &conditional)
+        .await;
+    let cnum = with_condition["certificate"]["number"]
+        .as_str()
+        .expect("number")
+        .to_string();
+    let record = app
+        .get(&format!("/api/v1/certificates/{cnum}"), Some(&scheme.admin))
+        .await
+        .ok();
+    let cid = record["conditions"][0]["id"]
+        .as_str()
+        .expect("condition")
+        .to_string();
+    let submitted = app
+        .submit_condition_evidence(&scheme.operator, &cnum, &cid, Some("matrix"))
+        .await
+        .expect(201);
+    let cevidence = submitted["history"][1]["evidence"]["id"]
+        .as_str()
+        .expect("evidence id")
+        .to_string();
+
     let pub_all = [200; 7];
     let admin_only = [303, 403, 403, 403, 403, 403, 200];
     let matrix: Vec<(String, [u16; 7])> = vec![
@@ -204,6 +230,25 @@ async fn every_page_for_every_role() {
         (
             format!("/police/certificates/{number}"),
             [303, 200, 404, 403, 403, 200, 200],
+        ),
+        // Part 1 of issue 11: the operator's condition page, the advisor's review
+        // list and page (the raising advisor's), the evidence for whoever reads the
+        // record and the reviewer.
+        (
+            format!("/operator/certificates/{cnum}/conditions/{cid}"),
+            [303, 200, 404, 403, 403, 403, 403],
+        ),
+        (
+            "/advisor/conditions".into(),
+            [303, 403, 403, 200, 200, 403, 403],
+        ),
+        (
+            format!("/advisor/conditions/{cnum}/{cid}"),
+            [303, 403, 403, 200, 403, 403, 403],
+        ),
+        (
+            format!("/certificates/{cnum}/conditions/{cid}/evidence/{cevidence}"),
+            [303, 200, 404, 200, 404, 200, 200],
         ),
         // The admin's pages: admins only.
         ("/admin".into(), admin_only),

@@ -94,6 +94,13 @@ pub fn issue_certificate(
         status_index: Some(super::status_list::unused_status_index(tx)?),
     };
     db::certificates::insert(tx, &cert)?;
+    super::conditions::insert_for_new_certificate(
+        tx,
+        &cert,
+        conditions,
+        Some(&caller.user_id),
+        issued_at,
+    )?;
     documents.issue(tx, &cert, prem, checklist.checklist.version)?;
     audit(
         tx,

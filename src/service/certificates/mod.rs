@@ -16,6 +16,8 @@ pub mod status_history;
 pub mod status_list;
 pub mod verify;
 pub mod verify_pdf;
+// Part 1 of issue 11: conditions to closure.
+pub mod conditions;
 
 pub use status_history::{CertificateHistory, HistoryEntry, HistoryEvent, history};
 
@@ -29,10 +31,11 @@ use crate::auth::Caller;
 use crate::db::models::{Certificate, Premises};
 use crate::db::{self, DbConnection, to_utc};
 use crate::domain::certificate_number::{CertificateNumber, NumberError};
-use crate::domain::scoring::{ConditionDraft, Outcome};
+use crate::domain::scoring::Outcome;
 use crate::domain::status::{VerifiedStatus, verified_status};
 use crate::domain::tier::{PremisesKind, Tier};
 use crate::state::AppState;
+use conditions::ConditionView;
 
 /// A typed certificate number, normalised, or a 400 naming `number`.
 pub fn parse_number(raw: &str) -> ServiceResult<String> {
@@ -85,7 +88,8 @@ pub struct CertificateView {
     pub kind: PremisesKind,
     pub tier: Tier,
     pub outcome: Outcome,
-    pub conditions: Vec<ConditionDraft>,
+    /// Each condition with its state and history.
+    pub conditions: Vec<ConditionView>,
     pub advisor_name: String,
     pub accreditation_number: String,
     pub application_id: String,
@@ -102,7 +106,11 @@ pub struct CertificateView {
 }
 
 impl CertificateView {
-    pub fn new(c: &Certificate, p: Option<&Premises>) -> ServiceResult<CertificateView> {
+    pub fn new(
+        c: &Certificate,
+        p: Option<&Premises>,
+        conditions: Vec<ConditionView>,
+    ) -> ServiceResult<CertificateView> {
         Ok(CertificateView {
             number: c.number.clone(),
             status: status_now(c),
@@ -116,9 +124,7 @@ impl CertificateView {
             kind: c.kind,
             tier: c.tier,
             outcome: c.outcome,
-            conditions: serde_json::from_str(&c.conditions).map_err(|e| {
-                ServiceError::internal(anyhow::anyhow!("conditions of {}: {e}", c.number))
-            })?,
+            conditions,
             advisor_name: c.advisor_name.clone(),
             accreditation_number: c.accreditation_number.clone(),
             application_id: c.application_id.clone(),
@@ -166,7 +172,10 @@ pub(crate) fn record_view(
     cert: &Certificate,
 ) -> ServiceResult<CertificateView> {
     let prem = db::premises::find(conn, &cert.premises_id)?;
-    let mut view = CertificateView::new(cert, prem.as_ref())?;
+    let conditions = conditions::views_of(conn, &[cert.id.as_str()])?
+        .remove(&cert.id)
+        .unwrap_or_default();
+    let mut view = CertificateView::new(cert, prem.as_ref(), conditions)?;
     with_sign_off(conn, std::slice::from_mut(&mut view))?;
     Ok(view)
 }
@@ -188,9 +197,17 @@ pub(crate) fn record_views(
 ) -> ServiceResult<Vec<CertificateView>> {
     let ids: Vec<&str> = certs.iter().map(|c| c.premises_id.as_str()).collect();
     let found = db::premises::find_many(conn, &ids)?;
+    let cert_ids: Vec<&str> = certs.iter().map(|c| c.id.as_str()).collect();
+    let mut conditions = conditions::views_of(conn, &cert_ids)?;
     let mut views = certs
         .iter()
-        .map(|c| CertificateView::new(c, found.get(&c.premises_id)))
+        .map(|c| {
+            CertificateView::new(
+                c,
+                found.get(&c.premises_id),
+                conditions.remove(&c.id).unwrap_or_default(),
+            )
+        })
         .collect::<ServiceResult<Vec<_>>>()?;
     with_sign_off(conn, &mut views)?;
     Ok(views)

@@ -9,6 +9,7 @@ use super::{CertificateView, find_by_number, parse_number, record_view};
 use crate::auth::Caller;
 use crate::db::sequences::{Change, audit};
 use crate::db::{self, now, write_tx};
+use crate::domain::condition::{Holder, Holds};
 use crate::domain::status::{StatusAction, transition};
 use crate::service::access::require_admin;
 use crate::service::validate::Check;
@@ -51,8 +52,28 @@ pub async fn change_status(
             write_tx(conn, |tx| {
                 let cert = find_by_number(tx, &number)?;
                 let from = cert.status;
-                let to = transition(action, from)
-                    .map_err(|why| ServiceError::conflict(why.code(), why.to_string()))?;
+                // What holds the certificate suspended (an admin, overdue conditions):
+                // an admin's reinstatement lifts only the admin's hold.
+                let holds = Holds::of(db::conditions::holds(tx, &cert.id)?);
+                let to = match action {
+                    StatusAction::Suspend => holds.admin_suspend(from),
+                    StatusAction::Reinstate => holds
+                        .admin_reinstate(from)
+                        .map_err(|why| ServiceError::conflict(why.code(), why.to_string()))
+                        .map(Ok)?,
+                    StatusAction::Revoke => transition(action, from),
+                }
+                .map_err(|why| ServiceError::conflict(why.code(), why.to_string()))?;
+                let admin = Holder::Admin.as_key();
+                match action {
+                    StatusAction::Suspend => {
+                        db::conditions::add_hold(tx, &cert.id, &admin, &reason, now())?;
+                    }
+                    StatusAction::Reinstate => {
+                        db::conditions::remove_hold(tx, &cert.id, &admin)?;
+                    }
+                    StatusAction::Revoke => {}
+                }
                 if !db::certificates::set_status(tx, &cert.id, from, to, &reason, now())? {
                     return Err(ServiceError::conflict(
                         "status_changed",

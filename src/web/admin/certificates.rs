@@ -166,6 +166,9 @@ pub struct CertificatePage {
     reason: String,
     // Part 3: who signed off the assessment before issue.
     sign_off: Option<String>,
+
+    // Part 1 of issue 11: every condition's state and history.
+    condition_panels: Vec<crate::web::conditions::ConditionPanel>,
 }
 
 impl CertificatePage {
@@ -176,6 +179,7 @@ impl CertificatePage {
             kind: kind_in_words(cert.kind),
             outcome: outcome_in_words(cert.outcome),
             issued: chrome.date(&cert.issued_at),
+            condition_panels: crate::web::conditions::ConditionPanel::all(&chrome, &cert),
             chrome,
             cert,
             errors: FieldErrors::none(),
@@ -197,10 +201,6 @@ impl CertificatePage {
 
     fn may_revoke(&self) -> bool {
         self.may_suspend() || self.may_reinstate()
-    }
-
-    fn due(&self, t: &time::OffsetDateTime) -> String {
-        self.chrome.date(t)
     }
 }
 

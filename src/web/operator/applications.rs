@@ -207,6 +207,7 @@ fn result_block(chrome: &Chrome, view: &ApplicationView) -> Option<ResultBlock> 
                 text: c.text.clone(),
                 due: chrome.date(&c.due_at),
                 overdue: c.due_at < now,
+                closure: None,
             })
             .collect(),
         certificate: view.certificate.as_ref().map(|c| c.number.clone()),

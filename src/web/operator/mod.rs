@@ -11,7 +11,7 @@
 
 mod applications;
 mod dashboard;
-mod multipart;
+pub(crate) mod multipart;
 mod premises;
 mod team;
 
@@ -169,6 +169,15 @@ pub struct ConditionRow {
     pub text: String,
     pub due: String,
     pub overdue: bool,
+    // Part 1 of issue 11: a certificate's condition has a state and a page.
+    pub closure: Option<ConditionClosure>,
+}
+
+/// A certificate's condition tracked to closure: its state badge and its page.
+pub struct ConditionClosure {
+    pub tone: &'static str,
+    pub state: &'static str,
+    pub href: String,
 }
 
 /// A certificate as a row: its status and validity in words, its conditions, and
@@ -260,11 +269,19 @@ impl CertificateRow {
             conditions: if live {
                 c.conditions
                     .iter()
-                    .map(|d| ConditionRow {
-                        item_id: d.item_id.clone(),
-                        text: d.text.clone(),
-                        due: chrome.date(&d.due_at),
-                        overdue: d.due_at < now,
+                    .map(|d| {
+                        let (tone, state) = crate::web::conditions::state_badge(d.state);
+                        ConditionRow {
+                            item_id: d.item_id.clone(),
+                            text: d.text.clone(),
+                            due: chrome.date(&d.due_at),
+                            overdue: d.due_at < now && d.state.awaits_evidence(),
+                            closure: Some(ConditionClosure {
+                                tone,
+                                state,
+                                href: crate::web::conditions::operator_href(&c.number, &d.id),
+                            }),
+                        }
                     })
                     .collect()
             } else {
