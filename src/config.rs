@@ -49,6 +49,9 @@ pub struct Settings {
     pub public_rate_per_minute: u32,
     /// The header a trusted reverse proxy puts the client address in; empty: none.
     pub trusted_proxy_header: String,
+    /// Part 4 (advisor oversight): days an operator has to have the premises
+    /// assessed again once an admin orders a reassessment.
+    pub reassessment_within_days: u32,
 }
 
 /// A configured secret: read like any setting, never printed.
@@ -138,6 +141,10 @@ impl Settings {
         }
         if self.login_throttle_base_secs == 0 {
             anyhow::bail!("login_throttle_base_secs must be at least 1");
+        }
+        // Part 4 (advisor oversight).
+        if !(1..=3650).contains(&self.reassessment_within_days) {
+            anyhow::bail!("reassessment_within_days must be from 1 to 3650");
         }
         if self.smtp_max_attempts == 0 {
             anyhow::bail!("smtp_max_attempts must be at least 1");

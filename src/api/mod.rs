@@ -21,6 +21,8 @@ pub mod premises;
 pub mod problem;
 pub mod users;
 pub mod verification;
+// Part 4 (advisor oversight).
+pub mod reviews;
 
 use std::collections::BTreeMap;
 
@@ -169,4 +171,9 @@ endpoints![
     verification::scheme_ca,
     audit::list_audit,
     notifications::list_notifications,
+    // Part 4 (advisor oversight).
+    reviews::list_reviews,
+    reviews::get_review,
+    reviews::confirm,
+    reviews::reassess,
 ];

@@ -13,6 +13,8 @@ use crate::domain::application::{AnswerStatus, ApplicationStatus};
 use crate::domain::reminders::{NotificationStatus, ReminderKind};
 use crate::domain::scoring::Outcome;
 use crate::domain::status::StoredStatus;
+// Part 4 (advisor oversight).
+use crate::domain::oversight::{Resolution, ReviewCause};
 use crate::domain::tier::{PremisesKind, Tier};
 
 macro_rules! stored_as_text {
@@ -51,6 +53,9 @@ stored_as_text!(
     Role,
     StoredStatus,
     Tier,
+    // Part 4 (advisor oversight).
+    ReviewCause,
+    Resolution,
 );
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ pub mod premises;
 pub mod schema;
 pub mod sequences;
 pub mod users;
+// Part 4 (advisor oversight).
+pub mod reviews;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;

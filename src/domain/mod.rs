@@ -16,3 +16,5 @@ pub mod status_list;
 pub mod text;
 pub mod throttle;
 pub mod tier;
+// Part 4 (advisor oversight).
+pub mod oversight;

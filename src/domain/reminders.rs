@@ -60,16 +60,21 @@ pub enum ReminderKind {
     AccountInvited,
     /// Someone tried to sign up with your address, which already has an account.
     SignupAttempted,
+    /// Part 4 (advisor oversight): an admin reviewing a certificate (its advisor's
+    /// accreditation was suspended or withdrawn) ordered a reassessment.
+    ReassessmentOrdered,
 }
 
 impl ReminderKind {
-    pub const ALL: [ReminderKind; 6] = [
+    pub const ALL: [ReminderKind; 7] = [
         ReminderKind::CertificateExpiry,
         ReminderKind::ConditionDue,
         ReminderKind::AccreditationExpiry,
         ReminderKind::PasswordReset,
         ReminderKind::AccountInvited,
         ReminderKind::SignupAttempted,
+        // Part 4 (advisor oversight).
+        ReminderKind::ReassessmentOrdered,
     ];
 
     /// The kinds that the reminder schedule queues (the others are sent when asked).
@@ -87,6 +92,7 @@ impl ReminderKind {
             ReminderKind::PasswordReset => "password_reset",
             ReminderKind::AccountInvited => "account_invited",
             ReminderKind::SignupAttempted => "signup_attempted",
+            ReminderKind::ReassessmentOrdered => "reassessment_ordered",
         }
     }
 

@@ -33,6 +33,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "signup_attempted.subject",
     "signup_attempted.txt",
     "signup_attempted.html",
+    // Part 4 (advisor oversight).
+    "reassessment_ordered.subject",
+    "reassessment_ordered.txt",
+    "reassessment_ordered.html",
 );
 
 fn env() -> &'static Environment<'static> {
@@ -88,6 +92,7 @@ mod tests {
             "advisor_name": "Ada", "accreditation_number": "PSA-1", "accredited_until": "2027-06-30",
             "name": "Olive <O>", "email": "olive@x.test", "link": "http://x/password/reset/t0k",
             "valid_minutes": 60, "invited_by": "Nia", "organisation": "Quayside",
+            "note": "Re-check the lockdown plan", "reassess_by": "1 March 2027", "cause": "withdrawn",
         });
         ReminderKind::ALL
             .into_iter()

@@ -57,6 +57,8 @@ impl Chrome {
                 l("/admin/certificates", "Certificates"),
                 l("/admin/audit", "Audit log"),
                 l("/admin/outbox", "Outbox"),
+                // Part 4 (advisor oversight).
+                l("/admin/reviews", "Reviews"),
             ],
         }
     }
@@ -144,6 +146,13 @@ fn notice(code: &str) -> Option<&'static str> {
             "If an account has that email address, a link to set a new password is on its way."
         }
         "password_changed" => "Your password is changed. Log in with the new one.",
+        // Part 4 (advisor oversight).
+        "review_confirmed" => {
+            "The certificate is confirmed. Its record shows the review and your note."
+        }
+        "reassessment_ordered" => {
+            "A reassessment is ordered. The operator is emailed what to do and by when."
+        }
         _ => return None,
     })
 }

@@ -22,6 +22,8 @@ pub mod police;
 pub mod renew;
 pub mod session;
 pub mod verify;
+// Part 4 (advisor oversight).
+pub mod oversight;
 
 use actix_web::web;
 

@@ -214,6 +214,8 @@ pub struct RecordPage {
     expires: String,
     conditions: Vec<ConditionRow>,
     history: Vec<HistoryRow>,
+    /// Part 4 (advisor oversight).
+    oversight: super::oversight::RecordBlock,
 }
 
 fn verdict(status: VerifiedStatus) -> (&'static str, &'static str, &'static str) {
@@ -257,6 +259,14 @@ fn event_label(event: HistoryEvent, outcome: Option<Outcome>, action: &str) -> S
         HistoryEvent::Reinstated => "Reinstated".into(),
         HistoryEvent::Revoked => "Revoked".into(),
         HistoryEvent::Superseded => "Superseded".into(),
+        // Part 4 (advisor oversight).
+        HistoryEvent::Other if action == "certificate.flagged_for_review" => {
+            "Flagged for review: the advisor's accreditation changed".into()
+        }
+        HistoryEvent::Other if action == "review.confirmed" => "Reviewed: confirmed".into(),
+        HistoryEvent::Other if action == "review.reassessment_ordered" => {
+            "Reviewed: reassessment ordered".into()
+        }
         HistoryEvent::Other => action.to_string(),
     }
 }
@@ -290,6 +300,7 @@ pub async fn record_page(
         })
         .collect();
     Ok(RecordPage {
+        oversight: super::oversight::RecordBlock::new(&chrome, &c),
         status: status_label(c.status),
         tone,
         headline,

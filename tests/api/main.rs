@@ -26,3 +26,5 @@ mod register;
 mod reminders;
 mod team;
 mod workflow;
+// Part 4 (advisor oversight).
+mod oversight;

@@ -34,6 +34,9 @@ const FORM_ACTIONS: &[&str] = &[
     "/operator/premises/{id}/apply",
     "/operator/premises/{id}/renew",
     "/operator/applications/{id}/withdraw",
+    // Part 4 (advisor oversight).
+    "/admin/reviews/{id}/confirm",
+    "/admin/reviews/{id}/reassess",
 ];
 
 /// The page paths the web adapter registers (read from its source, so a new page
@@ -121,6 +124,8 @@ async fn every_page_for_every_role() {
     let completed = scheme.application["id"].as_str().expect("id").to_string();
     let number = scheme.number().to_string();
     let advisor_id = scheme.advisor_id.clone();
+    // Part 4 (advisor oversight): a certificate flagged for review.
+    let review_id = crate::oversight::flagged_review(&app, &scheme).await;
 
     let pub_all = [200; 7];
     let admin_only = [303, 403, 403, 403, 403, 403, 200];
@@ -200,6 +205,10 @@ async fn every_page_for_every_role() {
         (format!("/admin/certificates/{number}"), admin_only),
         ("/admin/audit".into(), admin_only),
         ("/admin/outbox".into(), admin_only),
+        // Part 4 (advisor oversight).
+        ("/admin/reviews".into(), admin_only),
+        ("/admin/reviews?status=resolved".into(), admin_only),
+        (format!("/admin/reviews/{review_id}"), admin_only),
     ];
 
     let client = reqwest::Client::builder()

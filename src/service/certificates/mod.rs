@@ -95,6 +95,15 @@ pub struct CertificateView {
     pub issued_at: time::OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: time::OffsetDateTime,
+    // Part 4 (advisor oversight):
+    /// The advisor's accreditation on the day of issue: `active`, `lapsed`,
+    /// `suspended` or `withdrawn`; null for certificates issued before it was
+    /// recorded ("not recorded").
+    pub accreditation_status_at_issue: Option<String>,
+    /// The certificate's review after its advisor's accreditation was suspended
+    /// or withdrawn: the open one, or else the newest resolved one; null if never
+    /// flagged.
+    pub review: Option<super::oversight::RecordReview>,
 }
 
 impl CertificateView {
@@ -122,6 +131,8 @@ impl CertificateView {
             designated_senior_individual: p.and_then(designated_senior_individual),
             issued_at: to_utc(c.issued_at),
             expires_at: to_utc(c.expires_at),
+            accreditation_status_at_issue: c.accreditation_status_at_issue.clone(),
+            review: None,
         })
     }
 }
@@ -161,7 +172,10 @@ pub(crate) fn record_view(
     cert: &Certificate,
 ) -> ServiceResult<CertificateView> {
     let prem = db::premises::find(conn, &cert.premises_id)?;
-    CertificateView::new(cert, prem.as_ref())
+    let mut view = CertificateView::new(cert, prem.as_ref())?;
+    // Part 4 (advisor oversight).
+    view.review = super::oversight::record_reviews(conn, &[cert.id.as_str()])?.remove(&cert.id);
+    Ok(view)
 }
 
 /// Record views of many certificates, with one query for their premises.
@@ -171,9 +185,16 @@ pub(crate) fn record_views(
 ) -> ServiceResult<Vec<CertificateView>> {
     let ids: Vec<&str> = certs.iter().map(|c| c.premises_id.as_str()).collect();
     let found = db::premises::find_many(conn, &ids)?;
+    // Part 4 (advisor oversight).
+    let cert_ids: Vec<&str> = certs.iter().map(|c| c.id.as_str()).collect();
+    let mut reviews = super::oversight::record_reviews(conn, &cert_ids)?;
     certs
         .iter()
-        .map(|c| CertificateView::new(c, found.get(&c.premises_id)))
+        .map(|c| {
+            let mut view = CertificateView::new(c, found.get(&c.premises_id))?;
+            view.review = reviews.remove(&c.id);
+            Ok(view)
+        })
         .collect()
 }
 

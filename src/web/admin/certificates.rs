@@ -164,11 +164,14 @@ pub struct CertificatePage {
     issued: String,
     errors: FieldErrors,
     reason: String,
+    /// Part 4 (advisor oversight).
+    oversight: crate::web::oversight::RecordBlock,
 }
 
 impl CertificatePage {
     fn new(chrome: Chrome, cert: CertificateView) -> CertificatePage {
         CertificatePage {
+            oversight: crate::web::oversight::RecordBlock::new(&chrome, &cert),
             row: Row::new(&chrome, &cert),
             kind: kind_in_words(cert.kind),
             outcome: outcome_in_words(cert.outcome),

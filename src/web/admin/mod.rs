@@ -16,6 +16,8 @@ mod audit;
 mod certificates;
 mod outbox;
 mod overview;
+// Part 4 (advisor oversight).
+mod reviews;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::LOCATION;
@@ -51,7 +53,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             resource("/admin/certificates/{number}/status").route(post().to(certificates::status)),
         )
         .service(resource("/admin/audit").route(get().to(audit::page)))
-        .service(resource("/admin/outbox").route(get().to(outbox::page)));
+        .service(resource("/admin/outbox").route(get().to(outbox::page)))
+        // Part 4 (advisor oversight).
+        .service(resource("/admin/reviews").route(get().to(reviews::list)))
+        .service(resource("/admin/reviews/{id}").route(get().to(reviews::show)))
+        .service(resource("/admin/reviews/{id}/confirm").route(post().to(reviews::confirm)))
+        .service(resource("/admin/reviews/{id}/reassess").route(post().to(reviews::reassess)));
 }
 
 /// A signed-in admin. Another role gets the 403 page, no session the login page.
