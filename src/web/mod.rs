@@ -23,6 +23,7 @@ pub mod renew;
 pub mod session;
 pub mod verify;
 // Part 4 (advisor oversight).
+pub mod advisors;
 pub mod oversight;
 
 use actix_web::web;
@@ -63,6 +64,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &crate::rate_limit::Public
                 .route(post().to(account::reset)),
         )
         .service(resource("/renew/{premises_id}").route(get().to(renew::renew_page)))
+        // Part 4 (advisor oversight): the public advisor register.
+        .service(resource("/advisors").route(get().to(advisors::register)))
         .configure(operator::routes)
         .configure(advisor::routes)
         .configure(police::routes)

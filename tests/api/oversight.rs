@@ -601,3 +601,38 @@ pub(crate) async fn flagged_review(app: &TestApp, s: &crate::helpers::Scheme) ->
         .expect("the review")
         .to_string()
 }
+
+#[tokio::test]
+async fn the_public_advisor_register_shows_each_accreditations_standing() {
+    let app = spawn_app().await;
+    let (s, _) = flagged(&app).await;
+    let register = app.get("/api/v1/advisors", None).await.ok();
+    let entry = register
+        .as_array()
+        .expect("register")
+        .iter()
+        .find(|a| a["id"] == s.advisor_id.as_str())
+        .cloned()
+        .expect("the advisor");
+    assert_eq!(entry["status"], "suspended");
+    assert!(entry.get("reason").is_none(), "no reason in public");
+    let res = app
+        .client
+        .get(app.url("/advisors"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.expect("html");
+    let number = entry["accreditation_number"].as_str().expect("number");
+    let row = html
+        .split("<tr>")
+        .find(|r| r.contains(number))
+        .expect("the advisor's row");
+    assert!(row.contains(">Suspended</span>"), "{row}");
+    assert!(!html.contains("complaint under investigation"));
+    assert!(
+        !html.contains(s.number()),
+        "no certificates on the register"
+    );
+}

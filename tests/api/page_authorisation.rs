@@ -139,6 +139,8 @@ async fn every_page_for_every_role() {
         ("/password/reset/not-a-real-token".into(), pub_all),
         ("/v/not-a-real-token".into(), pub_all),
         (format!("/renew/{premises_id}"), pub_all),
+        // Part 4 (advisor oversight): the public advisor register.
+        ("/advisors".into(), pub_all),
         // The operator's pages: another organisation's records read as not found.
         ("/operator".into(), [303, 200, 200, 303, 303, 303, 303]),
         ("/operator/team".into(), [303, 200, 200, 403, 403, 403, 403]),

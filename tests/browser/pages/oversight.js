@@ -121,6 +121,17 @@ describe('advisor oversight', () => {
     assert.match(mail.replace(/=\r?\n/g, ''), /assessed again by/);
   });
 
+  test('the public advisor register shows the suspension, and nothing of certificates', async (t) => {
+    const page = await openPage(t);
+    await page.goto('/advisors');
+    assert.equal(await h1(page), 'The advisor register');
+    const row = page.getByRole('row').filter({ hasText: advisor.accreditation_number });
+    assert.match(await row.innerText(), /Vic Advisor[\s\S]*Suspended/);
+    assert.doesNotMatch(await page.locator('main').innerText(), new RegExp(number));
+    await checkAccessibility(page, 'oversight-advisor-register');
+    await screenshots(page, 'oversight-advisor-register');
+  });
+
   test('police see the flag and its outcome on the record', async (t) => {
     const page = await openPage(t);
     await logIn(page, police.email, '/police');
