@@ -59,6 +59,9 @@ pub struct Settings {
     /// its certificate (default 14).
     #[serde(default = "default_condition_grace_days")]
     pub condition_grace_days: u32,
+    /// Part 4 (advisor oversight): days an operator has to have the premises
+    /// assessed again once an admin orders a reassessment.
+    pub reassessment_within_days: u32,
 }
 
 fn default_condition_grace_days() -> u32 {
@@ -154,6 +157,10 @@ impl Settings {
         }
         if self.login_throttle_base_secs == 0 {
             anyhow::bail!("login_throttle_base_secs must be at least 1");
+        }
+        // Part 4 (advisor oversight).
+        if !(1..=3650).contains(&self.reassessment_within_days) {
+            anyhow::bail!("reassessment_within_days must be from 1 to 3650");
         }
         if self.smtp_max_attempts == 0 {
             anyhow::bail!("smtp_max_attempts must be at least 1");

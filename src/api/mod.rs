@@ -24,6 +24,9 @@ pub mod verification;
 // Part 1 of issue 11: conditions to closure.
 pub mod conditions;
 
+// Part 4 (advisor oversight).
+pub mod reviews;
+
 use std::collections::BTreeMap;
 
 use actix_web::http::Method;
@@ -179,4 +182,9 @@ endpoints![
     conditions::review,
     conditions::evidence_file,
     conditions::awaiting_review,
+    // Part 4 (advisor oversight).
+    reviews::list_reviews,
+    reviews::get_review,
+    reviews::confirm,
+    reviews::reassess,
 ];

@@ -13,6 +13,8 @@ use crate::domain::application::{AnswerStatus, ApplicationStatus};
 use crate::domain::reminders::{NotificationStatus, ReminderKind};
 use crate::domain::scoring::Outcome;
 use crate::domain::status::StoredStatus;
+// Part 4 (advisor oversight).
+use crate::domain::oversight::{Resolution, ReviewCause};
 use crate::domain::tier::{PremisesKind, Tier};
 
 macro_rules! stored_as_text {
@@ -53,6 +55,9 @@ stored_as_text!(
     Tier,
     // Part 1 of issue 11: conditions to closure.
     crate::domain::condition::ConditionState,
+    // Part 4 (advisor oversight).
+    ReviewCause,
+    Resolution,
 );
 
 #[cfg(test)]

@@ -26,6 +26,9 @@ pub mod sign_offs;
 // Part 1 of issue 11: conditions to closure.
 pub mod conditions;
 
+// Part 4 (advisor oversight).
+pub mod reviews;
+
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};

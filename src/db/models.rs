@@ -183,6 +183,9 @@ pub struct Certificate {
     /// Its place in the status lists (`domain::status_list`); set at issue, or at
     /// start-up for certificates issued before there were lists.
     pub status_index: Option<i32>,
+    /// Part 4 (advisor oversight): the accreditation's standing on the day of
+    /// issue (`domain::oversight::standing_on`); None for older certificates.
+    pub accreditation_status_at_issue: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -226,4 +229,26 @@ pub struct Notification {
     pub sent_at: Option<PrimitiveDateTime>,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+}
+
+/// Part 4 (advisor oversight): a certificate flagged for review after its
+/// advisor's accreditation was suspended or withdrawn.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = certificate_reviews)]
+pub struct CertificateReview {
+    pub id: String,
+    pub certificate_id: String,
+    pub advisor_id: String,
+    pub cause: crate::domain::oversight::ReviewCause,
+    /// The admin's reason for the accreditation change (admins only).
+    pub reason: String,
+    pub flagged_at: PrimitiveDateTime,
+    /// None while open.
+    pub resolution: Option<crate::domain::oversight::Resolution>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<PrimitiveDateTime>,
+    /// The resolving admin's note, shown on the record.
+    pub note: Option<String>,
+    /// For an ordered reassessment: the day it is due by.
+    pub reassess_by: Option<Date>,
 }

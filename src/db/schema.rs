@@ -147,6 +147,8 @@ diesel::table! {
         superseded_by -> Nullable<Text>,
         updated_at -> Timestamp,
         status_index -> Nullable<Integer>,
+        // Part 4 (advisor oversight): the accreditation's standing at issue.
+        accreditation_status_at_issue -> Nullable<Text>,
     }
 }
 
@@ -301,6 +303,23 @@ diesel::table! {
     }
 }
 
+// Part 4 (advisor oversight): certificates flagged for review.
+diesel::table! {
+    certificate_reviews (id) {
+        id -> Text,
+        certificate_id -> Text,
+        advisor_id -> Text,
+        cause -> Text,
+        reason -> Text,
+        flagged_at -> Timestamp,
+        resolution -> Nullable<Text>,
+        resolved_by -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
+        note -> Nullable<Text>,
+        reassess_by -> Nullable<Date>,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(advisors -> users (user_id));
@@ -310,6 +329,8 @@ diesel::joinable!(applications -> checklists (checklist_id));
 diesel::joinable!(certificate_documents -> certificates (certificate_id));
 diesel::joinable!(certificate_conditions -> certificates (certificate_id));
 diesel::joinable!(condition_events -> certificate_conditions (condition_id));
+// Part 4 (advisor oversight).
+diesel::joinable!(certificate_reviews -> certificates (certificate_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -336,4 +357,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     condition_events,
     condition_evidence,
     certificate_holds,
+    // Part 4 (advisor oversight).
+    certificate_reviews,
 );

@@ -21,3 +21,5 @@ pub mod sign_off;
 
 // Part 1 of issue 11: conditions to closure.
 pub mod condition;
+// Part 4 (advisor oversight).
+pub mod oversight;

@@ -63,10 +63,13 @@ pub enum ReminderKind {
     // Part 1 of issue 11: conditions to closure.
     /// A condition still open after its grace period suspended the certificate.
     ConditionOverdue,
+    /// Part 4 (advisor oversight): an admin reviewing a certificate (its advisor's
+    /// accreditation was suspended or withdrawn) ordered a reassessment.
+    ReassessmentOrdered,
 }
 
 impl ReminderKind {
-    pub const ALL: [ReminderKind; 7] = [
+    pub const ALL: [ReminderKind; 8] = [
         ReminderKind::CertificateExpiry,
         ReminderKind::ConditionDue,
         ReminderKind::AccreditationExpiry,
@@ -74,6 +77,8 @@ impl ReminderKind {
         ReminderKind::AccountInvited,
         ReminderKind::SignupAttempted,
         ReminderKind::ConditionOverdue,
+        // Part 4 (advisor oversight).
+        ReminderKind::ReassessmentOrdered,
     ];
 
     /// The kinds that the reminder schedule queues (the others are sent when asked).
@@ -92,6 +97,7 @@ impl ReminderKind {
             ReminderKind::AccountInvited => "account_invited",
             ReminderKind::SignupAttempted => "signup_attempted",
             ReminderKind::ConditionOverdue => "condition_overdue",
+            ReminderKind::ReassessmentOrdered => "reassessment_ordered",
         }
     }
 

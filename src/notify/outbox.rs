@@ -773,3 +773,16 @@ pub fn record(
         Ok(true)
     })
 }
+
+/// Part 4 (advisor oversight): who is emailed about one premises: the
+/// organisation's operators and the designated senior individual, once each.
+pub fn recipients_of_premises(
+    conn: &mut DbConnection,
+    premises_id: &str,
+    organisation_id: &str,
+) -> anyhow::Result<Vec<String>> {
+    Ok(
+        Recipients::load(conn, std::iter::once((premises_id, organisation_id)))?
+            .for_premises(premises_id, organisation_id),
+    )
+}

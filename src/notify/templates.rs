@@ -37,6 +37,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "condition_overdue.subject",
     "condition_overdue.txt",
     "condition_overdue.html",
+    // Part 4 (advisor oversight).
+    "reassessment_ordered.subject",
+    "reassessment_ordered.txt",
+    "reassessment_ordered.html",
 );
 
 fn env() -> &'static Environment<'static> {
@@ -94,6 +98,7 @@ mod tests {
             "valid_minutes": 60, "invited_by": "Nia", "organisation": "Quayside",
             "condition_url": "http://x/operator/certificates/PSC-2026-000001-K/conditions/c1",
             "grace_days": 14,
+            "note": "Re-check the lockdown plan", "reassess_by": "1 March 2027", "cause": "withdrawn",
         });
         ReminderKind::ALL
             .into_iter()

@@ -201,6 +201,9 @@ pub struct AdvisorRecord {
     pub email: String,
     pub tied_organisation: Option<OrganisationView>,
     pub created_at: time::OffsetDateTime,
+    /// Part 4 (advisor oversight): how many certificates a suspension or a
+    /// withdrawal would flag for review now.
+    pub flag_forecast: super::oversight::FlagForecast,
 }
 
 /// The admin's view of one advisor.
@@ -224,6 +227,7 @@ pub async fn record(state: &AppState, caller: &Caller, id: &str) -> ServiceResul
                 email: user.email,
                 tied_organisation: tied,
                 created_at: db::to_utc(advisor.created_at),
+                flag_forecast: super::oversight::forecast(conn, &id)?,
             })
         })
         .await
@@ -398,6 +402,10 @@ async fn change_status(
                         .before(serde_json::json!({"status": from.as_str()}))
                         .after(serde_json::json!({"status": to.as_str(), "reason": reason})),
                 )?;
+                // Part 4 (advisor oversight): flag the advisor's active certificates.
+                if let Some(cause) = crate::domain::oversight::ReviewCause::of(action) {
+                    super::oversight::flag_certificates(tx, &caller, &id, cause, &reason)?;
+                }
                 let advisor = Advisor {
                     status: to,
                     ..advisor

@@ -24,6 +24,8 @@ pub mod password_reset;
 pub mod premises;
 pub mod validate;
 pub mod whole_number;
+// Part 4 (advisor oversight).
+pub mod oversight;
 
 pub use error::{FieldError, ServiceError, ServiceResult};
 

@@ -63,6 +63,8 @@ impl Chrome {
                 l("/admin/outbox", "Outbox"),
                 // Part 3: the second sign-off.
                 l("/sign-offs", "Sign-off"),
+                // Part 4 (advisor oversight).
+                l("/admin/reviews", "Reviews"),
             ],
         }
     }
@@ -156,6 +158,13 @@ fn notice(code: &str) -> Option<&'static str> {
         }
         "signed_off" => "The assessment is signed off: the decision is final.",
         "returned" => "The assessment is returned to its assessor with your note.",
+        // Part 4 (advisor oversight).
+        "review_confirmed" => {
+            "The certificate is confirmed. Its record shows the review and your note."
+        }
+        "reassessment_ordered" => {
+            "A reassessment is ordered. The operator is emailed what to do and by when."
+        }
         _ => return None,
     })
 }

@@ -26,6 +26,9 @@ pub mod sign_off;
 pub mod verify;
 // Part 1 of issue 11: conditions to closure.
 pub mod conditions;
+// Part 4 (advisor oversight).
+pub mod advisors;
+pub mod oversight;
 
 use actix_web::web;
 
@@ -65,6 +68,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &crate::rate_limit::Public
                 .route(post().to(account::reset)),
         )
         .service(resource("/renew/{premises_id}").route(get().to(renew::renew_page)))
+        // Part 4 (advisor oversight): the public advisor register.
+        .service(resource("/advisors").route(get().to(advisors::register)))
         .configure(operator::routes)
         .configure(advisor::routes)
         .configure(police::routes)

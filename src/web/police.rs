@@ -211,6 +211,8 @@ pub struct RecordPage {
     sign_off: Option<String>,
     // Part 1 of issue 11: every condition's state and history.
     condition_panels: Vec<super::conditions::ConditionPanel>,
+    /// Part 4 (advisor oversight).
+    oversight: super::oversight::RecordBlock,
 }
 
 fn verdict(status: VerifiedStatus) -> (&'static str, &'static str, &'static str) {
@@ -254,6 +256,14 @@ fn event_label(event: HistoryEvent, outcome: Option<Outcome>, action: &str) -> S
         HistoryEvent::Reinstated => "Reinstated".into(),
         HistoryEvent::Revoked => "Revoked".into(),
         HistoryEvent::Superseded => "Superseded".into(),
+        // Part 4 (advisor oversight).
+        HistoryEvent::Other if action == "certificate.flagged_for_review" => {
+            "Flagged for review: the advisor's accreditation changed".into()
+        }
+        HistoryEvent::Other if action == "review.confirmed" => "Reviewed: confirmed".into(),
+        HistoryEvent::Other if action == "review.reassessment_ordered" => {
+            "Reviewed: reassessment ordered".into()
+        }
         HistoryEvent::Other => action.to_string(),
     }
 }
@@ -279,6 +289,7 @@ pub async fn record_page(
         .collect();
     Ok(RecordPage {
         sign_off: super::sign_off::signed_off_line(&chrome, c.signed_off_by.as_ref()),
+        oversight: super::oversight::RecordBlock::new(&chrome, &c),
         status: status_label(c.status),
         tone,
         headline,

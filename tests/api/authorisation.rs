@@ -43,6 +43,8 @@ async fn every_endpoint_for_every_role() {
     let police = app.police(&scheme.admin).await;
     // An advisor for the accreditation actions alone (the others stay eligible).
     let (_, target_advisor) = app.advisor(&scheme.admin, &["building"], None).await;
+    // Part 4 (advisor oversight): a certificate flagged for review.
+    let review_id = crate::oversight::flagged_review(&app, &scheme).await;
     let tokens: [Option<&str>; 7] = [
         None,
         Some(&scheme.operator),
@@ -474,6 +476,32 @@ async fn every_endpoint_for_every_role() {
             format!("/api/v1/certificates/{cnum}/conditions/{cid}/review"),
             Body::Json(json!({"decision": "accept"})),
             ["401", "403", "403", "ok", "403", "403", "403"],
+        ),
+        // Part 4 (advisor oversight): reviews are the admin's alone; the admin's
+        // confirmation closes the review, so the reassessment is then a 409.
+        (
+            "GET",
+            "/api/v1/reviews?status=open".into(),
+            Body::None,
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
+        (
+            "GET",
+            format!("/api/v1/reviews/{review_id}"),
+            Body::None,
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/reviews/{review_id}/confirm"),
+            Body::Json(json!({"note": "matrix"})),
+            ["401", "403", "403", "403", "403", "403", "ok"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/reviews/{review_id}/reassess"),
+            Body::Json(json!({"note": "matrix"})),
+            ["401", "403", "403", "403", "403", "403", "409"],
         ),
         // Near the end: revocation is final.
         (

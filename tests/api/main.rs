@@ -30,3 +30,5 @@ mod workflow;
 mod sign_off;
 // Part 1 of issue 11: conditions to closure.
 mod conditions;
+// Part 4 (advisor oversight).
+mod oversight;

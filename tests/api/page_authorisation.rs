@@ -34,6 +34,9 @@ const FORM_ACTIONS: &[&str] = &[
     "/operator/premises/{id}/apply",
     "/operator/premises/{id}/renew",
     "/operator/applications/{id}/withdraw",
+    // Part 4 (advisor oversight).
+    "/admin/reviews/{id}/confirm",
+    "/admin/reviews/{id}/reassess",
 ];
 
 /// The page paths the web adapter registers (read from its source, so a new page
@@ -158,6 +161,9 @@ async fn every_page_for_every_role() {
         .expect("evidence id")
         .to_string();
 
+    // Part 4 (advisor oversight): a certificate flagged for review.
+    let review_id = crate::oversight::flagged_review(&app, &scheme).await;
+
     let pub_all = [200; 7];
     let admin_only = [303, 403, 403, 403, 403, 403, 200];
     let matrix: Vec<(String, [u16; 7])> = vec![
@@ -170,6 +176,8 @@ async fn every_page_for_every_role() {
         ("/password/reset/not-a-real-token".into(), pub_all),
         ("/v/not-a-real-token".into(), pub_all),
         (format!("/renew/{premises_id}"), pub_all),
+        // Part 4 (advisor oversight): the public advisor register.
+        ("/advisors".into(), pub_all),
         // The operator's pages: another organisation's records read as not found.
         ("/operator".into(), [303, 200, 200, 303, 303, 303, 303]),
         ("/operator/team".into(), [303, 200, 200, 403, 403, 403, 403]),
@@ -261,6 +269,10 @@ async fn every_page_for_every_role() {
         (format!("/admin/certificates/{number}"), admin_only),
         ("/admin/audit".into(), admin_only),
         ("/admin/outbox".into(), admin_only),
+        // Part 4 (advisor oversight).
+        ("/admin/reviews".into(), admin_only),
+        ("/admin/reviews?status=resolved".into(), admin_only),
+        (format!("/admin/reviews/{review_id}"), admin_only),
     ];
 
     let client = reqwest::Client::builder()

@@ -90,7 +90,8 @@ impl ConditionView {
 /// the issuing transaction.
 pub(crate) fn insert_for_new_certificate(
     tx: &mut DbConnection,
-    cert: &Certificate,
+    certificate_id: &str,
+    raised_by: &str,
     conditions: &[ConditionDraft],
     actor: Option<&str>,
     at: PrimitiveDateTime,
@@ -98,12 +99,12 @@ pub(crate) fn insert_for_new_certificate(
     for c in conditions {
         let row = ConditionRow {
             id: uuid::Uuid::new_v4().to_string(),
-            certificate_id: cert.id.clone(),
+            certificate_id: certificate_id.to_string(),
             item_id: c.item_id.clone(),
             text: c.text.clone(),
             due_at: db::from_utc(c.due_at),
             state: ConditionState::Open,
-            raised_by: cert.advisor_id.clone(),
+            raised_by: raised_by.to_string(),
             overdue_at: None,
             created_at: at,
             updated_at: at,
@@ -136,50 +137,14 @@ pub fn backfill(db: &Db) -> anyhow::Result<usize> {
         for (id, advisor_id, json, issued_at) in missing {
             let drafts: Vec<ConditionDraft> = serde_json::from_str(&json)
                 .map_err(|e| anyhow::anyhow!("conditions of certificate {id}: {e}"))?;
-            let cert_stub = Certificate {
-                id: id.clone(),
-                advisor_id,
-                ..placeholder_certificate()
-            };
             write_tx(conn, |tx| {
-                insert_for_new_certificate(tx, &cert_stub, &drafts, None, issued_at)
+                insert_for_new_certificate(tx, &id, &advisor_id, &drafts, None, issued_at)
                     .map_err(|e| anyhow::anyhow!("{e}"))
             })?;
             done += 1;
         }
         Ok(done)
     })
-}
-
-/// Only `id` and `advisor_id` are read by `insert_for_new_certificate`.
-fn placeholder_certificate() -> Certificate {
-    let at = now();
-    Certificate {
-        id: String::new(),
-        number: String::new(),
-        application_id: String::new(),
-        premises_id: String::new(),
-        organisation_id: String::new(),
-        kind: crate::domain::tier::PremisesKind::Building,
-        tier: crate::domain::tier::Tier::Standard,
-        premises_name: String::new(),
-        address: String::new(),
-        town: String::new(),
-        postcode: String::new(),
-        advisor_id: String::new(),
-        advisor_name: String::new(),
-        accreditation_number: String::new(),
-        checklist_id: String::new(),
-        outcome: crate::domain::scoring::Outcome::CertifiedWithConditions,
-        conditions: String::new(),
-        issued_at: at,
-        expires_at: at,
-        status: StoredStatus::Active,
-        status_reason: None,
-        superseded_by: None,
-        updated_at: at,
-        status_index: None,
-    }
 }
 
 /// The condition views of many certificates, keyed by certificate id.

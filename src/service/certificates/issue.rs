@@ -50,6 +50,11 @@ pub fn issue_certificate(
     let (advisor_name, accreditation_number) = db::advisors::names(tx, &[advisor_id.as_str()])?
         .remove(&advisor_id)
         .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("advisor {advisor_id} missing")))?;
+    // Part 4 (advisor oversight): the accreditation's standing on the day of issue.
+    let accreditation_status_at_issue = db::advisors::find(tx, &advisor_id)?.map(|a| {
+        crate::domain::oversight::standing_on(a.status, a.accredited_until, issued_at.date())
+            .to_string()
+    });
     let number = unused_number(tx, issued_at.year())?;
     let expires_at = certificate_expiry(
         to_utc(issued_at),
@@ -92,11 +97,13 @@ pub fn issue_certificate(
         superseded_by: None,
         updated_at: issued_at,
         status_index: Some(super::status_list::unused_status_index(tx)?),
+        accreditation_status_at_issue,
     };
     db::certificates::insert(tx, &cert)?;
     super::conditions::insert_for_new_certificate(
         tx,
-        &cert,
+        &cert.id,
+        &cert.advisor_id,
         conditions,
         Some(&caller.user_id),
         issued_at,

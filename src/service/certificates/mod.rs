@@ -103,6 +103,15 @@ pub struct CertificateView {
     /// Who signed off the assessment before issue, and when (null where no second
     /// sign-off was needed: the advisor above decided alone).
     pub signed_off_by: Option<crate::service::applications::sign_off::SignedOffBy>,
+    // Part 4 (advisor oversight):
+    /// The advisor's accreditation on the day of issue: `active`, `lapsed`,
+    /// `suspended` or `withdrawn`; null for certificates issued before it was
+    /// recorded ("not recorded").
+    pub accreditation_status_at_issue: Option<String>,
+    /// The certificate's review after its advisor's accreditation was suspended
+    /// or withdrawn: the open one, or else the newest resolved one; null if never
+    /// flagged.
+    pub review: Option<super::oversight::RecordReview>,
 }
 
 impl CertificateView {
@@ -133,6 +142,8 @@ impl CertificateView {
             issued_at: to_utc(c.issued_at),
             expires_at: to_utc(c.expires_at),
             signed_off_by: None,
+            accreditation_status_at_issue: c.accreditation_status_at_issue.clone(),
+            review: None,
         })
     }
 }
@@ -177,6 +188,8 @@ pub(crate) fn record_view(
         .unwrap_or_default();
     let mut view = CertificateView::new(cert, prem.as_ref(), conditions)?;
     with_sign_off(conn, std::slice::from_mut(&mut view))?;
+    // Part 4 (advisor oversight).
+    view.review = super::oversight::record_reviews(conn, &[cert.id.as_str()])?.remove(&cert.id);
     Ok(view)
 }
 
@@ -199,14 +212,18 @@ pub(crate) fn record_views(
     let found = db::premises::find_many(conn, &ids)?;
     let cert_ids: Vec<&str> = certs.iter().map(|c| c.id.as_str()).collect();
     let mut conditions = conditions::views_of(conn, &cert_ids)?;
+    // Part 4 (advisor oversight).
+    let mut reviews = super::oversight::record_reviews(conn, &cert_ids)?;
     let mut views = certs
         .iter()
         .map(|c| {
-            CertificateView::new(
+            let mut view = CertificateView::new(
                 c,
                 found.get(&c.premises_id),
                 conditions.remove(&c.id).unwrap_or_default(),
-            )
+            )?;
+            view.review = reviews.remove(&c.id);
+            Ok(view)
         })
         .collect::<ServiceResult<Vec<_>>>()?;
     with_sign_off(conn, &mut views)?;

@@ -214,6 +214,13 @@ impl AdvisorPage {
         self.status() == "suspended"
     }
 
+    /// Part 4 (advisor oversight).
+    fn forecast(&self) -> String {
+        let f = self.record.flag_forecast;
+        let suspend = (!self.suspended()).then_some(f.on_suspend);
+        crate::web::oversight::forecast_words(suspend, f.on_withdraw)
+    }
+
     fn renew_hint(&self) -> String {
         format!("Later than {}, and not in the past", self.row.until)
     }
@@ -282,6 +289,15 @@ pub struct ConfirmWithdrawPage {
     name: String,
     errors: FieldErrors,
     reason: String,
+    /// Part 4 (advisor oversight): certificates the withdrawal flags for review.
+    to_flag: usize,
+}
+
+impl ConfirmWithdrawPage {
+    /// Part 4 (advisor oversight).
+    fn forecast(&self) -> String {
+        crate::web::oversight::forecast_words(None, self.to_flag)
+    }
 }
 
 pub async fn status(
@@ -296,12 +312,13 @@ pub async fn status(
     let request = AccreditationChangeRequest {
         reason: Some(form.reason.clone()),
     };
-    let confirming = |chrome, name, errors| ConfirmWithdrawPage {
+    let confirming = |chrome, record: AdvisorRecord, errors| ConfirmWithdrawPage {
         chrome,
         id: id.clone(),
-        name,
+        name: record.advisor.name,
         errors,
         reason: form.reason.clone(),
+        to_flag: record.flag_forecast.on_withdraw,
     };
     let (result, done) = match form.action.as_str() {
         "suspend" => (
@@ -315,7 +332,7 @@ pub async fn status(
         "withdraw" if form.confirm != "yes" => {
             // Final: ask first, with the reason kept and still editable.
             let record = advisors::record(&state, &caller, &id).await?;
-            let page = confirming(chrome, record.advisor.name, FieldErrors::none());
+            let page = confirming(chrome, record, FieldErrors::none());
             return Ok(html(StatusCode::OK, render(&page)?));
         }
         "withdraw" => (
@@ -335,11 +352,7 @@ pub async fn status(
         Err(e) if shown_on_form(&e) => {
             let record = advisors::record(&state, &caller, &id).await?;
             let body = if form.action == "withdraw" {
-                render(&confirming(
-                    chrome,
-                    record.advisor.name,
-                    FieldErrors::of(&e),
-                ))?
+                render(&confirming(chrome, record, FieldErrors::of(&e)))?
             } else {
                 let mut page = AdvisorPage::new(chrome, record);
                 page.status_errors = FieldErrors::of(&e);

@@ -169,12 +169,15 @@ pub struct CertificatePage {
 
     // Part 1 of issue 11: every condition's state and history.
     condition_panels: Vec<crate::web::conditions::ConditionPanel>,
+    /// Part 4 (advisor oversight).
+    oversight: crate::web::oversight::RecordBlock,
 }
 
 impl CertificatePage {
     fn new(chrome: Chrome, cert: CertificateView) -> CertificatePage {
         CertificatePage {
             sign_off: crate::web::sign_off::signed_off_line(&chrome, cert.signed_off_by.as_ref()),
+            oversight: crate::web::oversight::RecordBlock::new(&chrome, &cert),
             row: Row::new(&chrome, &cert),
             kind: kind_in_words(cert.kind),
             outcome: outcome_in_words(cert.outcome),

@@ -16,6 +16,10 @@ mod audit;
 mod certificates;
 mod outbox;
 mod overview;
+// Part 4 (advisor oversight).
+mod reviews;
+// Part 4 (advisor oversight): the public register page shows the same rows.
+pub(crate) use advisors::AdvisorRow;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::LOCATION;
@@ -51,7 +55,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             resource("/admin/certificates/{number}/status").route(post().to(certificates::status)),
         )
         .service(resource("/admin/audit").route(get().to(audit::page)))
-        .service(resource("/admin/outbox").route(get().to(outbox::page)));
+        .service(resource("/admin/outbox").route(get().to(outbox::page)))
+        // Part 4 (advisor oversight).
+        .service(resource("/admin/reviews").route(get().to(reviews::list)))
+        .service(resource("/admin/reviews/{id}").route(get().to(reviews::show)))
+        .service(resource("/admin/reviews/{id}/confirm").route(post().to(reviews::confirm)))
+        .service(resource("/admin/reviews/{id}/reassess").route(post().to(reviews::reassess)));
 }
 
 /// A signed-in admin. Another role gets the 403 page, no session the login page.
@@ -83,7 +92,7 @@ const PER_PAGE: i64 = 50;
 
 /// A listing page from `?offset=`: one row more than is shown is asked for, so
 /// that the page knows whether there is a next one.
-fn page_at(offset: &str) -> Result<Page, PageError> {
+pub(crate) fn page_at(offset: &str) -> Result<Page, PageError> {
     let offset = match offset.trim() {
         "" => 0,
         raw => raw
@@ -104,7 +113,7 @@ fn page_at(offset: &str) -> Result<Page, PageError> {
 }
 
 /// Cuts the extra row off a listing; returns whether there was one (a next page).
-fn trim_page<T>(rows: &mut Vec<T>) -> bool {
+pub(crate) fn trim_page<T>(rows: &mut Vec<T>) -> bool {
     let more = rows.len() as i64 > PER_PAGE;
     rows.truncate(PER_PAGE as usize);
     more
@@ -119,7 +128,12 @@ fn query_string(pairs: &[(&str, &str)]) -> String {
 
 /// Links to the pages either side of the one at `offset` of a listing at
 /// `path` whose filters are `keep` ("" where there is no such page).
-fn pager(path: &str, offset: i64, more: bool, keep: &[(&str, &str)]) -> (String, String) {
+pub(crate) fn pager(
+    path: &str,
+    offset: i64,
+    more: bool,
+    keep: &[(&str, &str)],
+) -> (String, String) {
     let link = |at: i64| {
         let at = at.to_string();
         let mut pairs: Vec<(&str, &str)> = keep

@@ -16,6 +16,8 @@ pub struct OverviewPage {
     chrome: Chrome,
     o: Overview,
     lapsing_days: i64,
+    /// Part 4 (advisor oversight): certificates waiting for review.
+    reviews_open: i64,
 }
 
 pub async fn page(
@@ -24,8 +26,9 @@ pub async fn page(
     Admin(caller): Admin,
 ) -> Result<OverviewPage, PageError> {
     Ok(OverviewPage {
-        chrome,
         o: overview::overview(&state, &caller).await?,
         lapsing_days: LAPSING_WITHIN_DAYS,
+        reviews_open: crate::service::oversight::open_count(&state, &caller).await?,
+        chrome,
     })
 }

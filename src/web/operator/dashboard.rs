@@ -37,6 +37,8 @@ pub struct DashboardPage {
     open: Vec<ApplicationRow>,
     certificates: Vec<CertificateRow>,
     refused: Vec<RefusedRow>,
+    /// Part 4 (advisor oversight): reassessments ordered.
+    oversight: Vec<crate::web::oversight::ReassessmentRow>,
 }
 
 /// Premises whose latest assessment refused certification, with nothing open.
@@ -122,6 +124,7 @@ pub async fn dashboard(
         }
     }
     let page = DashboardPage {
+        oversight: crate::web::oversight::reassessments(&found),
         refused,
         premises: listed
             .iter()

@@ -329,11 +329,18 @@ describe('admin pages', () => {
     assert.equal(await page.getByLabel('Action').inputValue(), 'certificate.suspended');
 
     // Following a record's link filters by that record: the certificate's whole
-    // history, newest first.
+    // history, newest first. (Its advisor's suspension, earlier, flagged it for
+    // review: advisor oversight, issue 11 part 4.)
     await page.getByRole('link', { name: `Entries about certificate ${shared.number}` }).first().click();
     await page.waitForURL(/entity_id=/);
     const history = await page.locator('li.entry .entry-head strong').allInnerTexts();
-    assert.deepEqual(history, ['certificate.revoked', 'certificate.reinstated', 'certificate.suspended', 'certificate.issued']);
+    assert.deepEqual(history, [
+      'certificate.revoked',
+      'certificate.reinstated',
+      'certificate.suspended',
+      'certificate.flagged_for_review',
+      'certificate.issued',
+    ]);
     await screenshots(page, 'admin-audit-filtered');
   });
 
