@@ -49,6 +49,11 @@ pub struct Settings {
     pub public_rate_per_minute: u32,
     /// The header a trusted reverse proxy puts the client address in; empty: none.
     pub trusted_proxy_header: String,
+    // Issue 11 part 5: fire safety on file.
+    /// An application is submitted only with a current fire risk assessment on file
+    /// for its premises (its review date not passed); off for schemes that do not
+    /// ask for one.
+    pub require_fire_risk_assessment: bool,
 }
 
 /// A configured secret: read like any setting, never printed.

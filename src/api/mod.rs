@@ -21,6 +21,8 @@ pub mod premises;
 pub mod problem;
 pub mod users;
 pub mod verification;
+// Issue 11 part 5: fire safety on file.
+pub mod fire_safety;
 
 use std::collections::BTreeMap;
 
@@ -169,4 +171,9 @@ endpoints![
     verification::scheme_ca,
     audit::list_audit,
     notifications::list_notifications,
+    // Issue 11 part 5: fire safety on file.
+    fire_safety::put_fire_safety,
+    fire_safety::get_fire_safety,
+    fire_safety::upload_fire_safety_evidence,
+    fire_safety::get_fire_safety_evidence,
 ];

@@ -20,6 +20,8 @@ pub mod premises;
 pub mod schema;
 pub mod sequences;
 pub mod users;
+// Issue 11 part 5: fire safety on file.
+pub mod fire_safety;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;

@@ -16,3 +16,5 @@ pub mod status_list;
 pub mod text;
 pub mod throttle;
 pub mod tier;
+// Issue 11 part 5: fire safety on file.
+pub mod fire_safety;

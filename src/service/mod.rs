@@ -24,6 +24,8 @@ pub mod password_reset;
 pub mod premises;
 pub mod validate;
 pub mod whole_number;
+// Issue 11 part 5: fire safety on file.
+pub mod fire_safety;
 
 pub use error::{FieldError, ServiceError, ServiceResult};
 

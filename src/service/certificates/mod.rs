@@ -95,6 +95,10 @@ pub struct CertificateView {
     pub issued_at: time::OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: time::OffsetDateTime,
+    // Issue 11 part 5: fire safety on file.
+    /// The premises' fire risk assessment (and fire safety certificate) on file when
+    /// this record is read, as recorded by the operator; not checked by this scheme.
+    pub fire_safety: crate::service::fire_safety::FireSafetyOnFile,
 }
 
 impl CertificateView {
@@ -122,6 +126,7 @@ impl CertificateView {
             designated_senior_individual: p.and_then(designated_senior_individual),
             issued_at: to_utc(c.issued_at),
             expires_at: to_utc(c.expires_at),
+            fire_safety: Default::default(),
         })
     }
 }
@@ -161,7 +166,23 @@ pub(crate) fn record_view(
     cert: &Certificate,
 ) -> ServiceResult<CertificateView> {
     let prem = db::premises::find(conn, &cert.premises_id)?;
-    CertificateView::new(cert, prem.as_ref())
+    let mut view = CertificateView::new(cert, prem.as_ref())?;
+    with_fire_safety(conn, std::slice::from_mut(&mut view))?;
+    Ok(view)
+}
+
+// Issue 11 part 5: fire safety on file, read when the record is read.
+fn with_fire_safety(conn: &mut DbConnection, views: &mut [CertificateView]) -> ServiceResult<()> {
+    let ids: Vec<String> = views.iter().map(|v| v.premises_id.clone()).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let today = super::today();
+    let on_file = crate::service::fire_safety::on_file_of_many(conn, &ids, today)?;
+    for v in views {
+        if let Some(f) = on_file.get(&v.premises_id) {
+            v.fire_safety = f.clone();
+        }
+    }
+    Ok(())
 }
 
 /// Record views of many certificates, with one query for their premises.
@@ -171,10 +192,12 @@ pub(crate) fn record_views(
 ) -> ServiceResult<Vec<CertificateView>> {
     let ids: Vec<&str> = certs.iter().map(|c| c.premises_id.as_str()).collect();
     let found = db::premises::find_many(conn, &ids)?;
-    certs
+    let mut views = certs
         .iter()
         .map(|c| CertificateView::new(c, found.get(&c.premises_id)))
-        .collect()
+        .collect::<ServiceResult<Vec<_>>>()?;
+    with_fire_safety(conn, &mut views)?;
+    Ok(views)
 }
 
 /// The full record of one certificate.
