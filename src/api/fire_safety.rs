@@ -7,9 +7,7 @@ use actix_web::{HttpResponse, web};
 use super::extract::Json;
 use super::problem::{ApiError, Problem};
 use crate::auth::Caller;
-use crate::service::fire_safety::{
-    self, FireSafetyEvidenceView, FireSafetyInput, FireSafetyView,
-};
+use crate::service::fire_safety::{self, FireSafetyEvidenceView, FireSafetyInput, FireSafetyView};
 use crate::state::AppState;
 
 /// Records the premises' fire risk assessment; the one on file before is kept as

@@ -32,7 +32,10 @@ pub fn insert(conn: &mut DbConnection, row: &FireSafetyRecord) -> QueryResult<()
 }
 
 /// The record on file now for the premises.
-pub fn current(conn: &mut DbConnection, premises_id: &str) -> QueryResult<Option<FireSafetyRecord>> {
+pub fn current(
+    conn: &mut DbConnection,
+    premises_id: &str,
+) -> QueryResult<Option<FireSafetyRecord>> {
     fire_safety_records::table
         .filter(fire_safety_records::premises_id.eq(premises_id))
         .filter(fire_safety_records::superseded_at.is_null())

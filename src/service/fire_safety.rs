@@ -173,7 +173,8 @@ pub fn scheme_today(state: &AppState) -> time::Date {
     let now = jiff::Timestamp::now().to_zoned_datetime(tz).date();
     time::Date::from_calendar_date(
         i32::from(now.year()),
-        time::Month::try_from(u8::try_from(now.month()).unwrap_or(1)).unwrap_or(time::Month::January),
+        time::Month::try_from(u8::try_from(now.month()).unwrap_or(1))
+            .unwrap_or(time::Month::January),
         u8::try_from(now.day()).unwrap_or(1),
     )
     .unwrap_or_else(|_| super::today())
@@ -340,8 +341,9 @@ pub async fn record(
                         "certificate_expires_on": r.certificate_expires_on.map(|d| d.to_string()),
                     })
                 };
-                let mut change = Change::new("premises.fire_safety_recorded", "premises", &premises.id)
-                    .after(summary(&row));
+                let mut change =
+                    Change::new("premises.fire_safety_recorded", "premises", &premises.id)
+                        .after(summary(&row));
                 if let Some(b) = &before {
                     change = change.before(summary(b));
                 }
@@ -353,7 +355,11 @@ pub async fn record(
 }
 
 /// The premises' fire safety on file, with history (its operators, admins).
-pub async fn get(state: &AppState, caller: &Caller, premises_id: &str) -> ServiceResult<FireSafetyView> {
+pub async fn get(
+    state: &AppState,
+    caller: &Caller,
+    premises_id: &str,
+) -> ServiceResult<FireSafetyView> {
     let today = super::today();
     let (caller, premises_id) = (caller.clone(), premises_id.to_string());
     state
@@ -431,8 +437,11 @@ pub async fn download_evidence(
     premises_id: &str,
     evidence_id: &str,
 ) -> ServiceResult<EvidenceFile> {
-    let (caller, premises_id, evidence_id) =
-        (caller.clone(), premises_id.to_string(), evidence_id.to_string());
+    let (caller, premises_id, evidence_id) = (
+        caller.clone(),
+        premises_id.to_string(),
+        evidence_id.to_string(),
+    );
     state
         .db
         .run(move |conn| {
@@ -462,9 +471,7 @@ pub(crate) fn on_file_of_many(
         .iter()
         .map(|p| {
             let record = current.get(*p);
-            let files = record
-                .and_then(|r| counts.get(&r.id).copied())
-                .unwrap_or(0);
+            let files = record.and_then(|r| counts.get(&r.id).copied()).unwrap_or(0);
             (p.to_string(), FireSafetyOnFile::of(record, files, today))
         })
         .collect())
