@@ -9,6 +9,8 @@
 
 use time::Date;
 
+use super::reminders::ReminderKind;
+
 /// The dates of what is on file for one premises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FireSafetyDates {
@@ -59,6 +61,16 @@ pub fn standing(on_file: Option<&FireSafetyDates>, today: Date) -> AssessmentSta
         Some(d) if d.is_current(today) => AssessmentStanding::Current,
         Some(_) => AssessmentStanding::ReviewPassed,
     }
+}
+
+/// The dates the reminder sweep counts back from: the assessment's review date and,
+/// where one is recorded, the certificate's expiry; each starts its own series.
+pub fn reminder_dates(d: &FireSafetyDates) -> Vec<(ReminderKind, Date)> {
+    let mut out = vec![(ReminderKind::FireRiskAssessmentReview, d.next_review_on)];
+    if let Some(e) = d.certificate_expires_on {
+        out.push((ReminderKind::FireSafetyCertificateExpiry, e));
+    }
+    out
 }
 
 /// A rule the dates break: the field at fault and why.
@@ -189,6 +201,38 @@ mod tests {
             ["certificate_expires_on"]
         );
         assert!(fields(None, None, Some(date!(2027 - 01 - 01)), true).is_empty());
+    }
+
+    #[test]
+    fn reminders_count_back_from_each_recorded_date() {
+        let mut d = on_file(date!(2027 - 03 - 01));
+        assert_eq!(
+            reminder_dates(&d),
+            [(
+                ReminderKind::FireRiskAssessmentReview,
+                date!(2027 - 03 - 01)
+            )]
+        );
+        d.certificate_expires_on = Some(date!(2027 - 06 - 30));
+        assert_eq!(
+            reminder_dates(&d)[1],
+            (
+                ReminderKind::FireSafetyCertificateExpiry,
+                date!(2027 - 06 - 30)
+            )
+        );
+        // With the default schedule the first reminder goes 90 days before the review.
+        let s = crate::domain::reminders::Schedule::new(&[90, 30, 7], 30, 14).expect("schedule");
+        let review = date!(2027 - 03 - 01);
+        assert_eq!(
+            s.current_offset(review, review - Duration::days(90)),
+            Some(-90)
+        );
+        assert_eq!(s.current_offset(review, review - Duration::days(91)), None);
+        assert_eq!(
+            s.current_offset(review, review + Duration::days(1)),
+            Some(0)
+        );
     }
 
     proptest! {

@@ -33,6 +33,13 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "signup_attempted.subject",
     "signup_attempted.txt",
     "signup_attempted.html",
+    // Issue 11 part 5: fire safety on file.
+    "fire_risk_assessment_review.subject",
+    "fire_risk_assessment_review.txt",
+    "fire_risk_assessment_review.html",
+    "fire_safety_certificate_expiry.subject",
+    "fire_safety_certificate_expiry.txt",
+    "fire_safety_certificate_expiry.html",
 );
 
 fn env() -> &'static Environment<'static> {
@@ -88,6 +95,9 @@ mod tests {
             "advisor_name": "Ada", "accreditation_number": "PSA-1", "accredited_until": "2027-06-30",
             "name": "Olive <O>", "email": "olive@x.test", "link": "http://x/password/reset/t0k",
             "valid_minutes": 60, "invited_by": "Nia", "organisation": "Quayside",
+            "assessor": "Blaze <Fire> Ltd", "assessed_on": "1 March 2026", "review_on": "1 March 2027",
+            "certificate_reference": "FSC-1", "certificate_expires_on": "30 June 2027",
+            "premises_url": "http://x/operator/premises/p1#fire-safety",
         });
         ReminderKind::ALL
             .into_iter()
@@ -113,6 +123,17 @@ mod tests {
                 ) {
                     assert!(text.contains("http://x/password/reset/t0k"), "{text}");
                     assert!(html.contains("Olive &lt;O&gt;"), "HTML escapes values");
+                } else if matches!(
+                    kind,
+                    ReminderKind::FireRiskAssessmentReview
+                        | ReminderKind::FireSafetyCertificateExpiry
+                ) {
+                    assert!(text.contains("http://x/operator/premises/p1#fire-safety"));
+                    assert!(text.contains("not check fire safety"), "{text}");
+                    assert!(
+                        html.contains("Riverside &lt;Hall&gt;"),
+                        "HTML escapes values"
+                    );
                 } else if kind != ReminderKind::AccreditationExpiry {
                     assert!(
                         text.contains("PSC-2026-000001-K") && text.contains("http://x/renew/p1")

@@ -144,6 +144,9 @@ fn notice(code: &str) -> Option<&'static str> {
             "If an account has that email address, a link to set a new password is on its way."
         }
         "password_changed" => "Your password is changed. Log in with the new one.",
+        // Issue 11 part 5: fire safety on file.
+        "fire_safety_recorded" => "The fire risk assessment is recorded and on file.",
+        "fire_safety_evidence_added" => "The file is attached to the fire risk assessment on file.",
         _ => return None,
     })
 }
