@@ -40,6 +40,8 @@ pub struct Reminders {
     lease: Duration,
     /// Names this instance's claims in the outbox.
     instance: String,
+    // Issue 11 part 5: whether fire risk assessment reminders say submitting needs one.
+    require_fire_risk_assessment: bool,
 }
 
 /// What one sweep did.
@@ -78,6 +80,7 @@ impl Reminders {
                 std::process::id(),
                 &uuid::Uuid::new_v4().simple().to_string()[..8]
             ),
+            require_fire_risk_assessment: settings.require_fire_risk_assessment,
         })
     }
 
@@ -101,6 +104,7 @@ impl Reminders {
         let public_url = self.public_url.clone();
         let scheme_name = self.scheme_name.clone();
         let time_zone = self.time_zone.clone();
+        let require_fire_risk_assessment = self.require_fire_risk_assessment;
         db.run(move |conn| {
             let params = QueueParams {
                 schedule: &schedule,
@@ -108,6 +112,7 @@ impl Reminders {
                 public_url: &public_url,
                 scheme_name: &scheme_name,
                 time_zone: &time_zone,
+                require_fire_risk_assessment,
             };
             outbox::queue_due(conn, &params)
         })

@@ -40,6 +40,9 @@ pub struct QueueParams<'a> {
     pub scheme_name: &'a str,
     /// Dates in emails read in the scheme's zone.
     pub time_zone: &'a jiff::tz::TimeZone,
+    // Issue 11 part 5: fire safety on file.
+    /// Submitting needs a current fire risk assessment (the reminders say so).
+    pub require_fire_risk_assessment: bool,
 }
 
 /// A reminder as queued: what, when, to whom.
@@ -461,6 +464,7 @@ fn fire_safety_reminders(
             "certificate_reference": r.7.clone().unwrap_or_default(),
             "certificate_expires_on": r.8.map(clock::day).unwrap_or_default(),
             "premises_url": premises_url(&r.0),
+            "required": p.require_fire_risk_assessment,
             "offset": offset,
             "when": describe_offset(offset),
         })

@@ -97,7 +97,7 @@ mod tests {
             "valid_minutes": 60, "invited_by": "Nia", "organisation": "Quayside",
             "assessor": "Blaze <Fire> Ltd", "assessed_on": "1 March 2026", "review_on": "1 March 2027",
             "certificate_reference": "FSC-1", "certificate_expires_on": "30 June 2027",
-            "premises_url": "http://x/operator/premises/p1#fire-safety",
+            "premises_url": "http://x/operator/premises/p1#fire-safety", "required": true,
         });
         ReminderKind::ALL
             .into_iter()

@@ -489,8 +489,10 @@ pub async fn certified_scheme(app: &TestApp) -> Scheme {
 
 // Issue 11 part 5: fire safety on file.
 impl TestApp {
-    /// Records a current fire risk assessment for `premises` (made a month ago,
-    /// next reviewed in eleven months): what every submitting test needs on file.
+    /// Records a current fire risk assessment for `premises` (made a month ago, next
+    /// reviewed in two years): what every submitting test needs on file. Its review
+    /// reminders fall well after a new certificate's, so that tests counting
+    /// certificate reminders see only theirs.
     pub async fn record_fire_safety(&self, operator: &str, premises: &Value) -> Value {
         let today = time::OffsetDateTime::now_utc().date();
         let id = premises["id"].as_str().expect("premises id");
@@ -500,7 +502,7 @@ impl TestApp {
             json!({
                 "assessor": "Blaze Fire Risk Ltd",
                 "assessed_on": (today - time::Duration::days(30)).to_string(),
-                "next_review_on": (today + time::Duration::days(335)).to_string(),
+                "next_review_on": (today + time::Duration::days(730)).to_string(),
             }),
         )
         .await
