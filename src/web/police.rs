@@ -369,7 +369,7 @@ impl FireSafetyLines {
                 },
             ));
             facts.push((
-                "Files on file",
+                "Files attached",
                 match f.evidence_files {
                     0 => "None".to_string(),
                     1 => "1 file".to_string(),
