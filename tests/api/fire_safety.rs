@@ -446,6 +446,19 @@ async fn the_premises_page_records_the_assessment_with_messages_by_the_fields() 
     assert_eq!(status, 200);
     assert!(html.contains("No fire risk assessment is on file"));
     assert!(html.contains("not checked by this scheme"));
+    // The submit page says so before anything is sent.
+    let application = app.answered_application(&op, id).await;
+    let (_, html) = b
+        .get(&format!(
+            "/operator/applications/{}/submit",
+            application["id"].as_str().expect("id")
+        ))
+        .await;
+    assert!(
+        html.contains("No current fire risk assessment is on file"),
+        "{html}"
+    );
+    assert!(html.contains(&format!("/operator/premises/{id}#fire-safety")));
 
     let csrf = b.csrf();
     let path = format!("/operator/premises/{id}/fire-safety");
@@ -491,6 +504,26 @@ async fn the_premises_page_records_the_assessment_with_messages_by_the_fields() 
     let (_, html) = b.get(&format!("/operator/premises/{id}")).await;
     assert!(html.contains("Blaze Fire Risk Ltd"));
     assert!(html.contains("Record a new or reviewed fire risk assessment"));
+    let (_, html) = b
+        .get(&format!(
+            "/operator/applications/{}/submit",
+            application["id"].as_str().expect("id")
+        ))
+        .await;
+    assert!(!html.contains("No current fire risk assessment"), "{html}");
+
+    // An admin reads what is on file, with no form to record it.
+    let admin = app.admin().await;
+    let admin_email = app.get("/api/v1/me", Some(&admin)).await.ok()["email"]
+        .as_str()
+        .expect("email")
+        .to_string();
+    let mut a = Browser::new(&app);
+    page_login(&mut a, &admin_email).await;
+    let (status, html) = a.get(&format!("/operator/premises/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Blaze Fire Risk Ltd"));
+    assert!(!html.contains("Record a new or reviewed fire risk assessment"));
 }
 
 /// The first `.eml` file in the mail folder whose text contains `needle`.

@@ -609,7 +609,11 @@ pub async fn submit_check(
         unanswered: links(&view, |i| i.answer.is_none()),
         lacking: links(&view, |i| i.answer.is_some() && i.lacks_evidence()),
         refused: false,
-        fire_safety_missing: false,
+        // Issue 11 part 5: said before submitting, as the unanswered items are.
+        fire_safety_missing: state.settings.require_fire_risk_assessment
+            && !crate::service::fire_safety::get(&state, &caller, &view.premises.id)
+                .await
+                .is_ok_and(|f| f.standing == "current"),
         chrome,
     };
     Ok(html(StatusCode::OK, render(&page)?))

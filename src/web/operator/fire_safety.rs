@@ -105,6 +105,8 @@ pub struct FireSafetyBlock {
     /// Errors of the evidence form, shown by it.
     pub file_errors: FieldErrors,
     pub required: bool,
+    /// Only the premises' operators record it (admins read the page too).
+    pub may_record: bool,
 }
 
 impl FireSafetyBlock {
@@ -139,6 +141,10 @@ impl FireSafetyBlock {
             errors: FieldErrors::none(),
             file_errors: FieldErrors::none(),
             required,
+            may_record: chrome
+                .caller
+                .as_ref()
+                .is_some_and(|c| fire_safety::may_upload(c).is_ok()),
         }
     }
 }

@@ -66,6 +66,8 @@ describe('fire safety on file', () => {
 
     // Submitting with nothing on file: refused, saying what to do, with the way there.
     await page.goto(`/operator/applications/${application.id}/submit`);
+    // Said before anything is sent, as unanswered items are.
+    assert.match(await page.locator('main').innerText(), /Fire risk assessment\s+No current fire risk assessment is on file/);
     await page.getByRole('button', { name: 'Submit the application' }).click();
     await page.getByRole('heading', { name: 'The application was not submitted' }).waitFor();
     assert.match(await page.locator('#problems').innerText(), /No current fire risk assessment is on file/);
