@@ -62,6 +62,11 @@ pub struct Settings {
     /// Part 4 (advisor oversight): days an operator has to have the premises
     /// assessed again once an admin orders a reassessment.
     pub reassessment_within_days: u32,
+    // Issue 11 part 5: fire safety on file.
+    /// An application is submitted only with a current fire risk assessment on file
+    /// for its premises (its review date not passed); off for schemes that do not
+    /// ask for one.
+    pub require_fire_risk_assessment: bool,
 }
 
 fn default_condition_grace_days() -> u32 {

@@ -249,6 +249,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<Login>> {
     )
     .await?
     .id;
+    fire_safety_on_file(state, &nia, &festival, Some("SFF-FSC-2026-017")).await?;
     assess(state, &nia, &ada, &festival, Verdict::Certified).await?;
     Ok(logins)
 }
@@ -347,7 +348,34 @@ async fn building(
         },
     )
     .await?;
+    fire_safety_on_file(state, operator, &view.id, None).await?;
     Ok(view.id)
+}
+
+// Issue 11 part 5: every demo premises has a current fire risk assessment on file
+// (the prerequisite for submitting), recorded as its operator would.
+async fn fire_safety_on_file(
+    state: &AppState,
+    operator: &Caller,
+    premises_id: &str,
+    certificate_reference: Option<&str>,
+) -> anyhow::Result<()> {
+    let today = crate::service::today();
+    crate::service::fire_safety::record(
+        state,
+        operator,
+        premises_id,
+        crate::service::fire_safety::FireSafetyInput {
+            assessor: "Avon Fire Risk Assessors Ltd".into(),
+            assessed_on: (today - time::Duration::days(60)).to_string(),
+            next_review_on: (today + time::Duration::days(305)).to_string(),
+            certificate_reference: certificate_reference.map(str::to_string),
+            certificate_expires_on: certificate_reference
+                .map(|_| (today + time::Duration::days(200)).to_string()),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Applies and answers every item as in place, with a small evidence file on each

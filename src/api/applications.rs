@@ -109,7 +109,7 @@ pub async fn upload_evidence(
 
 /// Reads `file` (and `item_id`) from a multipart body, stopping at `limit` bytes
 /// rather than buffering whatever is sent.
-async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, ApiError> {
+pub(crate) async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, ApiError> {
     let unreadable = |what: &str, e: &dyn std::fmt::Display| {
         ApiError(ServiceError::Malformed {
             detail: format!("cannot read the {what}: {e}"),
@@ -186,7 +186,7 @@ pub async fn get_evidence(
 
 #[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications", params(("id" = String, Path)),
     security(("bearer" = [])),
-    responses((status = 200, body = ApplicationView), (status = 409, description = "not a draft (`wrong_status`), items unanswered (`unanswered_items`), or items that need evidence without a file attached to them (`evidence_missing`); the items are listed in `items`", body = Problem),
+    responses((status = 200, body = ApplicationView), (status = 409, description = "not a draft (`wrong_status`), items unanswered (`unanswered_items`), or items that need evidence without a file attached to them (`evidence_missing`); the items are listed in `items`; or no current fire risk assessment on file for the premises (`fire_safety_missing`, `items` `[\"fire_safety\"]`)", body = Problem),
         (status = 403, description = "operators only", body = Problem)))]
 pub async fn submit(
     state: web::Data<AppState>,

@@ -27,6 +27,9 @@ pub mod conditions;
 // Part 4 (advisor oversight).
 pub mod reviews;
 
+// Issue 11 part 5: fire safety on file.
+pub mod fire_safety;
+
 use std::collections::BTreeMap;
 
 use actix_web::http::Method;
@@ -187,4 +190,9 @@ endpoints![
     reviews::get_review,
     reviews::confirm,
     reviews::reassess,
+    // Issue 11 part 5: fire safety on file.
+    fire_safety::put_fire_safety,
+    fire_safety::get_fire_safety,
+    fire_safety::upload_fire_safety_evidence,
+    fire_safety::get_fire_safety_evidence,
 ];

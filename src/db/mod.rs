@@ -29,6 +29,9 @@ pub mod conditions;
 // Part 4 (advisor oversight).
 pub mod reviews;
 
+// Issue 11 part 5: fire safety on file.
+pub mod fire_safety;
+
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};

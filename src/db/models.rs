@@ -252,3 +252,36 @@ pub struct CertificateReview {
     /// For an ordered reassessment: the day it is due by.
     pub reassess_by: Option<Date>,
 }
+
+// Issue 11 part 5: fire safety on file.
+/// One recording of a premises' fire risk assessment (and fire safety certificate,
+/// where one is held); `superseded_at` is set when a newer recording replaces it.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = fire_safety_records)]
+pub struct FireSafetyRecord {
+    pub id: String,
+    pub premises_id: String,
+    pub organisation_id: String,
+    pub assessor: String,
+    pub assessed_on: Date,
+    pub next_review_on: Date,
+    pub certificate_reference: Option<String>,
+    pub certificate_expires_on: Option<Date>,
+    pub recorded_by: String,
+    pub recorded_at: PrimitiveDateTime,
+    pub superseded_at: Option<PrimitiveDateTime>,
+}
+
+/// A fire safety evidence file without its bytes.
+#[derive(Debug, Clone, Queryable)]
+pub struct FireSafetyEvidenceMeta {
+    pub id: String,
+    pub record_id: String,
+    pub premises_id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub created_at: PrimitiveDateTime,
+}

@@ -324,6 +324,38 @@ diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(advisors -> users (user_id));
 diesel::joinable!(premises -> organisations (organisation_id));
+// Issue 11 part 5: fire safety on file.
+diesel::table! {
+    fire_safety_records (id) {
+        id -> Text,
+        premises_id -> Text,
+        organisation_id -> Text,
+        assessor -> Text,
+        assessed_on -> Date,
+        next_review_on -> Date,
+        certificate_reference -> Nullable<Text>,
+        certificate_expires_on -> Nullable<Date>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+        superseded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    fire_safety_evidence (id) {
+        id -> Text,
+        record_id -> Text,
+        premises_id -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        data -> Binary,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(applications -> premises (premises_id));
 diesel::joinable!(applications -> checklists (checklist_id));
 diesel::joinable!(certificate_documents -> certificates (certificate_id));
@@ -359,4 +391,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     certificate_holds,
     // Part 4 (advisor oversight).
     certificate_reviews,
+    // Issue 11 part 5: fire safety on file.
+    fire_safety_records,
+    fire_safety_evidence,
 );

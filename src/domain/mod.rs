@@ -23,3 +23,6 @@ pub mod sign_off;
 pub mod condition;
 // Part 4 (advisor oversight).
 pub mod oversight;
+
+// Issue 11 part 5: fire safety on file.
+pub mod fire_safety;

@@ -66,10 +66,15 @@ pub enum ReminderKind {
     /// Part 4 (advisor oversight): an admin reviewing a certificate (its advisor's
     /// accreditation was suspended or withdrawn) ordered a reassessment.
     ReassessmentOrdered,
+    // Issue 11 part 5: fire safety on file.
+    /// The fire risk assessment on file for premises is due for review.
+    FireRiskAssessmentReview,
+    /// The fire safety certificate on file for premises is about to expire.
+    FireSafetyCertificateExpiry,
 }
 
 impl ReminderKind {
-    pub const ALL: [ReminderKind; 8] = [
+    pub const ALL: [ReminderKind; 10] = [
         ReminderKind::CertificateExpiry,
         ReminderKind::ConditionDue,
         ReminderKind::AccreditationExpiry,
@@ -79,13 +84,19 @@ impl ReminderKind {
         ReminderKind::ConditionOverdue,
         // Part 4 (advisor oversight).
         ReminderKind::ReassessmentOrdered,
+        // Issue 11 part 5: fire safety on file.
+        ReminderKind::FireRiskAssessmentReview,
+        ReminderKind::FireSafetyCertificateExpiry,
     ];
 
     /// The kinds that the reminder schedule queues (the others are sent when asked).
-    pub const SCHEDULED: [ReminderKind; 3] = [
+    pub const SCHEDULED: [ReminderKind; 5] = [
         ReminderKind::CertificateExpiry,
         ReminderKind::ConditionDue,
         ReminderKind::AccreditationExpiry,
+        // Issue 11 part 5: fire safety on file.
+        ReminderKind::FireRiskAssessmentReview,
+        ReminderKind::FireSafetyCertificateExpiry,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +109,8 @@ impl ReminderKind {
             ReminderKind::SignupAttempted => "signup_attempted",
             ReminderKind::ConditionOverdue => "condition_overdue",
             ReminderKind::ReassessmentOrdered => "reassessment_ordered",
+            ReminderKind::FireRiskAssessmentReview => "fire_risk_assessment_review",
+            ReminderKind::FireSafetyCertificateExpiry => "fire_safety_certificate_expiry",
         }
     }
 
@@ -127,6 +140,19 @@ pub enum ReminderSubject {
         user_id: String,
         request_id: String,
     },
+    // Issue 11 part 5: fire safety on file. One series per recorded date: recording
+    // a new assessment (a new review date) starts a new series, and the old one's
+    // reminders still queued are skipped.
+    /// The fire risk assessment of premises, due for review on `review_on`.
+    FireRiskAssessment {
+        premises_id: String,
+        review_on: Date,
+    },
+    /// The fire safety certificate of premises, expiring on `expires_on`.
+    FireSafetyCertificate {
+        premises_id: String,
+        expires_on: Date,
+    },
 }
 
 impl ReminderSubject {
@@ -136,7 +162,10 @@ impl ReminderSubject {
             ReminderSubject::Certificate { number } | ReminderSubject::Condition { number, .. } => {
                 Some(number)
             }
-            ReminderSubject::Accreditation { .. } | ReminderSubject::Account { .. } => None,
+            ReminderSubject::Accreditation { .. }
+            | ReminderSubject::Account { .. }
+            | ReminderSubject::FireRiskAssessment { .. }
+            | ReminderSubject::FireSafetyCertificate { .. } => None,
         }
     }
 }
@@ -155,6 +184,14 @@ impl fmt::Display for ReminderSubject {
                 user_id,
                 request_id,
             } => write!(f, "account:{user_id}:{request_id}"),
+            ReminderSubject::FireRiskAssessment {
+                premises_id,
+                review_on,
+            } => write!(f, "fire_risk_assessment:{premises_id}:{review_on}"),
+            ReminderSubject::FireSafetyCertificate {
+                premises_id,
+                expires_on,
+            } => write!(f, "fire_safety_certificate:{premises_id}:{expires_on}"),
         }
     }
 }
@@ -205,6 +242,26 @@ impl FromStr for ReminderSubject {
                 Ok(ReminderSubject::Account {
                     user_id: user_id.to_string(),
                     request_id: request_id.to_string(),
+                })
+            }
+            "fire_risk_assessment" | "fire_safety_certificate" => {
+                let (premises_id, on) = rest.rsplit_once(':').ok_or_else(bad)?;
+                let format = time::macros::format_description!("[year]-[month]-[day]");
+                let on = Date::parse(on, &format).map_err(|_| bad())?;
+                if premises_id.is_empty() || premises_id.contains(':') {
+                    return Err(bad());
+                }
+                let premises_id = premises_id.to_string();
+                Ok(if kind == "fire_risk_assessment" {
+                    ReminderSubject::FireRiskAssessment {
+                        premises_id,
+                        review_on: on,
+                    }
+                } else {
+                    ReminderSubject::FireSafetyCertificate {
+                        premises_id,
+                        expires_on: on,
+                    }
                 })
             }
             _ => Err(bad()),
@@ -403,10 +460,23 @@ mod tests {
                 advisor_id: "6a1c".into(),
                 until: date!(2027 - 01 - 31),
             },
+            ReminderSubject::FireRiskAssessment {
+                premises_id: "2f0e-41".into(),
+                review_on: date!(2027 - 03 - 01),
+            },
+            ReminderSubject::FireSafetyCertificate {
+                premises_id: "2f0e-41".into(),
+                expires_on: date!(2027 - 06 - 30),
+            },
         ] {
             assert_eq!(s.to_string().parse::<ReminderSubject>(), Ok(s));
         }
         assert!("premises:x".parse::<ReminderSubject>().is_err());
+        assert!(
+            "fire_risk_assessment:p1:soon"
+                .parse::<ReminderSubject>()
+                .is_err()
+        );
         assert!(
             "accreditation:x:notadate"
                 .parse::<ReminderSubject>()

@@ -42,6 +42,8 @@ pub struct Reminders {
     instance: String,
     // Part 1 of issue 11: conditions to closure.
     condition_grace_days: u32,
+    // Issue 11 part 5: whether fire risk assessment reminders say submitting needs one.
+    require_fire_risk_assessment: bool,
 }
 
 /// What one sweep did.
@@ -81,6 +83,7 @@ impl Reminders {
                 &uuid::Uuid::new_v4().simple().to_string()[..8]
             ),
             condition_grace_days: settings.condition_grace_days,
+            require_fire_risk_assessment: settings.require_fire_risk_assessment,
         })
     }
 
@@ -105,6 +108,7 @@ impl Reminders {
         let scheme_name = self.scheme_name.clone();
         let time_zone = self.time_zone.clone();
         let condition_grace_days = self.condition_grace_days;
+        let require_fire_risk_assessment = self.require_fire_risk_assessment;
         db.run(move |conn| {
             let params = QueueParams {
                 schedule: &schedule,
@@ -113,6 +117,7 @@ impl Reminders {
                 scheme_name: &scheme_name,
                 time_zone: &time_zone,
                 condition_grace_days,
+                require_fire_risk_assessment,
             };
             outbox::queue_due(conn, &params)
         })

@@ -13,7 +13,9 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 use crate::db::conditions::ConditionRow;
 use crate::db::models::Certificate;
 use crate::db::models::Notification;
-use crate::db::schema::{advisors, certificates, notifications, premises, users};
+use crate::db::schema::{
+    advisors, certificates, fire_safety_records, notifications, premises, users,
+};
 use crate::db::sequences::{Change, audit};
 use crate::db::{DbConnection, from_utc, write_tx};
 use crate::domain::accreditation::AccreditationStatus;
@@ -41,6 +43,9 @@ pub struct QueueParams<'a> {
     pub time_zone: &'a jiff::tz::TimeZone,
     // Part 1 of issue 11: conditions to closure.
     pub condition_grace_days: u32,
+    // Issue 11 part 5: fire safety on file.
+    /// Submitting needs a current fire risk assessment (the reminders say so).
+    pub require_fire_risk_assessment: bool,
 }
 
 /// A reminder as queued: what, when, to whom.
@@ -77,6 +82,8 @@ pub fn queue_due(conn: &mut DbConnection, p: &QueueParams<'_>) -> anyhow::Result
     let mut due = certificate_reminders(conn, p)?;
     due.extend(condition_reminders(conn, p)?);
     due.extend(accreditation_reminders(conn, p)?);
+    // Issue 11 part 5: fire safety on file.
+    due.extend(fire_safety_reminders(conn, p)?);
     let mut queued = Vec::new();
     for chunk in due.chunks(QUEUE_CHUNK) {
         let inserted = write_tx(conn, |tx| -> anyhow::Result<Vec<Reminder>> {
@@ -462,6 +469,140 @@ fn accreditation_reminders(
     without_queued(conn, ReminderKind::AccreditationExpiry, due)
 }
 
+// Issue 11 part 5: fire safety on file.
+type FireSafetyRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Date,
+    Date,
+    Option<String>,
+    Option<Date>,
+);
+
+/// Reminders before the review date of each premises' current fire risk assessment
+/// and the expiry of its fire safety certificate, to the premises' operators. The
+/// subject holds the date, so a new recording starts a new series.
+fn fire_safety_reminders(
+    conn: &mut DbConnection,
+    p: &QueueParams<'_>,
+) -> anyhow::Result<Vec<Reminder>> {
+    let today = p.now.date();
+    let mut review = Vec::new();
+    let mut expiry = Vec::new();
+    for &offset in p.schedule.offsets() {
+        let Some((first, last)) = p.schedule.due_dates_for(offset, today) else {
+            continue;
+        };
+        let select = (
+            fire_safety_records::premises_id,
+            fire_safety_records::organisation_id,
+            fire_safety_records::assessor,
+            premises::name,
+            premises::town,
+            fire_safety_records::assessed_on,
+            fire_safety_records::next_review_on,
+            fire_safety_records::certificate_reference,
+            fire_safety_records::certificate_expires_on,
+        );
+        let by_review: Vec<FireSafetyRow> = fire_safety_records::table
+            .inner_join(premises::table.on(premises::id.eq(fire_safety_records::premises_id)))
+            .filter(fire_safety_records::superseded_at.is_null())
+            .filter(fire_safety_records::next_review_on.ge(first))
+            .filter(fire_safety_records::next_review_on.le(last))
+            .select(select)
+            .load(conn)?;
+        review.extend(by_review.into_iter().map(|r| (offset, r)));
+        let by_expiry: Vec<FireSafetyRow> = fire_safety_records::table
+            .inner_join(premises::table.on(premises::id.eq(fire_safety_records::premises_id)))
+            .filter(fire_safety_records::superseded_at.is_null())
+            .filter(fire_safety_records::certificate_expires_on.ge(first))
+            .filter(fire_safety_records::certificate_expires_on.le(last))
+            .select(select)
+            .load(conn)?;
+        expiry.extend(by_expiry.into_iter().map(|r| (offset, r)));
+    }
+    let premises_url = |id: &str| {
+        format!(
+            "{}/operator/premises/{id}#fire-safety",
+            p.public_url.trim_end_matches('/')
+        )
+    };
+    let context = |offset: i32, r: &FireSafetyRow| {
+        json!({
+            "scheme_name": p.scheme_name,
+            "premises_id": r.0,
+            "organisation_id": r.1,
+            "assessor": r.2,
+            "premises_name": r.3,
+            "town": r.4,
+            "assessed_on": clock::day(r.5),
+            "review_on": clock::day(r.6),
+            "certificate_reference": r.7.clone().unwrap_or_default(),
+            "certificate_expires_on": r.8.map(clock::day).unwrap_or_default(),
+            "premises_url": premises_url(&r.0),
+            "required": p.require_fire_risk_assessment,
+            "offset": offset,
+            "when": describe_offset(offset),
+        })
+    };
+    let review: Vec<Reminder> = review
+        .iter()
+        .map(|(offset, r)| Reminder {
+            subject: ReminderSubject::FireRiskAssessment {
+                premises_id: r.0.clone(),
+                review_on: r.6,
+            },
+            kind: ReminderKind::FireRiskAssessmentReview,
+            offset_days: *offset,
+            due_on: r.6,
+            recipients: Vec::new(),
+            context: context(*offset, r),
+        })
+        .collect();
+    let expiry: Vec<Reminder> = expiry
+        .iter()
+        .filter_map(|(offset, r)| {
+            let expires_on = r.8?;
+            Some(Reminder {
+                subject: ReminderSubject::FireSafetyCertificate {
+                    premises_id: r.0.clone(),
+                    expires_on,
+                },
+                kind: ReminderKind::FireSafetyCertificateExpiry,
+                offset_days: *offset,
+                due_on: expires_on,
+                recipients: Vec::new(),
+                context: context(*offset, r),
+            })
+        })
+        .collect();
+    let mut due = without_queued(conn, ReminderKind::FireRiskAssessmentReview, review)?;
+    due.extend(without_queued(
+        conn,
+        ReminderKind::FireSafetyCertificateExpiry,
+        expiry,
+    )?);
+    let recipients = Recipients::load(
+        conn,
+        due.iter().filter_map(|r| {
+            Some((
+                r.context["premises_id"].as_str()?,
+                r.context["organisation_id"].as_str()?,
+            ))
+        }),
+    )?;
+    for r in &mut due {
+        let org = r.context["organisation_id"].as_str().unwrap_or_default();
+        // The operators, who record fire safety; not the designated senior
+        // individual, whose role is protective security.
+        r.recipients = recipients.operators_of(org);
+    }
+    Ok(due)
+}
+
 /// Drops the reminders the outbox already has.
 fn without_queued(
     conn: &mut DbConnection,
@@ -532,6 +673,14 @@ impl Recipients {
             }
         }
         Ok(Recipients { operators, dsi })
+    }
+
+    // Issue 11 part 5: fire safety reminders go to the operators alone.
+    fn operators_of(&self, organisation_id: &str) -> Vec<String> {
+        self.operators
+            .get(organisation_id)
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn for_premises(&self, premises_id: &str, organisation_id: &str) -> Vec<String> {
@@ -667,6 +816,45 @@ pub fn reason_to_skip(conn: &mut DbConnection, row: &Notification) -> QueryResul
             Some(_) => None,
             None => Some("advisor not found".to_string()),
         });
+    }
+    // Issue 11 part 5: a reminder of a date no longer on file (a newer assessment
+    // or certificate was recorded) is skipped.
+    let mut on_file = |premises_id: &str| -> QueryResult<Option<(Date, Option<Date>)>> {
+        fire_safety_records::table
+            .filter(fire_safety_records::premises_id.eq(premises_id))
+            .filter(fire_safety_records::superseded_at.is_null())
+            .select((
+                fire_safety_records::next_review_on,
+                fire_safety_records::certificate_expires_on,
+            ))
+            .first(conn)
+            .optional()
+    };
+    match subject {
+        ReminderSubject::FireRiskAssessment {
+            premises_id,
+            review_on,
+        } => {
+            return Ok(match on_file(&premises_id)? {
+                Some((now_on, _)) if now_on == review_on => None,
+                Some((now_on, _)) => Some(format!(
+                    "a newer fire risk assessment is on file (review by {})",
+                    iso(now_on)
+                )),
+                None => Some("no fire risk assessment on file".to_string()),
+            });
+        }
+        ReminderSubject::FireSafetyCertificate {
+            premises_id,
+            expires_on,
+        } => {
+            return Ok(match on_file(&premises_id)? {
+                Some((_, Some(now_on))) if now_on == expires_on => None,
+                Some(_) => Some("a newer fire safety record is on file".to_string()),
+                None => Some("no fire safety record on file".to_string()),
+            });
+        }
+        _ => {}
     }
     Ok(None)
 }

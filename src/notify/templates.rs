@@ -41,6 +41,13 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "reassessment_ordered.subject",
     "reassessment_ordered.txt",
     "reassessment_ordered.html",
+    // Issue 11 part 5: fire safety on file.
+    "fire_risk_assessment_review.subject",
+    "fire_risk_assessment_review.txt",
+    "fire_risk_assessment_review.html",
+    "fire_safety_certificate_expiry.subject",
+    "fire_safety_certificate_expiry.txt",
+    "fire_safety_certificate_expiry.html",
 );
 
 fn env() -> &'static Environment<'static> {
@@ -99,6 +106,9 @@ mod tests {
             "condition_url": "http://x/operator/certificates/PSC-2026-000001-K/conditions/c1",
             "grace_days": 14,
             "note": "Re-check the lockdown plan", "reassess_by": "1 March 2027", "cause": "withdrawn",
+            "assessor": "Blaze <Fire> Ltd", "assessed_on": "1 March 2026", "review_on": "1 March 2027",
+            "certificate_reference": "FSC-1", "certificate_expires_on": "30 June 2027",
+            "premises_url": "http://x/operator/premises/p1#fire-safety", "required": true,
         });
         ReminderKind::ALL
             .into_iter()
@@ -133,6 +143,17 @@ mod tests {
                     assert!(text.contains("PSC-2026-000001-K") && text.contains("conditions/c1"));
                     assert!(!text.contains("fresh assessment"), "{text}");
                     assert!(html.contains("Riverside &lt;Hall&gt;"));
+                } else if matches!(
+                    kind,
+                    ReminderKind::FireRiskAssessmentReview
+                        | ReminderKind::FireSafetyCertificateExpiry
+                ) {
+                    assert!(text.contains("http://x/operator/premises/p1#fire-safety"));
+                    assert!(text.contains("not check fire safety"), "{text}");
+                    assert!(
+                        html.contains("Riverside &lt;Hall&gt;"),
+                        "HTML escapes values"
+                    );
                 } else if kind != ReminderKind::AccreditationExpiry {
                     assert!(
                         text.contains("PSC-2026-000001-K") && text.contains("http://x/renew/p1")

@@ -302,6 +302,19 @@ pub fn may_read_condition_evidence(caller: &Caller, organisation_id: &str, revie
     }
 }
 
+// Issue 11 part 5: fire safety on file.
+/// Fire safety on file: read as the premises are (their organisation's operators,
+/// admins); police see it only on certificate records.
+pub fn fire_safety_scope(caller: &Caller) -> ServiceResult<OrgScope> {
+    premises_scope(caller)
+}
+
+/// Recording the fire risk assessment and attaching its evidence: operators (of the
+/// premises' organisation, through [`fire_safety_scope`]).
+pub fn require_fire_safety_recorder(caller: &Caller) -> ServiceResult<()> {
+    require_operator(caller)
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::date;

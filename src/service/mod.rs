@@ -27,6 +27,9 @@ pub mod whole_number;
 // Part 4 (advisor oversight).
 pub mod oversight;
 
+// Issue 11 part 5: fire safety on file.
+pub mod fire_safety;
+
 pub use error::{FieldError, ServiceError, ServiceResult};
 
 /// Today's date (UTC), for accreditation and expiry checks.

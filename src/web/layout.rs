@@ -165,6 +165,9 @@ fn notice(code: &str) -> Option<&'static str> {
         "reassessment_ordered" => {
             "A reassessment is ordered. The operator is emailed what to do and by when."
         }
+        // Issue 11 part 5: fire safety on file.
+        "fire_safety_recorded" => "The fire risk assessment is recorded and on file.",
+        "fire_safety_evidence_added" => "The file is attached to the fire risk assessment on file.",
         _ => return None,
     })
 }

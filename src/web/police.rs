@@ -213,6 +213,8 @@ pub struct RecordPage {
     condition_panels: Vec<super::conditions::ConditionPanel>,
     /// Part 4 (advisor oversight).
     oversight: super::oversight::RecordBlock,
+    // Issue 11 part 5: fire safety on file.
+    fire_safety: FireSafetyLines,
 }
 
 fn verdict(status: VerifiedStatus) -> (&'static str, &'static str, &'static str) {
@@ -306,7 +308,83 @@ pub async fn record_page(
         expires: chrome.date(&c.expires_at),
         history,
         condition_panels: super::conditions::ConditionPanel::all(&chrome, &c),
+        fire_safety: FireSafetyLines::of(&c.fire_safety),
         chrome,
         c,
     })
+}
+
+// Issue 11 part 5: fire safety on file.
+/// What the record says of fire safety: what the operator recorded, as on file when
+/// the record is read, never a judgement of the scheme's.
+pub struct FireSafetyLines {
+    pub tone: &'static str,
+    pub badge: &'static str,
+    pub summary: &'static str,
+    pub facts: Vec<(&'static str, String)>,
+}
+
+impl FireSafetyLines {
+    fn of(f: &crate::service::fire_safety::FireSafetyOnFile) -> FireSafetyLines {
+        use crate::domain::clock::day;
+        let (tone, badge, summary) = match f.standing {
+            "current" => (
+                "ok",
+                "On file",
+                "A fire risk assessment is on file; its review date has not passed.",
+            ),
+            "review_passed" => (
+                "bad",
+                "Review date passed",
+                "A fire risk assessment is on file, but its review date has passed.",
+            ),
+            _ => (
+                "warn",
+                "None on file",
+                "No fire risk assessment is on file for these premises.",
+            ),
+        };
+        let mut facts = Vec::new();
+        if let Some(a) = &f.assessor {
+            facts.push(("Assessed by", a.clone()));
+        }
+        if let Some(d) = f.assessed_on {
+            facts.push(("Assessed on", day(d)));
+        }
+        if let Some(d) = f.next_review_on {
+            facts.push(("Next review by", day(d)));
+        }
+        if f.standing != "none_on_file" {
+            facts.push((
+                "Fire safety certificate",
+                match (
+                    &f.certificate_reference,
+                    f.certificate_expires_on,
+                    f.certificate_expired,
+                ) {
+                    (Some(r), Some(d), Some(true)) => format!("{r}, expired {}", day(d)),
+                    (Some(r), Some(d), _) => format!("{r}, expires {}", day(d)),
+                    (Some(r), None, _) => r.clone(),
+                    _ => "None on file".to_string(),
+                },
+            ));
+            facts.push((
+                "Files attached",
+                match f.evidence_files {
+                    0 => "None".to_string(),
+                    1 => "1 file".to_string(),
+                    n => format!("{n} files"),
+                },
+            ));
+        }
+        if let Some(t) = f.recorded_at {
+            facts.push(("Recorded", crate::domain::clock::day(t.date())));
+        }
+        FireSafetyLines {
+            tone,
+            badge,
+            summary,
+            facts,
+        }
+    }
 }

@@ -87,6 +87,14 @@ async fn every_endpoint_for_every_role() {
     .await
     .expect(201);
     let evidence_id = evidence["id"].as_str().expect("id").to_string();
+    // Issue 11 part 5: a fire safety evidence file on the second premises.
+    let fire_evidence_id = app
+        .attach_fire_safety(&scheme.operator, &premises_id)
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
     let completed_id = scheme.application["id"].as_str().expect("id").to_string();
     let number = scheme.number().to_string();
     let pdf = crate::documents::download_pdf(&app, &scheme.operator, &number).await;
@@ -502,6 +510,34 @@ async fn every_endpoint_for_every_role() {
             format!("/api/v1/reviews/{review_id}/reassess"),
             Body::Json(json!({"note": "matrix"})),
             ["401", "403", "403", "403", "403", "403", "409"],
+        ),
+        // Issue 11 part 5: fire safety on file, written by the premises' operator,
+        // read by them and admins (police see it on the certificate record).
+        (
+            "PUT",
+            format!("/api/v1/premises/{premises_id}/fire-safety"),
+            Body::Json(
+                json!({"assessor": "A", "assessed_on": "2026-01-01", "next_review_on": "2099-01-01"}),
+            ),
+            ["401", "ok", "404", "403", "403", "403", "403"],
+        ),
+        (
+            "GET",
+            format!("/api/v1/premises/{premises_id}/fire-safety"),
+            Body::None,
+            ["401", "ok", "404", "403", "403", "403", "ok"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/premises/{premises_id}/fire-safety/evidence"),
+            Body::Evidence,
+            ["401", "ok", "404", "403", "403", "403", "403"],
+        ),
+        (
+            "GET",
+            format!("/api/v1/premises/{premises_id}/fire-safety/evidence/{fire_evidence_id}"),
+            Body::None,
+            ["401", "ok", "404", "403", "403", "403", "ok"],
         ),
         // Near the end: revocation is final.
         (

@@ -294,8 +294,10 @@ impl TestApp {
         self.login(&email).await
     }
 
+    /// Registers a building with a current fire risk assessment on file (the
+    /// prerequisite for submitting); `building_without_fire_safety` for one without.
     pub async fn building(&self, operator: &str, capacity: u32) -> Value {
-        self.post(
+        let premises = self.post(
             "/api/v1/premises",
             Some(operator),
             json!({
@@ -304,14 +306,17 @@ impl TestApp {
             }),
         )
         .await
-        .expect(201)
+        .expect(201);
+        self.record_fire_safety(operator, &premises).await;
+        premises
     }
 
+    /// Registers an event with a current fire risk assessment on file.
     pub async fn event(&self, operator: &str, capacity: u32) -> Value {
         let start = time::OffsetDateTime::now_utc() + time::Duration::days(60);
         let end = start + time::Duration::days(2);
         let fmt = &time::format_description::well_known::Rfc3339;
-        self.post(
+        let premises = self.post(
             "/api/v1/premises",
             Some(operator),
             json!({
@@ -321,7 +326,9 @@ impl TestApp {
             }),
         )
         .await
-        .expect(201)
+        .expect(201);
+        self.record_fire_safety(operator, &premises).await;
+        premises
     }
 
     /// Attaches a small PDF to the application, for `item` (or the whole application).
@@ -538,17 +545,15 @@ pub async fn conditional_scheme(app: &TestApp) -> Scheme {
     let (operator, _) = app.operator("Quayside Venues Ltd").await;
     let (advisor, advisor_id) = app.advisor(&admin, &["building", "event"], None).await;
     let premises = app
-        .post(
-            "/api/v1/premises",
-            Some(&operator),
+        .register_premises(
+            &operator,
             json!({
                 "kind": "building", "name": "Riverside Hall", "address": "1 Quay Street, Bristol",
                 "postcode": "BS1 4DJ", "capacity": 450,
                 "designated_senior_individual": {"name": "Sam Senior", "email": "dsi@venue.test"},
             }),
         )
-        .await
-        .expect(201);
+        .await;
     let (application, completion) = app
         .conditional_certificate(&operator, &advisor, &premises)
         .await;
@@ -646,5 +651,73 @@ impl TestApp {
             .as_str()
             .expect("certificate number")
             .to_string()
+    }
+}
+
+// Issue 11 part 5: fire safety on file.
+impl TestApp {
+    /// Records a current fire risk assessment for `premises` (made a month ago, next
+    /// reviewed in two years): what every submitting test needs on file. Its review
+    /// reminders fall well after a new certificate's, so that tests counting
+    /// certificate reminders see only theirs.
+    pub async fn record_fire_safety(&self, operator: &str, premises: &Value) -> Value {
+        let today = time::OffsetDateTime::now_utc().date();
+        let id = premises["id"].as_str().expect("premises id");
+        self.put(
+            &format!("/api/v1/premises/{id}/fire-safety"),
+            Some(operator),
+            json!({
+                "assessor": "Blaze Fire Risk Ltd",
+                "assessed_on": (today - time::Duration::days(30)).to_string(),
+                "next_review_on": (today + time::Duration::days(730)).to_string(),
+            }),
+        )
+        .await
+        .expect(200)
+    }
+
+    /// Registers premises described by `body` and records a current fire risk
+    /// assessment for them, so that they can be applied for and submitted.
+    pub async fn register_premises(&self, operator: &str, body: Value) -> Value {
+        let premises = self
+            .post("/api/v1/premises", Some(operator), body)
+            .await
+            .expect(201);
+        self.record_fire_safety(operator, &premises).await;
+        premises
+    }
+
+    /// A building with no fire risk assessment on file.
+    pub async fn building_without_fire_safety(&self, operator: &str, capacity: u32) -> Value {
+        self.post(
+            "/api/v1/premises",
+            Some(operator),
+            json!({
+                "kind": "building", "name": "Riverside Hall", "address": "1 Quay Street, Bristol",
+                "postcode": "BS1 4DJ", "capacity": capacity,
+            }),
+        )
+        .await
+        .expect(201)
+    }
+
+    /// Attaches a small PDF to the premises' fire risk assessment on file.
+    pub async fn attach_fire_safety(&self, operator: &str, premises_id: &str) -> Reply {
+        let part = reqwest::multipart::Part::bytes(SMALL_PDF.to_vec())
+            .file_name("fire-risk-assessment.pdf")
+            .mime_str("application/pdf")
+            .expect("mime");
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let res = self
+            .client
+            .post(self.url(&format!(
+                "/api/v1/premises/{premises_id}/fire-safety/evidence"
+            )))
+            .bearer_auth(operator)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        Reply::from(res).await
     }
 }

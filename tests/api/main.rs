@@ -14,6 +14,7 @@ mod contract;
 mod documents;
 mod evidence;
 mod faults;
+mod fire_safety;
 mod headers;
 mod health;
 mod helpers;

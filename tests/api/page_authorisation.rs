@@ -37,6 +37,9 @@ const FORM_ACTIONS: &[&str] = &[
     // Part 4 (advisor oversight).
     "/admin/reviews/{id}/confirm",
     "/admin/reviews/{id}/reassess",
+    // Issue 11 part 5: fire safety on file.
+    "/operator/premises/{id}/fire-safety",
+    "/operator/premises/{id}/fire-safety/evidence",
 ];
 
 /// The page paths the web adapter registers (read from its source, so a new page
@@ -121,6 +124,14 @@ async fn every_page_for_every_role() {
         )
         .await;
     let evidence_id = evidence["id"].as_str().expect("id").to_string();
+    // Issue 11 part 5: a fire safety evidence file on the certified premises.
+    let fire_evidence_id = app
+        .attach_fire_safety(&scheme.operator, &premises_id)
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
     let completed = scheme.application["id"].as_str().expect("id").to_string();
     let number = scheme.number().to_string();
     let advisor_id = scheme.advisor_id.clone();
@@ -212,6 +223,11 @@ async fn every_page_for_every_role() {
         (
             format!("/operator/certificates/{number}/pdf"),
             [303, 200, 404, 403, 403, 200, 200],
+        ),
+        // Issue 11 part 5: fire safety evidence, as the premises are read.
+        (
+            format!("/operator/premises/{premises_id}/fire-safety/evidence/{fire_evidence_id}"),
+            [303, 200, 404, 403, 403, 403, 200],
         ),
         // The advisor's pages (and their evidence: the assigned advisor only).
         ("/advisor".into(), [303, 403, 403, 200, 200, 403, 403]),

@@ -335,15 +335,13 @@ async fn an_event_certificate_never_outlives_the_validity() {
     let (advisor, _) = app.advisor(&admin, &["event"], None).await;
     let start = time::OffsetDateTime::now_utc() + time::Duration::days(1);
     let premises = app
-        .post(
-            "/api/v1/premises",
-            Some(&op),
+        .register_premises(
+            &op,
             json!({"kind": "event", "name": "Endless Fair", "address": "Park, Leeds",
                    "postcode": "LS1 1AA", "capacity": 900, "event_start": rfc3339(start),
                    "event_end": "9999-12-31T23:00:00Z"}),
         )
-        .await
-        .expect(201);
+        .await;
     let application = app
         .answered_application(&op, premises["id"].as_str().expect("id"))
         .await;

@@ -10,10 +10,7 @@ use crate::helpers::{Reply, TestApp, certified_scheme, spawn_app};
 /// Registers premises for `operator`, takes them through a full assessment scored at
 /// maximum by `advisor`, and returns the certificate number.
 async fn certify(app: &TestApp, operator: &str, advisor: &str, premises: Value) -> String {
-    let prem = app
-        .post("/api/v1/premises", Some(operator), premises)
-        .await
-        .expect(201);
+    let prem = app.register_premises(operator, premises).await;
     certify_premises(app, operator, advisor, prem["id"].as_str().expect("id")).await
 }
 

@@ -188,17 +188,15 @@ async fn people(app: &TestApp) -> People {
 /// A building with a designated senior individual at `dsi_email`.
 async fn building_with_dsi(app: &TestApp, operator: &str, name: &str, dsi_email: &str) -> String {
     let body = app
-        .post(
-            "/api/v1/premises",
-            Some(operator),
+        .register_premises(
+            operator,
             json!({
                 "kind": "building", "name": name, "address": "1 Quay Street, Bristol",
                 "postcode": "BS1 4DJ", "capacity": 450,
                 "designated_senior_individual": {"name": "Sam Senior", "email": dsi_email},
             }),
         )
-        .await
-        .expect(201);
+        .await;
     body["id"].as_str().expect("id").to_string()
 }
 

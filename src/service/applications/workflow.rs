@@ -104,7 +104,9 @@ pub(crate) fn missing_evidence(
 
 /// Submits a draft: every applicable item answered (else 409 `unanswered_items`),
 /// then every item that needs evidence has a file attached to it (else 409
-/// `evidence_missing`); both list the items in `items`.
+/// `evidence_missing`); both list the items in `items`. Then a current fire risk
+/// assessment on file for the premises, when `require_fire_risk_assessment` is on
+/// (else 409 `fire_safety_missing`, `items` `["fire_safety"]`).
 pub async fn submit(state: &AppState, caller: &Caller, id: &str) -> ServiceResult<ApplicationView> {
     transition(state, caller, id, |tx, caller, app, _, st| {
         require_owner(caller, app)?;
@@ -133,6 +135,8 @@ pub async fn submit(state: &AppState, caller: &Caller, id: &str) -> ServiceResul
                 items: missing,
             });
         }
+        // Issue 11 part 5: a current fire risk assessment on file (when configured).
+        crate::service::fire_safety::require_current_for_submit(tx, st, &app.premises_id)?;
         moved(db::applications::set_status(
             tx,
             &app.id,

@@ -112,6 +112,10 @@ pub struct CertificateView {
     /// or withdrawn: the open one, or else the newest resolved one; null if never
     /// flagged.
     pub review: Option<super::oversight::RecordReview>,
+    // Issue 11 part 5: fire safety on file.
+    /// The premises' fire risk assessment (and fire safety certificate) on file when
+    /// this record is read, as recorded by the operator; not checked by this scheme.
+    pub fire_safety: crate::service::fire_safety::FireSafetyOnFile,
 }
 
 impl CertificateView {
@@ -144,6 +148,7 @@ impl CertificateView {
             signed_off_by: None,
             accreditation_status_at_issue: c.accreditation_status_at_issue.clone(),
             review: None,
+            fire_safety: Default::default(),
         })
     }
 }
@@ -182,15 +187,23 @@ pub(crate) fn record_view(
     conn: &mut DbConnection,
     cert: &Certificate,
 ) -> ServiceResult<CertificateView> {
-    let prem = db::premises::find(conn, &cert.premises_id)?;
-    let conditions = conditions::views_of(conn, &[cert.id.as_str()])?
-        .remove(&cert.id)
-        .unwrap_or_default();
-    let mut view = CertificateView::new(cert, prem.as_ref(), conditions)?;
-    with_sign_off(conn, std::slice::from_mut(&mut view))?;
-    // Part 4 (advisor oversight).
-    view.review = super::oversight::record_reviews(conn, &[cert.id.as_str()])?.remove(&cert.id);
-    Ok(view)
+    record_views(conn, std::slice::from_ref(cert))?
+        .pop()
+        .ok_or_else(|| ServiceError::not_found("certificate"))
+}
+
+// Issue 11 part 5: fire safety on file, read when the record is read.
+fn with_fire_safety(conn: &mut DbConnection, views: &mut [CertificateView]) -> ServiceResult<()> {
+    let ids: Vec<String> = views.iter().map(|v| v.premises_id.clone()).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let today = super::today();
+    let on_file = crate::service::fire_safety::on_file_of_many(conn, &ids, today)?;
+    for v in views {
+        if let Some(f) = on_file.get(&v.premises_id) {
+            v.fire_safety = f.clone();
+        }
+    }
+    Ok(())
 }
 
 /// Part 3: who signed off each certificate's assessment (one query).
@@ -227,6 +240,7 @@ pub(crate) fn record_views(
         })
         .collect::<ServiceResult<Vec<_>>>()?;
     with_sign_off(conn, &mut views)?;
+    with_fire_safety(conn, &mut views)?;
     Ok(views)
 }
 

@@ -24,10 +24,16 @@ const STATUSES: [(&str, &str); 4] = [
     ("skipped", "Not sent"),
 ];
 
-const KINDS: [(&str, &str); 3] = [
+const KINDS: [(&str, &str); 5] = [
     ("certificate_expiry", "Certificate expiry"),
     ("condition_due", "Condition due"),
     ("accreditation_expiry", "Accreditation ending"),
+    // Issue 11 part 5: fire safety on file.
+    ("fire_risk_assessment_review", "Fire risk assessment review"),
+    (
+        "fire_safety_certificate_expiry",
+        "Fire safety certificate expiry",
+    ),
 ];
 
 fn word(table: &[(&'static str, &'static str)], value: &str) -> String {
@@ -107,7 +113,7 @@ pub struct OutboxPage {
     rows: Vec<Row>,
     filtered: bool,
     statuses: [(&'static str, &'static str); 4],
-    kinds: [(&'static str, &'static str); 3],
+    kinds: [(&'static str, &'static str); 5],
     previous: String,
     next: String,
 }

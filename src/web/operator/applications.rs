@@ -579,6 +579,8 @@ pub struct SubmitPage {
     lacking: Vec<ItemLink>,
     /// The service refused a submission (rather than the page checking first).
     refused: bool,
+    // Issue 11 part 5: refused for want of a current fire risk assessment on file.
+    fire_safety_missing: bool,
 }
 
 fn links(view: &ApplicationView, pick: impl Fn(&ItemView) -> bool) -> Vec<ItemLink> {
@@ -611,6 +613,11 @@ pub async fn submit_check(
         unanswered: links(&view, |i| i.answer.is_none()),
         lacking: links(&view, |i| i.answer.is_some() && i.lacks_evidence()),
         refused: false,
+        // Issue 11 part 5: said before submitting, as the unanswered items are.
+        fire_safety_missing: state.settings.require_fire_risk_assessment
+            && !crate::service::fire_safety::get(&state, &caller, &view.premises.id)
+                .await
+                .is_ok_and(|f| f.standing == "current"),
         chrome,
     };
     Ok(html(StatusCode::OK, render(&page)?))
@@ -645,6 +652,22 @@ pub async fn submit(
                 unanswered,
                 lacking,
                 refused: true,
+                fire_safety_missing: false,
+                chrome,
+            };
+            Ok(html(StatusCode::CONFLICT, render(&page)?))
+        }
+        Err(ServiceError::Conflict {
+            code: "fire_safety_missing",
+            ..
+        }) => {
+            let view = self_assessment::get(&state, &caller, &path).await?;
+            let page = SubmitPage {
+                head: Head::of(&view),
+                unanswered: Vec::new(),
+                lacking: Vec::new(),
+                refused: true,
+                fire_safety_missing: true,
                 chrome,
             };
             Ok(html(StatusCode::CONFLICT, render(&page)?))

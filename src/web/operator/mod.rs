@@ -14,6 +14,8 @@ mod dashboard;
 pub(crate) mod multipart;
 mod premises;
 mod team;
+// Issue 11 part 5: fire safety on file.
+mod fire_safety;
 
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
@@ -76,6 +78,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             resource("/operator/team")
                 .route(get().to(team::team))
                 .route(post().to(team::invite)),
+        )
+        // Issue 11 part 5: fire safety on file.
+        .service(
+            resource("/operator/premises/{id}/fire-safety").route(post().to(fire_safety::record)),
+        )
+        .service(
+            resource("/operator/premises/{id}/fire-safety/evidence")
+                .route(post().to(fire_safety::attach)),
+        )
+        .service(
+            resource("/operator/premises/{id}/fire-safety/evidence/{evidence_id}")
+                .route(get().to(fire_safety::download)),
         );
 }
 

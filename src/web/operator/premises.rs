@@ -347,6 +347,8 @@ pub struct PremisesPage {
     over: bool,
     certificates: Vec<CertificateRow>,
     applications: Vec<ApplicationRow>,
+    // Issue 11 part 5: fire safety on file, with its form.
+    pub(super) fire_safety: super::fire_safety::FireSafetyBlock,
 }
 
 pub async fn show(
@@ -355,7 +357,22 @@ pub async fn show(
     SignedIn(caller): SignedIn,
     path: web::Path<String>,
 ) -> Result<PremisesPage, PageError> {
-    let o = premises::overview(&state, &caller, &path).await?;
+    premises_page(&state, chrome, &caller, &path).await
+}
+
+/// The premises page as first shown (forms empty, no messages).
+pub(super) async fn premises_page(
+    state: &AppState,
+    chrome: Chrome,
+    caller: &crate::auth::Caller,
+    id: &str,
+) -> Result<PremisesPage, PageError> {
+    let o = premises::overview(state, caller, id).await?;
+    let fire_safety = super::fire_safety::FireSafetyBlock::new(
+        &chrome,
+        &crate::service::fire_safety::get(state, caller, id).await?,
+        state.settings.require_fire_risk_assessment,
+    );
     let p = &o.premises;
     let open_application = o
         .applications
@@ -438,6 +455,7 @@ pub async fn show(
         over,
         certificates,
         applications,
+        fire_safety,
         chrome,
     })
 }

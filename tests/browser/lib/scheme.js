@@ -77,13 +77,18 @@ export async function createPolice(admin) {
   return { email };
 }
 
-/** A building registered by `operator`. */
-export async function registerBuilding(operator, premises) {
-  return api('POST', '/api/v1/premises', {
+/**
+ * A building registered by `operator`, with a current fire risk assessment on file
+ * (submitting needs one); `{ fireSafety: false }` registers it without.
+ */
+export async function registerBuilding(operator, premises, { fireSafety = true } = {}) {
+  const registered = await api('POST', '/api/v1/premises', {
     token: operator.token,
     body: { kind: 'building', address: '1 Quay Street, Bristol', postcode: 'BS1 4DJ', capacity: 450, ...premises },
     expect: 201,
   });
+  if (fireSafety) await recordFireSafety(operator, registered.id);
+  return registered;
 }
 
 const PDF = '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n';
@@ -156,3 +161,33 @@ export function longDate(date) {
 }
 
 export { unique };
+
+// Issue 11 part 5: fire safety on file.
+const isoDay = (days) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * Records a current fire risk assessment for the premises (made a month ago, next
+ * reviewed in two years), as every premises needs before an application is submitted.
+ */
+export async function recordFireSafety(operator, premisesId, fields = {}) {
+  return api('PUT', `/api/v1/premises/${premisesId}/fire-safety`, {
+    token: operator.token,
+    body: { assessor: 'Blaze Fire Risk Ltd', assessed_on: isoDay(-30), next_review_on: isoDay(730), ...fields },
+  });
+}
+
+/** Registers an event (a festival two months ahead) with a current fire risk assessment on file. */
+export async function registerEvent(operator, premises = {}) {
+  const start = new Date(Date.now() + 60 * 86_400_000);
+  const end = new Date(start.getTime() + 2 * 86_400_000);
+  const registered = await api('POST', '/api/v1/premises', {
+    token: operator.token,
+    body: {
+      kind: 'event', name: 'Harbour Festival', address: 'Harbourside, Bristol', postcode: 'BS1 5TX', capacity: 5000,
+      event_start: start.toISOString(), event_end: end.toISOString(), ...premises,
+    },
+    expect: 201,
+  });
+  await recordFireSafety(operator, registered.id);
+  return registered;
+}

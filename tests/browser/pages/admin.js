@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { baseUrl, cli, openPage } from '../lib/harness.js';
 import { checkAccessibility, screenshots } from '../lib/page.js';
+import { recordFireSafety } from '../lib/scheme.js';
 
 const unique = randomUUID().slice(0, 8);
 const admin = { email: `admin-${unique}@scheme.test`, password: 'admin password 123', name: 'Sam Scheme-Admin' };
@@ -172,6 +173,8 @@ describe('admin pages', () => {
       postcode: 'BS1 4DJ',
       capacity: 450,
     });
+    // Submitting needs a current fire risk assessment on file.
+    await recordFireSafety({ token: operator }, premises.id);
     const application = await api('POST', '/applications', operator, { premises_id: premises.id });
     for (const item of application.items) {
       await api('PUT', `/applications/${application.id}/answers/${item.id}`, operator, { status: 'in_place', note: 'see plan v3' });

@@ -63,7 +63,19 @@ async function registerBuilding(page, name, capacity = '450') {
   await page.getByLabel('Postcode').fill('BS1 4DJ');
   await page.getByLabel('Head count').fill(capacity);
   await Promise.all([page.waitForURL(/\/operator\/premises\/[0-9a-f-]+\?done=premises_saved$/), page.getByRole('button', { name: 'Register' }).click()]);
-  return new URL(page.url()).pathname.split('/').pop();
+  const id = new URL(page.url()).pathname.split('/').pop();
+  // Submitting needs a current fire risk assessment on file: recorded on the same page.
+  await recordFireRiskAssessment(page);
+  return id;
+}
+
+/** Fills and sends the fire safety form of the premises page it is on. */
+async function recordFireRiskAssessment(page) {
+  const day = (n) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+  await page.getByLabel('Who made the assessment').fill('Blaze Fire Risk Ltd');
+  await page.getByLabel('Date of the assessment').fill(day(-30));
+  await page.getByLabel('Date of the next review').fill(day(730));
+  await Promise.all([page.waitForURL(/done=fire_safety_recorded/), page.getByRole('button', { name: 'Record the fire risk assessment' }).click()]);
 }
 
 async function apply(page) {

@@ -1,0 +1,2 @@
+DROP TABLE fire_safety_evidence;
+DROP TABLE fire_safety_records;
