@@ -49,6 +49,10 @@ pub struct Settings {
     pub public_rate_per_minute: u32,
     /// The header a trusted reverse proxy puts the client address in; empty: none.
     pub trusted_proxy_header: String,
+    // issue 11 part 2: appeals
+    /// Days after a refusal or a certificate with conditions during which the
+    /// operator may appeal (default 21).
+    pub appeal_window_days: u32,
 }
 
 /// A configured secret: read like any setting, never printed.

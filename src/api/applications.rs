@@ -109,7 +109,7 @@ pub async fn upload_evidence(
 
 /// Reads `file` (and `item_id`) from a multipart body, stopping at `limit` bytes
 /// rather than buffering whatever is sent.
-async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, ApiError> {
+pub(crate) async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, ApiError> {
     let unreadable = |what: &str, e: &dyn std::fmt::Display| {
         ApiError(ServiceError::Malformed {
             detail: format!("cannot read the {what}: {e}"),

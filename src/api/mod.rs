@@ -21,6 +21,8 @@ pub mod premises;
 pub mod problem;
 pub mod users;
 pub mod verification;
+// issue 11 part 2: appeals
+pub mod appeals;
 
 use std::collections::BTreeMap;
 
@@ -169,4 +171,14 @@ endpoints![
     verification::scheme_ca,
     audit::list_audit,
     notifications::list_notifications,
+    // issue 11 part 2: appeals
+    appeals::lodge,
+    appeals::upload_evidence,
+    appeals::get_evidence,
+    appeals::list_appeals,
+    appeals::get_appeal,
+    appeals::claim,
+    appeals::put_scores,
+    appeals::decide,
+    appeals::put_reply,
 ];

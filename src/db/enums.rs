@@ -14,6 +14,8 @@ use crate::domain::reminders::{NotificationStatus, ReminderKind};
 use crate::domain::scoring::Outcome;
 use crate::domain::status::StoredStatus;
 use crate::domain::tier::{PremisesKind, Tier};
+// issue 11 part 2: appeals
+use crate::domain::appeal::{AppealState, Consequence};
 
 macro_rules! stored_as_text {
     ($($ty:ty),* $(,)?) => {$(
@@ -51,6 +53,9 @@ stored_as_text!(
     Role,
     StoredStatus,
     Tier,
+    // issue 11 part 2: appeals
+    AppealState,
+    Consequence,
 );
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ pub mod premises;
 pub mod schema;
 pub mod sequences;
 pub mod users;
+// issue 11 part 2: appeals
+pub mod appeals;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;

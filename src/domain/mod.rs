@@ -16,3 +16,5 @@ pub mod status_list;
 pub mod text;
 pub mod throttle;
 pub mod tier;
+// issue 11 part 2: appeals
+pub mod appeal;

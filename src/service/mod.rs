@@ -24,6 +24,8 @@ pub mod password_reset;
 pub mod premises;
 pub mod validate;
 pub mod whole_number;
+// issue 11 part 2: appeals
+pub mod appeals;
 
 pub use error::{FieldError, ServiceError, ServiceResult};
 

@@ -168,6 +168,11 @@ pub struct ApplicationView {
     /// admins only): a withdrawal may be a way to escape a poor assessment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub withdrawn_after_scoring: Option<Vec<WithdrawnAfterScoring>>,
+    // issue 11 part 2: appeals
+    /// The appeal window, the appeal and its decision, and the operator's right to
+    /// reply (detail view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appeal_and_reply: Option<crate::service::appeals::AppealAndReply>,
 }
 
 /// An application withdrawn by its operator after an advisor had scored some of it.
@@ -391,6 +396,7 @@ fn summary(
         items: None,
         general_evidence: None,
         withdrawn_after_scoring: None,
+        appeal_and_reply: None,
     })
 }
 

@@ -95,6 +95,11 @@ pub struct CertificateView {
     pub issued_at: time::OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: time::OffsetDateTime,
+    // issue 11 part 2: appeals
+    /// Whether it was decided on appeal, and the operator's right-to-reply
+    /// statement (the full record only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appeal_and_reply: Option<crate::service::appeals::RecordAppeal>,
 }
 
 impl CertificateView {
@@ -122,6 +127,7 @@ impl CertificateView {
             designated_senior_individual: p.and_then(designated_senior_individual),
             issued_at: to_utc(c.issued_at),
             expires_at: to_utc(c.expires_at),
+            appeal_and_reply: None,
         })
     }
 }
@@ -161,7 +167,10 @@ pub(crate) fn record_view(
     cert: &Certificate,
 ) -> ServiceResult<CertificateView> {
     let prem = db::premises::find(conn, &cert.premises_id)?;
-    CertificateView::new(cert, prem.as_ref())
+    let mut view = CertificateView::new(cert, prem.as_ref())?;
+    // issue 11 part 2: appeals
+    view.appeal_and_reply = Some(crate::service::appeals::on_certificate(conn, cert)?);
+    Ok(view)
 }
 
 /// Record views of many certificates, with one query for their premises.
