@@ -648,6 +648,12 @@ pub fn may_upload(caller: &Caller) -> ServiceResult<()> {
     require_operator(caller)
 }
 
+/// The checks on an appeal's file, before anything is stored (a page lodges the
+/// appeal and its file together).
+pub fn check_evidence(state: &AppState, upload: &Upload) -> ServiceResult<()> {
+    check_file(state, upload)
+}
+
 /// The operator attaches a file to their appeal until it is decided.
 pub async fn upload_evidence(
     state: &AppState,

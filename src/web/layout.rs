@@ -45,7 +45,11 @@ impl Chrome {
                 l("/operator/premises/new", "Register premises"),
                 l("/operator/team", "Team"),
             ],
-            Some(Role::Advisor) => vec![l("/advisor", "Assessments")],
+            Some(Role::Advisor) => vec![
+                l("/advisor", "Assessments"),
+                // issue 11 part 2: appeals
+                l("/advisor/appeals", "Appeals"),
+            ],
             Some(Role::Police) => vec![
                 l("/police", "Search the register"),
                 l("/verify", "Check a certificate"),
@@ -57,6 +61,8 @@ impl Chrome {
                 l("/admin/certificates", "Certificates"),
                 l("/admin/audit", "Audit log"),
                 l("/admin/outbox", "Outbox"),
+                // issue 11 part 2: appeals
+                l("/admin/appeals", "Appeals"),
             ],
         }
     }

@@ -22,6 +22,8 @@ pub mod police;
 pub mod renew;
 pub mod session;
 pub mod verify;
+// issue 11 part 2: appeals
+pub mod appeals;
 
 use actix_web::web;
 
@@ -64,5 +66,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &crate::rate_limit::Public
         .configure(operator::routes)
         .configure(advisor::routes)
         .configure(police::routes)
-        .configure(admin::routes);
+        .configure(admin::routes)
+        // issue 11 part 2: appeals
+        .configure(appeals::routes);
 }

@@ -34,6 +34,11 @@ const FORM_ACTIONS: &[&str] = &[
     "/operator/premises/{id}/apply",
     "/operator/premises/{id}/renew",
     "/operator/applications/{id}/withdraw",
+    // issue 11 part 2: appeals
+    "/operator/applications/{id}/appeal",
+    "/operator/applications/{id}/reply",
+    "/advisor/appeals/{id}/claim",
+    "/advisor/appeals/{id}/decide",
 ];
 
 /// The page paths the web adapter registers (read from its source, so a new page
@@ -121,6 +126,24 @@ async fn every_page_for_every_role() {
     let completed = scheme.application["id"].as_str().expect("id").to_string();
     let number = scheme.number().to_string();
     let advisor_id = scheme.advisor_id.clone();
+    // issue 11 part 2: a refusal by the assigned advisor, appealed with evidence.
+    let (refused, _) = app
+        .assessed_with(
+            &scheme.operator,
+            &scheme.advisor,
+            &[(crate::helpers::APPEAL_ITEM, 0)],
+        )
+        .await;
+    let appeal = app
+        .appeal(
+            &scheme.operator,
+            refused["id"].as_str().expect("id"),
+            &[crate::helpers::APPEAL_ITEM],
+        )
+        .await;
+    let appeal_id = appeal["id"].as_str().expect("id").to_string();
+    let appeal_evidence = app.attach_to_appeal(&scheme.operator, &appeal_id).await;
+    let appeal_evidence_id = appeal_evidence["id"].as_str().expect("id").to_string();
 
     let pub_all = [200; 7];
     let admin_only = [303, 403, 403, 403, 403, 403, 200];
@@ -200,6 +223,25 @@ async fn every_page_for_every_role() {
         (format!("/admin/certificates/{number}"), admin_only),
         ("/admin/audit".into(), admin_only),
         ("/admin/outbox".into(), admin_only),
+        // issue 11 part 2: appeals. The assigned advisor made the assessment
+        // appealed against; the other advisor may review it.
+        ("/admin/appeals".into(), admin_only),
+        (
+            "/advisor/appeals".into(),
+            [303, 403, 403, 200, 200, 403, 403],
+        ),
+        (
+            format!("/advisor/appeals/{appeal_id}"),
+            [303, 200, 404, 404, 200, 403, 200],
+        ),
+        (
+            format!("/advisor/appeals/{appeal_id}/evidence/{appeal_evidence_id}"),
+            [303, 200, 404, 404, 404, 403, 200],
+        ),
+        (
+            format!("/operator/appeals/{appeal_id}/evidence/{appeal_evidence_id}"),
+            [303, 200, 404, 404, 404, 403, 200],
+        ),
     ];
 
     let client = reqwest::Client::builder()

@@ -225,9 +225,11 @@ pub struct ApplicationPage {
     file_hint: String,
     accept: String,
     next_to_do: Option<String>,
+    // issue 11 part 2: appeals
+    pub(super) appeal: Option<super::appeal::AppealBlock>,
 }
 
-fn application_page(
+pub(super) fn application_page(
     state: &AppState,
     chrome: Chrome,
     view: &ApplicationView,
@@ -248,6 +250,8 @@ fn application_page(
         file_hint: file_hint(state),
         accept: accept(state),
         next_to_do,
+        // issue 11 part 2: appeals
+        appeal: super::appeal::appeal_block(&chrome, view),
         chrome,
     }
 }

@@ -14,6 +14,8 @@ mod dashboard;
 mod multipart;
 mod premises;
 mod team;
+// issue 11 part 2: appeals
+mod appeal;
 
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
@@ -76,6 +78,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             resource("/operator/team")
                 .route(get().to(team::team))
                 .route(post().to(team::invite)),
+        )
+        // issue 11 part 2: appeals
+        .service(resource("/operator/applications/{id}/appeal").route(post().to(appeal::lodge)))
+        .service(resource("/operator/applications/{id}/reply").route(post().to(appeal::reply)))
+        .service(
+            resource("/operator/appeals/{id}/evidence/{evidence_id}")
+                .route(get().to(appeal::evidence_file)),
         );
 }
 
