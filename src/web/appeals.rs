@@ -155,7 +155,9 @@ pub async fn claim(
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     match appeals::claim(&state, &caller, &id).await {
-        Ok(_) => Ok(see_other(format!("/advisor/appeals/{id}?done=claimed"))),
+        Ok(_) => Ok(see_other(format!(
+            "/advisor/appeals/{id}?done=appeal_claimed"
+        ))),
         Err(e @ (ServiceError::Conflict { .. } | ServiceError::Forbidden(_))) => {
             let mut errors = FieldErrors::none();
             errors
@@ -451,7 +453,9 @@ pub async fn decide(
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     match appeals::decide(&state, &caller, &id).await {
-        Ok(_) => Ok(see_other(format!("/advisor/appeals/{id}?done=decided"))),
+        Ok(_) => Ok(see_other(format!(
+            "/advisor/appeals/{id}?done=appeal_decided"
+        ))),
         Err(e @ ServiceError::Conflict { .. }) => {
             let a = appeals::get(&state, &caller, &id).await?;
             let page = review_page(chrome, &caller, a, FieldErrors::of(&e), None);

@@ -150,6 +150,13 @@ fn notice(code: &str) -> Option<&'static str> {
             "If an account has that email address, a link to set a new password is on its way."
         }
         "password_changed" => "Your password is changed. Log in with the new one.",
+        // issue 11 part 2: appeals
+        "appeal_lodged" => {
+            "Your appeal is lodged. A second accredited advisor will review the items you named."
+        }
+        "reply_saved" => "Your statement is saved. Police see it on the certificate's record.",
+        "appeal_claimed" => "The appeal is yours to review.",
+        "appeal_decided" => "The appeal is decided.",
         _ => return None,
     })
 }
