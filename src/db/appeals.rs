@@ -346,3 +346,23 @@ pub fn put_reply(conn: &mut DbConnection, reply: &Reply) -> QueryResult<()> {
     }
     Ok(())
 }
+
+/// The appeals against, or decided as, any of the applications in `ids`.
+pub fn touching_applications(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<Vec<Appeal>> {
+    appeals::table
+        .filter(
+            appeals::application_id
+                .eq_any(ids)
+                .or(appeals::decision_application_id.eq_any(ids)),
+        )
+        .select(appeals::all_columns)
+        .load(conn)
+}
+
+/// The replies on any of the applications in `ids`.
+pub fn replies_of(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<Vec<Reply>> {
+    replies::table
+        .filter(replies::application_id.eq_any(ids))
+        .select(replies::all_columns)
+        .load(conn)
+}

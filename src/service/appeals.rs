@@ -1260,41 +1260,211 @@ pub(crate) fn on_certificate(
     conn: &mut DbConnection,
     cert: &Certificate,
 ) -> ServiceResult<RecordAppeal> {
-    let (appeal, issued_on_appeal) = match db::appeals::deciding(conn, &cert.application_id)? {
-        Some(a) => (Some(a), true),
-        None => (
-            db::appeals::of_application(conn, &cert.application_id)?,
-            false,
-        ),
-    };
-    let reviewer_ids: Vec<&str> = appeal
+    let mut found = on_certificates(conn, std::slice::from_ref(cert))?;
+    Ok(found.remove(&cert.id).unwrap_or(RecordAppeal {
+        appeal: None,
+        reply: None,
+    }))
+}
+
+/// [`on_certificate`] for many certificates, in four queries whatever their number.
+pub(crate) fn on_certificates(
+    conn: &mut DbConnection,
+    certs: &[Certificate],
+) -> ServiceResult<HashMap<String, RecordAppeal>> {
+    let ids: Vec<&str> = certs.iter().map(|c| c.application_id.as_str()).collect();
+    let appeals = db::appeals::touching_applications(conn, &ids)?;
+    let reviewers: Vec<&str> = appeals
         .iter()
         .filter_map(|a| a.reviewer_id.as_deref())
         .collect();
-    let names = advisor_summaries(conn, &reviewer_ids)?;
-    // The statement is on the assessment appealed against, or on this one.
-    let reply = match &appeal {
-        Some(a) if issued_on_appeal => db::appeals::reply(conn, &a.application_id)?
-            .or(db::appeals::reply(conn, &cert.application_id)?),
-        _ => db::appeals::reply(conn, &cert.application_id)?,
-    };
-    Ok(RecordAppeal {
-        appeal: appeal.map(|a| RecordAppealDecision {
-            appeal_id: a.id.clone(),
-            state: a.state,
-            items: a.item_ids(),
-            original_outcome: a.original_outcome,
-            outcome: a.outcome,
-            consequence: a.consequence,
-            issued_on_appeal,
-            lodged_at: to_utc(a.lodged_at),
-            decided_at: a.decided_at.map(to_utc),
-            reviewer: a
-                .reviewer_id
-                .as_deref()
-                .and_then(|id| names.get(id))
-                .cloned(),
-        }),
-        reply: reply.as_ref().map(ReplyView::from),
-    })
+    let names = advisor_summaries(conn, &reviewers)?;
+    let mut reply_ids: Vec<&str> = ids.clone();
+    reply_ids.extend(appeals.iter().map(|a| a.application_id.as_str()));
+    let replies: HashMap<String, Reply> = db::appeals::replies_of(conn, &reply_ids)?
+        .into_iter()
+        .map(|r| (r.application_id.clone(), r))
+        .collect();
+    Ok(certs
+        .iter()
+        .map(|cert| {
+            let deciding = appeals.iter().find(|a| {
+                a.decision_application_id.as_deref() == Some(cert.application_id.as_str())
+            });
+            let issued_on_appeal = deciding.is_some();
+            let appeal = deciding.or_else(|| {
+                appeals
+                    .iter()
+                    .find(|a| a.application_id == cert.application_id)
+            });
+            // The statement is on this assessment, or on the one appealed against.
+            let reply = replies
+                .get(&cert.application_id)
+                .or_else(|| deciding.and_then(|a| replies.get(&a.application_id)));
+            let record = RecordAppeal {
+                appeal: appeal.map(|a| RecordAppealDecision {
+                    appeal_id: a.id.clone(),
+                    state: a.state,
+                    items: a.item_ids(),
+                    original_outcome: a.original_outcome,
+                    outcome: a.outcome,
+                    consequence: a.consequence,
+                    issued_on_appeal,
+                    lodged_at: to_utc(a.lodged_at),
+                    decided_at: a.decided_at.map(to_utc),
+                    reviewer: a
+                        .reviewer_id
+                        .as_deref()
+                        .and_then(|id| names.get(id))
+                        .cloned(),
+                }),
+                reply: reply.map(ReplyView::from),
+            };
+            (cert.id.clone(), record)
+        })
+        .collect())
+}
+
+/// The appeal scopes' SQL filter (`db::appeals::list`) and their row check agree,
+/// on a real database, for every kind of caller and a spread of appeals.
+#[cfg(test)]
+mod filters_agree_with_row_checks {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::db::Page;
+    use crate::domain::accreditation::AccreditationStatus;
+    use crate::domain::tier::PremisesKind;
+    use crate::service::fixtures::*;
+
+    #[test]
+    fn for_appeals() {
+        let t = test_db();
+        let mut conn = t.db.get().expect("conn");
+        let today = today();
+        let future = today + time::Duration::days(365);
+        for org in ["own", "tied"] {
+            organisation(&mut conn, org);
+            user(&mut conn, &format!("op-{org}"), Role::Operator, Some(org));
+        }
+        let advisors = [
+            advisor(
+                &mut conn,
+                "adv-a",
+                AccreditationStatus::Active,
+                future,
+                "building",
+                Some("tied"),
+            ),
+            advisor(
+                &mut conn,
+                "adv-b",
+                AccreditationStatus::Active,
+                future,
+                "building,event",
+                None,
+            ),
+            advisor(
+                &mut conn,
+                "adv-off",
+                AccreditationStatus::Suspended,
+                future,
+                "building",
+                None,
+            ),
+        ];
+        let mut n = 0;
+        for org in ["own", "tied"] {
+            for kind in [PremisesKind::Building, PremisesKind::Event] {
+                for (assessor, state, reviewer) in [
+                    ("adv-a", AppealState::Lodged, None),
+                    ("adv-b", AppealState::Lodged, None),
+                    ("adv-a", AppealState::InReview, Some("adv-b")),
+                    ("adv-b", AppealState::Decided, Some("adv-a")),
+                ] {
+                    n += 1;
+                    let p = premises(&mut conn, &format!("p{n}"), org, kind);
+                    let app = application(
+                        &mut conn,
+                        &t.checklists,
+                        &format!("a{n}"),
+                        &p,
+                        ApplicationStatus::Completed,
+                        Some(assessor),
+                        &format!("op-{org}"),
+                    );
+                    let at = now();
+                    db::appeals::insert(
+                        &mut conn,
+                        &Appeal {
+                            id: format!("appeal-{n}"),
+                            application_id: app.id,
+                            organisation_id: org.into(),
+                            state,
+                            items: "[]".into(),
+                            grounds: "g".into(),
+                            original_outcome: Outcome::Refused,
+                            lodged_by: format!("op-{org}"),
+                            lodged_at: at,
+                            window_closes_at: at,
+                            reviewer_id: reviewer.map(str::to_string),
+                            claimed_at: None,
+                            decided_at: None,
+                            outcome: None,
+                            result: None,
+                            consequence: None,
+                            decision_application_id: None,
+                            certificate_number: None,
+                            withdrawn_certificate_number: None,
+                            updated_at: at,
+                        },
+                    )
+                    .expect("appeal");
+                }
+            }
+        }
+        let all = Page {
+            limit: 200,
+            offset: 0,
+        };
+        let everything = db::appeals::list(&mut conn, &appeal::AppealScope::All, all).expect("all");
+        assert_eq!(everything.len(), n);
+        let caller = |id: &str, role: Role, org: Option<&str>| Caller {
+            user_id: id.into(),
+            role,
+            organisation_id: org.map(str::to_string),
+        };
+        let mut callers = vec![
+            (caller("op-own", Role::Operator, Some("own")), None),
+            (caller("op-none", Role::Operator, None), None),
+            (caller("admin", Role::Admin, None), None),
+        ];
+        for a in &advisors {
+            callers.push((caller(&a.user_id, Role::Advisor, None), Some(a)));
+        }
+        for (who, accreditation) in &callers {
+            let scope = appeal_scope(who, *accreditation, today).expect("scope");
+            let listed: BTreeSet<String> = db::appeals::list(&mut conn, &scope, all)
+                .expect("list")
+                .into_iter()
+                .map(|(a, _, _)| a.id)
+                .collect();
+            let admitted: BTreeSet<String> = everything
+                .iter()
+                .filter(|(a, app, p)| admits_appeal(&scope, a, app, p.kind))
+                .map(|(a, _, _)| a.id.clone())
+                .collect();
+            assert_eq!(listed, admitted, "{} ({scope:?})", who.user_id);
+            if who.user_id == "adv-a" {
+                // Lodged buildings of the untied organisation not assessed by them
+                // (1), and the one they reviewed in each of the four groups.
+                assert_eq!(listed.len(), 1 + 4, "{listed:?}");
+            }
+        }
+        let police = caller("pc", Role::Police, None);
+        assert!(matches!(
+            appeal_scope(&police, None, today),
+            Err(ServiceError::Forbidden(_))
+        ));
+    }
 }

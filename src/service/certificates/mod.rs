@@ -180,9 +180,15 @@ pub(crate) fn record_views(
 ) -> ServiceResult<Vec<CertificateView>> {
     let ids: Vec<&str> = certs.iter().map(|c| c.premises_id.as_str()).collect();
     let found = db::premises::find_many(conn, &ids)?;
+    // issue 11 part 2: appeals
+    let mut appeals = crate::service::appeals::on_certificates(conn, certs)?;
     certs
         .iter()
-        .map(|c| CertificateView::new(c, found.get(&c.premises_id)))
+        .map(|c| {
+            let mut view = CertificateView::new(c, found.get(&c.premises_id))?;
+            view.appeal_and_reply = appeals.remove(&c.id);
+            Ok(view)
+        })
         .collect()
 }
 
