@@ -67,6 +67,10 @@ pub struct Settings {
     /// for its premises (its review date not passed); off for schemes that do not
     /// ask for one.
     pub require_fire_risk_assessment: bool,
+    // issue 11 part 2: appeals
+    /// Days after a refusal or a certificate with conditions during which the
+    /// operator may appeal (default 21).
+    pub appeal_window_days: u32,
 }
 
 fn default_condition_grace_days() -> u32 {

@@ -29,6 +29,8 @@ pub mod reviews;
 
 // Issue 11 part 5: fire safety on file.
 pub mod fire_safety;
+// issue 11 part 2: appeals
+pub mod appeals;
 
 use std::collections::BTreeMap;
 
@@ -195,4 +197,14 @@ endpoints![
     fire_safety::get_fire_safety,
     fire_safety::upload_fire_safety_evidence,
     fire_safety::get_fire_safety_evidence,
+    // issue 11 part 2: appeals
+    appeals::lodge,
+    appeals::upload_evidence,
+    appeals::get_evidence,
+    appeals::list_appeals,
+    appeals::get_appeal,
+    appeals::claim,
+    appeals::put_scores,
+    appeals::decide,
+    appeals::put_reply,
 ];

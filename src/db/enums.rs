@@ -16,6 +16,8 @@ use crate::domain::status::StoredStatus;
 // Part 4 (advisor oversight).
 use crate::domain::oversight::{Resolution, ReviewCause};
 use crate::domain::tier::{PremisesKind, Tier};
+// issue 11 part 2: appeals
+use crate::domain::appeal::{AppealState, Consequence};
 
 macro_rules! stored_as_text {
     ($($ty:ty),* $(,)?) => {$(
@@ -58,6 +60,9 @@ stored_as_text!(
     // Part 4 (advisor oversight).
     ReviewCause,
     Resolution,
+    // issue 11 part 2: appeals
+    AppealState,
+    Consequence,
 );
 
 #[cfg(test)]

@@ -31,6 +31,8 @@ pub mod reviews;
 
 // Issue 11 part 5: fire safety on file.
 pub mod fire_safety;
+// issue 11 part 2: appeals
+pub mod appeals;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;

@@ -320,6 +320,65 @@ diesel::table! {
     }
 }
 
+// issue 11 part 2: appeals
+diesel::table! {
+    appeals (id) {
+        id -> Text,
+        application_id -> Text,
+        organisation_id -> Text,
+        state -> Text,
+        items -> Text,
+        grounds -> Text,
+        original_outcome -> Text,
+        lodged_by -> Text,
+        lodged_at -> Timestamp,
+        window_closes_at -> Timestamp,
+        reviewer_id -> Nullable<Text>,
+        claimed_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        result -> Nullable<Text>,
+        consequence -> Nullable<Text>,
+        decision_application_id -> Nullable<Text>,
+        certificate_number -> Nullable<Text>,
+        withdrawn_certificate_number -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    appeal_scores (appeal_id, item_id) {
+        appeal_id -> Text,
+        item_id -> Text,
+        score -> Nullable<Integer>,
+        note -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    appeal_evidence (id) {
+        id -> Text,
+        appeal_id -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        data -> Binary,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    replies (application_id) {
+        application_id -> Text,
+        statement -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(advisors -> users (user_id));
@@ -363,6 +422,9 @@ diesel::joinable!(certificate_conditions -> certificates (certificate_id));
 diesel::joinable!(condition_events -> certificate_conditions (condition_id));
 // Part 4 (advisor oversight).
 diesel::joinable!(certificate_reviews -> certificates (certificate_id));
+// issue 11 part 2: appeals
+diesel::joinable!(appeals -> applications (application_id));
+diesel::joinable!(appeal_scores -> appeals (appeal_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -394,4 +456,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     // Issue 11 part 5: fire safety on file.
     fire_safety_records,
     fire_safety_evidence,
+    // issue 11 part 2: appeals
+    appeals,
+    appeal_scores,
+    appeal_evidence,
+    replies,
 );

@@ -10,6 +10,8 @@ use crate::domain::actor::{Caller, Role};
 use crate::domain::scope::{ApplicationFacts, ApplicationScope, OrgScope, Queue};
 use crate::domain::tier::PremisesKind;
 use crate::service::{ServiceError, ServiceResult};
+// issue 11 part 2: appeals
+use crate::domain::appeal::{AppealFacts, AppealScope};
 
 /// Fails with 403 unless the caller has one of `roles`.
 pub fn require_role(caller: &Caller, roles: &[Role]) -> ServiceResult<()> {
@@ -313,6 +315,96 @@ pub fn fire_safety_scope(caller: &Caller) -> ServiceResult<OrgScope> {
 /// premises' organisation, through [`fire_safety_scope`]).
 pub fn require_fire_safety_recorder(caller: &Caller) -> ServiceResult<()> {
     require_operator(caller)
+}
+
+// issue 11 part 2: appeals
+
+/// Appeals: operators their organisation's; advisors the lodged appeals they may
+/// take and those they claimed; admins all. Police see none here (they see the
+/// decision and the right to reply on the certificate record).
+pub fn appeal_scope(
+    caller: &Caller,
+    advisor: Option<&Advisor>,
+    today: time::Date,
+) -> ServiceResult<AppealScope> {
+    match caller.role {
+        Role::Admin => Ok(AppealScope::All),
+        Role::Operator => Ok(AppealScope::Organisation(
+            caller.organisation_id.clone().unwrap_or_default(),
+        )),
+        Role::Advisor => {
+            let scopes = match advisor {
+                Some(a) => a.scope_kinds()?,
+                None => Vec::new(),
+            };
+            let queue = advisor.and_then(|a| Queue::of(&accreditation_of(a, &scopes), today));
+            Ok(AppealScope::Advisor {
+                advisor_id: caller.user_id.clone(),
+                queue,
+            })
+        }
+        Role::Police => Err(not_open_to(caller)),
+    }
+}
+
+/// The row check of `appeal_scope`.
+pub fn admits_appeal(
+    scope: &AppealScope,
+    appeal: &crate::db::appeals::Appeal,
+    app: &Application,
+    kind: PremisesKind,
+) -> bool {
+    scope.admits(&AppealFacts {
+        organisation_id: &appeal.organisation_id,
+        state: appeal.state,
+        kind,
+        original_advisor_id: app.advisor_id.as_deref(),
+        reviewer_id: appeal.reviewer_id.as_deref(),
+    })
+}
+
+/// Claiming, scoring and deciding an appeal: an advisor other than the one who
+/// made the assessment, accredited today in scope for the premises, without a tie
+/// to the operator's organisation.
+pub fn require_may_review(
+    caller: &Caller,
+    app: &Application,
+    advisor: Option<&Advisor>,
+    kind: PremisesKind,
+    today: time::Date,
+) -> ServiceResult<()> {
+    require_role(caller, &[Role::Advisor])?;
+    let advisor =
+        advisor.ok_or_else(|| ServiceError::forbidden("the advisor has no accreditation"))?;
+    let eligible = eligibility(advisor, kind, &app.organisation_id, today)?;
+    crate::domain::appeal::may_review(&caller.user_id, app.advisor_id.as_deref(), eligible)
+        .map_err(|why| ServiceError::forbidden(why.to_string()))
+}
+
+/// Scoring and deciding: only the advisor who claimed the appeal.
+pub fn require_appeal_reviewer(
+    caller: &Caller,
+    appeal: &crate::db::appeals::Appeal,
+) -> ServiceResult<()> {
+    require_role(caller, &[Role::Advisor])?;
+    if appeal.reviewer_id.as_deref() == Some(caller.user_id.as_str()) {
+        Ok(())
+    } else {
+        Err(ServiceError::forbidden(
+            "only the advisor who claimed this appeal may do this",
+        ))
+    }
+}
+
+/// An appeal's evidence and the reviewer's scores before the decision: the
+/// operator who lodged it (evidence only), the reviewer and admins.
+pub fn may_read_appeal_evidence(caller: &Caller, appeal: &crate::db::appeals::Appeal) -> bool {
+    match caller.role {
+        Role::Admin => true,
+        Role::Operator => caller.operates(&appeal.organisation_id),
+        Role::Advisor => appeal.reviewer_id.as_deref() == Some(caller.user_id.as_str()),
+        Role::Police => false,
+    }
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ pub mod oversight;
 
 // Issue 11 part 5: fire safety on file.
 pub mod fire_safety;
+// issue 11 part 2: appeals
+pub mod appeals;
 
 pub use error::{FieldError, ServiceError, ServiceResult};
 

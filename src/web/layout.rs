@@ -49,6 +49,8 @@ impl Chrome {
                 l("/advisor", "Assessments"),
                 // Part 3: the second sign-off.
                 l("/sign-offs", "Sign-off"),
+                // issue 11 part 2: appeals
+                l("/advisor/appeals", "Appeals"),
             ],
             Some(Role::Police) => vec![
                 l("/police", "Search the register"),
@@ -65,6 +67,8 @@ impl Chrome {
                 l("/sign-offs", "Sign-off"),
                 // Part 4 (advisor oversight).
                 l("/admin/reviews", "Reviews"),
+                // issue 11 part 2: appeals
+                l("/admin/appeals", "Appeals"),
             ],
         }
     }
@@ -168,6 +172,13 @@ fn notice(code: &str) -> Option<&'static str> {
         // Issue 11 part 5: fire safety on file.
         "fire_safety_recorded" => "The fire risk assessment is recorded and on file.",
         "fire_safety_evidence_added" => "The file is attached to the fire risk assessment on file.",
+        // issue 11 part 2: appeals
+        "appeal_lodged" => {
+            "Your appeal is lodged. A second accredited advisor will review the items you named."
+        }
+        "reply_saved" => "Your statement is saved. Police see it on the certificate's record.",
+        "appeal_claimed" => "The appeal is yours to review.",
+        "appeal_decided" => "The appeal is decided.",
         _ => return None,
     })
 }

@@ -29,6 +29,8 @@ pub mod conditions;
 // Part 4 (advisor oversight).
 pub mod advisors;
 pub mod oversight;
+// issue 11 part 2: appeals
+pub mod appeals;
 
 use actix_web::web;
 
@@ -77,5 +79,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &crate::rate_limit::Public
         // Part 3: the second sign-off.
         .configure(sign_off::routes)
         // Part 1 of issue 11: conditions to closure.
-        .configure(conditions::routes);
+        .configure(conditions::routes)
+        // issue 11 part 2: appeals
+        .configure(appeals::routes);
 }

@@ -95,6 +95,25 @@ async fn every_endpoint_for_every_role() {
         .as_str()
         .expect("id")
         .to_string();
+    // issue 11 part 2: a refusal by the assigned advisor, appealed with evidence.
+    let (refused, _) = app
+        .assessed_with(
+            &scheme.operator,
+            &scheme.advisor,
+            &[(crate::helpers::APPEAL_ITEM, 0)],
+        )
+        .await;
+    let refused_id = refused["id"].as_str().expect("id").to_string();
+    let appeal = app
+        .appeal(
+            &scheme.operator,
+            &refused_id,
+            &[crate::helpers::APPEAL_ITEM],
+        )
+        .await;
+    let appeal_id = appeal["id"].as_str().expect("id").to_string();
+    let appeal_evidence = app.attach_to_appeal(&scheme.operator, &appeal_id).await;
+    let appeal_evidence_id = appeal_evidence["id"].as_str().expect("id").to_string();
     let completed_id = scheme.application["id"].as_str().expect("id").to_string();
     let number = scheme.number().to_string();
     let pdf = crate::documents::download_pdf(&app, &scheme.operator, &number).await;
@@ -538,6 +557,64 @@ async fn every_endpoint_for_every_role() {
             format!("/api/v1/premises/{premises_id}/fire-safety/evidence/{fire_evidence_id}"),
             Body::None,
             ["401", "ok", "404", "403", "403", "403", "ok"],
+        ),
+        // issue 11 part 2: appeals. The assigned advisor made the assessment
+        // appealed against, so the other advisor is the one who may review it.
+        (
+            "POST",
+            format!("/api/v1/applications/{refused_id}/appeal"),
+            Body::Json(json!({"items": [crate::helpers::APPEAL_ITEM], "grounds": "matrix"})),
+            ["401", "ok", "404", "403", "403", "403", "403"],
+        ),
+        (
+            "GET",
+            "/api/v1/appeals".into(),
+            Body::None,
+            ["401", "ok", "ok", "ok", "ok", "403", "ok"],
+        ),
+        (
+            "GET",
+            format!("/api/v1/appeals/{appeal_id}"),
+            Body::None,
+            ["401", "ok", "404", "404", "ok", "403", "ok"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/appeals/{appeal_id}/evidence"),
+            Body::Evidence,
+            ["401", "ok", "404", "403", "403", "403", "403"],
+        ),
+        (
+            "GET",
+            format!("/api/v1/appeals/{appeal_id}/evidence/{appeal_evidence_id}"),
+            Body::None,
+            ["401", "ok", "404", "404", "404", "403", "ok"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/appeals/{appeal_id}/claim"),
+            Body::Json(json!({})),
+            ["401", "403", "403", "403", "ok", "403", "403"],
+        ),
+        (
+            "PUT",
+            format!("/api/v1/appeals/{appeal_id}/scores"),
+            Body::Json(
+                json!({"scores": [{"item_id": crate::helpers::APPEAL_ITEM, "score": 3, "note": "matrix"}]}),
+            ),
+            ["401", "403", "403", "404", "ok", "403", "403"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/appeals/{appeal_id}/decide"),
+            Body::Json(json!({})),
+            ["401", "403", "403", "404", "ok", "403", "403"],
+        ),
+        (
+            "PUT",
+            format!("/api/v1/applications/{refused_id}/reply"),
+            Body::Json(json!({"statement": "matrix"})),
+            ["401", "ok", "404", "403", "403", "403", "403"],
         ),
         // Near the end: revocation is final.
         (

@@ -721,3 +721,99 @@ impl TestApp {
         Reply::from(res).await
     }
 }
+
+// issue 11 part 2: appeals
+
+/// The critical item the appeal helpers score down to refuse (`gov-01`).
+pub const APPEAL_ITEM: &str = "gov-01";
+/// A non-critical item the appeal helpers score down to raise a condition.
+pub const CONDITION_ITEM: &str = "gov-03";
+
+impl TestApp {
+    /// A standard-tier building assessed by `advisor` with every item at the
+    /// maximum except those in `low` (item id → score); returns (the claimed
+    /// application, the completion).
+    pub async fn assessed_with(
+        &self,
+        operator: &str,
+        advisor: &str,
+        low: &[(&str, u8)],
+    ) -> (Value, Value) {
+        let premises = self.building(operator, 300).await;
+        let application = self
+            .answered_application(operator, premises["id"].as_str().expect("id"))
+            .await;
+        let low: Vec<(String, u8)> = low.iter().map(|(i, s)| (i.to_string(), *s)).collect();
+        self.assess(operator, advisor, &application, |item| {
+            match low.iter().find(|(i, _)| item["id"] == i.as_str()) {
+                Some((_, s)) => json!(s),
+                None => item["max_score"].clone(),
+            }
+        })
+        .await
+    }
+
+    /// The operator appeals application `id` on `items`; returns the appeal.
+    pub async fn appeal(&self, operator: &str, id: &str, items: &[&str]) -> Value {
+        self.post(
+            &format!("/api/v1/applications/{id}/appeal"),
+            Some(operator),
+            json!({"items": items, "grounds": "The plan was in place and exercised; see the attached log."}),
+        )
+        .await
+        .expect(201)
+    }
+
+    /// Attaches a small PDF to appeal `id`.
+    pub async fn attach_to_appeal(&self, operator: &str, id: &str) -> Value {
+        let part = reqwest::multipart::Part::bytes(SMALL_PDF.to_vec())
+            .file_name("exercise-log.pdf")
+            .mime_str("application/pdf")
+            .expect("mime");
+        let res = self
+            .client
+            .post(self.url(&format!("/api/v1/appeals/{id}/evidence")))
+            .bearer_auth(operator)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .expect("upload");
+        Reply::from(res).await.expect(201)
+    }
+
+    /// The reviewer claims appeal `id` (unless already theirs), scores `scores`
+    /// (item, score) with a note and decides; returns the decision.
+    pub async fn review_appeal(&self, reviewer: &str, id: &str, scores: &[(&str, u8)]) -> Value {
+        let appeal = self
+            .get(&format!("/api/v1/appeals/{id}"), Some(reviewer))
+            .await
+            .ok();
+        if appeal["state"] == "lodged" {
+            self.post(
+                &format!("/api/v1/appeals/{id}/claim"),
+                Some(reviewer),
+                json!({}),
+            )
+            .await
+            .ok();
+        }
+        let scores: Vec<Value> = scores
+            .iter()
+            .map(|(i, s)| json!({"item_id": i, "score": s, "note": "Reviewed on appeal: the exercise log shows it in place."}))
+            .collect();
+        self.put(
+            &format!("/api/v1/appeals/{id}/scores"),
+            Some(reviewer),
+            json!({"scores": scores}),
+        )
+        .await
+        .ok();
+        self.post(
+            &format!("/api/v1/appeals/{id}/decide"),
+            Some(reviewer),
+            json!({}),
+        )
+        .await
+        .ok()
+    }
+}

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod accreditation;
+mod appeals;
 mod audit;
 mod auth;
 mod authorisation;

@@ -40,6 +40,11 @@ const FORM_ACTIONS: &[&str] = &[
     // Issue 11 part 5: fire safety on file.
     "/operator/premises/{id}/fire-safety",
     "/operator/premises/{id}/fire-safety/evidence",
+    // issue 11 part 2: appeals
+    "/operator/applications/{id}/appeal",
+    "/operator/applications/{id}/reply",
+    "/advisor/appeals/{id}/claim",
+    "/advisor/appeals/{id}/decide",
 ];
 
 /// The page paths the web adapter registers (read from its source, so a new page
@@ -174,6 +179,24 @@ async fn every_page_for_every_role() {
 
     // Part 4 (advisor oversight): a certificate flagged for review.
     let review_id = crate::oversight::flagged_review(&app, &scheme).await;
+    // issue 11 part 2: a refusal by the assigned advisor, appealed with evidence.
+    let (refused, _) = app
+        .assessed_with(
+            &scheme.operator,
+            &scheme.advisor,
+            &[(crate::helpers::APPEAL_ITEM, 0)],
+        )
+        .await;
+    let appeal = app
+        .appeal(
+            &scheme.operator,
+            refused["id"].as_str().expect("id"),
+            &[crate::helpers::APPEAL_ITEM],
+        )
+        .await;
+    let appeal_id = appeal["id"].as_str().expect("id").to_string();
+    let appeal_evidence = app.attach_to_appeal(&scheme.operator, &appeal_id).await;
+    let appeal_evidence_id = appeal_evidence["id"].as_str().expect("id").to_string();
 
     let pub_all = [200; 7];
     let admin_only = [303, 403, 403, 403, 403, 403, 200];
@@ -289,6 +312,25 @@ async fn every_page_for_every_role() {
         ("/admin/reviews".into(), admin_only),
         ("/admin/reviews?status=resolved".into(), admin_only),
         (format!("/admin/reviews/{review_id}"), admin_only),
+        // issue 11 part 2: appeals. The assigned advisor made the assessment
+        // appealed against; the other advisor may review it.
+        ("/admin/appeals".into(), admin_only),
+        (
+            "/advisor/appeals".into(),
+            [303, 403, 403, 200, 200, 403, 403],
+        ),
+        (
+            format!("/advisor/appeals/{appeal_id}"),
+            [303, 200, 404, 404, 200, 403, 200],
+        ),
+        (
+            format!("/advisor/appeals/{appeal_id}/evidence/{appeal_evidence_id}"),
+            [303, 200, 404, 404, 404, 403, 200],
+        ),
+        (
+            format!("/operator/appeals/{appeal_id}/evidence/{appeal_evidence_id}"),
+            [303, 200, 404, 404, 404, 403, 200],
+        ),
     ];
 
     let client = reqwest::Client::builder()

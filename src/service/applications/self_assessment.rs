@@ -238,7 +238,16 @@ pub async fn get(state: &AppState, caller: &Caller, id: &str) -> ServiceResult<A
         .run(move |conn| {
             let (app, prem) = load_visible(conn, &caller, &id)?;
             let checklist = checklist_for(&st, conn, &app)?;
-            views::build(conn, &caller, &app, &prem, &checklist)
+            let mut view = views::build(conn, &caller, &app, &prem, &checklist)?;
+            // issue 11 part 2: appeals
+            view.appeal_and_reply = Some(crate::service::appeals::on_application(
+                conn,
+                st.settings.appeal_window_days,
+                &caller,
+                &app,
+                &prem,
+            )?);
+            Ok(view)
         })
         .await
 }

@@ -172,6 +172,11 @@ pub struct ApplicationView {
     /// For premises that need a second sign-off: who assessed it and when, and who
     /// signed it off (or returned it) and when. Null where no sign-off was needed.
     pub sign_off: Option<super::sign_off::SignOffView>,
+    // issue 11 part 2: appeals
+    /// The appeal window, the appeal and its decision, and the operator's right to
+    /// reply (detail view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appeal_and_reply: Option<crate::service::appeals::AppealAndReply>,
 }
 
 /// An application withdrawn by its operator after an advisor had scored some of it.
@@ -422,6 +427,7 @@ fn summary(
         general_evidence: None,
         withdrawn_after_scoring: None,
         sign_off: None,
+        appeal_and_reply: None,
     })
 }
 

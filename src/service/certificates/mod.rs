@@ -116,6 +116,11 @@ pub struct CertificateView {
     /// The premises' fire risk assessment (and fire safety certificate) on file when
     /// this record is read, as recorded by the operator; not checked by this scheme.
     pub fire_safety: crate::service::fire_safety::FireSafetyOnFile,
+    // issue 11 part 2: appeals
+    /// Whether it was decided on appeal, and the operator's right-to-reply
+    /// statement (the full record only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appeal_and_reply: Option<crate::service::appeals::RecordAppeal>,
 }
 
 impl CertificateView {
@@ -149,6 +154,7 @@ impl CertificateView {
             accreditation_status_at_issue: c.accreditation_status_at_issue.clone(),
             review: None,
             fire_safety: Default::default(),
+            appeal_and_reply: None,
         })
     }
 }
@@ -227,6 +233,8 @@ pub(crate) fn record_views(
     let mut conditions = conditions::views_of(conn, &cert_ids)?;
     // Part 4 (advisor oversight).
     let mut reviews = super::oversight::record_reviews(conn, &cert_ids)?;
+    // issue 11 part 2: appeals
+    let mut appeals = crate::service::appeals::on_certificates(conn, certs)?;
     let mut views = certs
         .iter()
         .map(|c| {
@@ -236,6 +244,7 @@ pub(crate) fn record_views(
                 conditions.remove(&c.id).unwrap_or_default(),
             )?;
             view.review = reviews.remove(&c.id);
+            view.appeal_and_reply = appeals.remove(&c.id);
             Ok(view)
         })
         .collect::<ServiceResult<Vec<_>>>()?;

@@ -228,9 +228,11 @@ pub struct ApplicationPage {
     next_to_do: Option<String>,
     // Part 3: who assessed and who signed off (no note: that is for the assessor).
     sign_off: Option<crate::web::sign_off::SignOffFacts>,
+    // issue 11 part 2: appeals
+    pub(super) appeal: Option<super::appeal::AppealBlock>,
 }
 
-fn application_page(
+pub(super) fn application_page(
     state: &AppState,
     chrome: Chrome,
     view: &ApplicationView,
@@ -252,6 +254,8 @@ fn application_page(
         file_hint: file_hint(state),
         accept: accept(state),
         next_to_do,
+        // issue 11 part 2: appeals
+        appeal: super::appeal::appeal_block(&chrome, view),
         chrome,
     }
 }

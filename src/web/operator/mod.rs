@@ -16,6 +16,8 @@ mod premises;
 mod team;
 // Issue 11 part 5: fire safety on file.
 mod fire_safety;
+// issue 11 part 2: appeals
+mod appeal;
 
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
@@ -90,6 +92,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/operator/premises/{id}/fire-safety/evidence/{evidence_id}")
                 .route(get().to(fire_safety::download)),
+        )
+        // issue 11 part 2: appeals
+        .service(resource("/operator/applications/{id}/appeal").route(post().to(appeal::lodge)))
+        .service(resource("/operator/applications/{id}/reply").route(post().to(appeal::reply)))
+        .service(
+            resource("/operator/appeals/{id}/evidence/{evidence_id}")
+                .route(get().to(appeal::evidence_file)),
         );
 }
 
