@@ -63,7 +63,13 @@ impl Policy {
     /// How long until another try is allowed: None when it is allowed now.
     pub fn wait(&self, record: Option<Failures>, now: Instant) -> Option<Duration> {
         let f = self.current(record, now)?;
-        let until = f.last + self.delay(f.count);
+        let delay = self.delay(f.count);
+        // Free failures never wait, even when another log-in recorded its failure
+        // at an instant later than this one's `now` (read before taking the lock).
+        if delay.is_zero() {
+            return None;
+        }
+        let until = f.last + delay;
         (until > now).then(|| until - now)
     }
 
@@ -118,6 +124,18 @@ mod tests {
         let later = t0 + P.forget_after;
         assert_eq!(P.current(r, later), None);
         assert_eq!(P.failed(r, later).count, 1, "counting starts again");
+    }
+
+    #[test]
+    fn a_free_failure_recorded_a_moment_later_imposes_no_wait() {
+        // Two log-ins at once: the other read the clock later but took the lock
+        // first, so the record's last failure is after this attempt's `now`.
+        let now = Instant::now();
+        let later = now + Duration::from_millis(5);
+        for n in 1..5 {
+            assert_eq!(P.wait(after(n, later), now), None, "{n} failures");
+        }
+        assert!(P.wait(after(5, later), now).is_some(), "past the free ones");
     }
 
     #[test]
