@@ -4,9 +4,9 @@
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
 
-use super::applications::read_upload;
 use super::extract::{Json, Query};
 use super::problem::{ApiError, Problem};
+use super::upload::read_upload;
 use crate::auth::Caller;
 use crate::service::appeals::{
     self, AppealRequest, AppealScoresResponse, AppealView, DecideResponse, ReplyRequest, ReplyView,

@@ -3,16 +3,14 @@
 
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
-use futures_util::StreamExt;
 
 use super::extract::{Json, Query};
 use super::problem::{ApiError, Problem};
 use crate::auth::Caller;
-use crate::service::ServiceError;
 use crate::service::applications::assessment::{
     self, CompleteResponse, PreviewResponse, ScoresRequest, ScoresResponse,
 };
-use crate::service::applications::evidence::{self, Upload};
+use crate::service::applications::evidence;
 use crate::service::applications::self_assessment::{
     self, AnswerRequest, CreateApplicationRequest, ListQuery,
 };
@@ -102,68 +100,9 @@ pub async fn upload_evidence(
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     evidence::may_upload(&caller)?;
-    let upload = read_upload(payload, state.settings.evidence_max_bytes).await?;
+    let upload = super::upload::read_upload(payload, state.settings.evidence_max_bytes).await?;
     let view = evidence::upload(&state, &caller, &path, upload).await?;
     Ok(HttpResponse::Created().json(view))
-}
-
-/// Reads `file` (and `item_id`) from a multipart body, stopping at `limit` bytes
-/// rather than buffering whatever is sent.
-pub(crate) async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, ApiError> {
-    let unreadable = |what: &str, e: &dyn std::fmt::Display| {
-        ApiError(ServiceError::Malformed {
-            detail: format!("cannot read the {what}: {e}"),
-            errors: vec![],
-        })
-    };
-    let mut file: Option<(String, String, Vec<u8>)> = None;
-    let mut item_id: Option<String> = None;
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| unreadable("multipart body", &e))?;
-        let name = field.name().unwrap_or_default().to_string();
-        let filename = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .map(str::to_string);
-        let content_type = field
-            .content_type()
-            .map(|m| m.essence_str().to_string())
-            .unwrap_or_default();
-        let mut data = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| unreadable("upload", &e))?;
-            if data.len() + chunk.len() > limit {
-                return Err(ServiceError::TooLarge(format!(
-                    "file: evidence files may be at most {limit} bytes"
-                ))
-                .into());
-            }
-            data.extend_from_slice(&chunk);
-        }
-        match name.as_str() {
-            "file" => file = Some((filename.unwrap_or_default(), content_type, data)),
-            "item_id" => {
-                let text = String::from_utf8(data)
-                    .map_err(|_| ServiceError::field("item_id", "must be text"))?;
-                item_id = Some(text.trim().to_string()).filter(|t| !t.is_empty());
-            }
-            other => {
-                return Err(ServiceError::field(
-                    other,
-                    "unexpected form field; send `file` and optionally `item_id`",
-                )
-                .into());
-            }
-        }
-    }
-    let (filename, content_type, data) = file
-        .ok_or_else(|| ServiceError::field("file", "is required (multipart form field `file`)"))?;
-    Ok(Upload {
-        filename,
-        content_type,
-        data,
-        item_id,
-    })
 }
 
 #[utoipa::path(get, path = "/api/v1/applications/{id}/evidence/{evidence_id}", tag = "applications",

@@ -4,13 +4,10 @@
 
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
-use futures_util::StreamExt;
 
 use super::extract::Json;
 use super::problem::{ApiError, Problem};
 use crate::auth::Caller;
-use crate::service::ServiceError;
-use crate::service::applications::evidence::Upload;
 use crate::service::certificates::conditions::{
     self, AwaitingReview, ConditionView, EvidenceSubmission, ReviewRequest,
 };
@@ -54,70 +51,12 @@ pub async fn submit_evidence(
     Ok(HttpResponse::Created().json(view))
 }
 
-/// Reads `file` and `note` from a multipart body, stopping at `limit` bytes.
-pub async fn read_submission(
-    mut payload: Multipart,
-    limit: usize,
-) -> Result<EvidenceSubmission, ApiError> {
-    let unreadable = |what: &str, e: &dyn std::fmt::Display| {
-        ApiError(ServiceError::Malformed {
-            detail: format!("cannot read the {what}: {e}"),
-            errors: vec![],
-        })
-    };
-    let mut file: Option<(String, String, Vec<u8>)> = None;
-    let mut note: Option<String> = None;
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| unreadable("multipart body", &e))?;
-        let name = field.name().unwrap_or_default().to_string();
-        let filename = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .map(str::to_string);
-        let content_type = field
-            .content_type()
-            .map(|m| m.essence_str().to_string())
-            .unwrap_or_default();
-        let mut data = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| unreadable("upload", &e))?;
-            if data.len() + chunk.len() > limit {
-                return Err(ServiceError::TooLarge(format!(
-                    "file: evidence files may be at most {limit} bytes"
-                ))
-                .into());
-            }
-            data.extend_from_slice(&chunk);
-        }
-        match name.as_str() {
-            "file" => file = Some((filename.unwrap_or_default(), content_type, data)),
-            "note" => {
-                note = Some(
-                    String::from_utf8(data)
-                        .map_err(|_| ServiceError::field("note", "must be text"))?,
-                )
-            }
-            // The pages' form carries its CSRF token in the body.
-            "csrf" => {}
-            other => {
-                return Err(ServiceError::field(
-                    other,
-                    "unexpected form field; send `file` and `note`",
-                )
-                .into());
-            }
-        }
-    }
-    let (filename, content_type, data) = file
-        .ok_or_else(|| ServiceError::field("file", "is required (multipart form field `file`)"))?;
+/// Reads `file` and `note` (and the pages' CSRF token) from a multipart body.
+async fn read_submission(payload: Multipart, limit: usize) -> Result<EvidenceSubmission, ApiError> {
+    let (upload, mut fields) = super::upload::read_form(payload, limit, &["note", "csrf"]).await?;
     Ok(EvidenceSubmission {
-        upload: Upload {
-            filename,
-            content_type,
-            data,
-            item_id: None,
-        },
-        note,
+        upload,
+        note: fields.remove("note"),
     })
 }
 

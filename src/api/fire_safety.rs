@@ -66,8 +66,7 @@ pub async fn upload_fire_safety_evidence(
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     fire_safety::may_upload(&caller)?;
-    let upload =
-        super::applications::read_upload(payload, state.settings.evidence_max_bytes).await?;
+    let upload = super::upload::read_upload(payload, state.settings.evidence_max_bytes).await?;
     let view = fire_safety::upload_evidence(&state, &caller, &path, upload).await?;
     Ok(HttpResponse::Created().json(view))
 }

@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod organisation;
 pub mod premises;
 pub mod problem;
+pub mod upload;
 pub mod users;
 pub mod verification;
 // Part 1 of issue 11: conditions to closure.
