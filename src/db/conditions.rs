@@ -175,10 +175,13 @@ pub fn mark_overdue(conn: &mut DbConnection, id: &str, at: PrimitiveDateTime) ->
 }
 
 /// Conditions still awaiting evidence, due at or before `due_by`, not yet marked
-/// overdue, on certificates that are active or suspended.
+/// overdue, on certificates that are active or suspended and not expired at `now`
+/// (an event's conditions fall due when it ends, as its certificate expires: an
+/// expired certificate is suspended for nothing).
 pub fn overdue_candidates(
     conn: &mut DbConnection,
     due_by: PrimitiveDateTime,
+    now: PrimitiveDateTime,
 ) -> QueryResult<Vec<(ConditionRow, Certificate)>> {
     certificate_conditions::table
         .inner_join(certificates::table)
@@ -188,6 +191,7 @@ pub fn overdue_candidates(
         )
         .filter(certificate_conditions::due_at.le(due_by))
         .filter(certificates::status.eq_any([StoredStatus::Active, StoredStatus::Suspended]))
+        .filter(certificates::expires_at.gt(now))
         .select((
             certificate_conditions::all_columns,
             certificates::all_columns,

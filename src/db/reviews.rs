@@ -22,7 +22,7 @@ pub fn active_of_advisor(
 ) -> QueryResult<Vec<FlagCandidate>> {
     certificates::table
         .filter(certificates::advisor_id.eq(advisor_id))
-        .filter(certificates::status.eq(StoredStatus::Active))
+        .filter(certificates::status.eq_any([StoredStatus::Active, StoredStatus::Suspended]))
         .select((
             certificates::id,
             certificates::advisor_id,

@@ -168,7 +168,7 @@ pub enum FlagDecision {
 pub enum Unflagged {
     /// Issued by someone else.
     AnotherAdvisor,
-    /// Suspended, revoked or superseded: it gives no assurance to review.
+    /// Revoked or superseded: it gives no assurance to review.
     NotActive,
     Expired,
     /// Under review already for this cause (or for a withdrawal).
@@ -187,7 +187,9 @@ pub fn decide(
     if c.advisor_id != advisor_id {
         return Leave(Unflagged::AnotherAdvisor);
     }
-    if c.status != StoredStatus::Active {
+    // A suspended certificate is flagged too: lifting its suspension (its overdue
+    // condition met) must not bring it back unreviewed.
+    if !matches!(c.status, StoredStatus::Active | StoredStatus::Suspended) {
         return Leave(Unflagged::NotActive);
     }
     if now >= c.expires_at {
@@ -281,15 +283,21 @@ mod tests {
             decide(&c, "ada", ReviewCause::Suspended, NOW),
             FlagDecision::Flag
         );
+        // Suspended (for an overdue condition, say): flagged, so that lifting the
+        // suspension does not bring it back unreviewed.
+        let suspended = Flaggable {
+            status: StoredStatus::Suspended,
+            ..cert("c")
+        };
+        assert_eq!(
+            decide(&suspended, "ada", ReviewCause::Withdrawn, NOW),
+            FlagDecision::Flag
+        );
         assert_eq!(
             decide(&c, "bob", ReviewCause::Suspended, NOW),
             FlagDecision::Leave(Unflagged::AnotherAdvisor)
         );
-        for status in [
-            StoredStatus::Suspended,
-            StoredStatus::Revoked,
-            StoredStatus::Superseded,
-        ] {
+        for status in [StoredStatus::Revoked, StoredStatus::Superseded] {
             let c = Flaggable {
                 status,
                 ..cert("c")

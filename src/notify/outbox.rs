@@ -346,7 +346,7 @@ pub fn condition_url(public_url: &str, number: &str, condition_id: &str) -> Stri
 fn suspend_overdue(conn: &mut DbConnection, p: &QueueParams<'_>) -> anyhow::Result<Vec<Reminder>> {
     let grace = p.condition_grace_days;
     let due_by = from_utc(p.now - time::Duration::days(i64::from(grace)));
-    let candidates = crate::db::conditions::overdue_candidates(conn, due_by)?;
+    let candidates = crate::db::conditions::overdue_candidates(conn, due_by, from_utc(p.now))?;
     let mut queued = Vec::new();
     for (c, _) in candidates {
         if !condition::overdue(c.state, c.due_at.assume_utc(), grace, p.now) {
@@ -360,6 +360,12 @@ fn suspend_overdue(conn: &mut DbConnection, p: &QueueParams<'_>) -> anyhow::Resu
             let Some(cert) = crate::db::certificates::find_by_id(tx, &c.certificate_id)? else {
                 return Ok(None);
             };
+            // Renewed, revoked or expired since the candidates were read: nothing to hold.
+            if !matches!(cert.status, StoredStatus::Active | StoredStatus::Suspended)
+                || cert.expires_at.assume_utc() <= p.now
+            {
+                return Ok(None);
+            }
             let reason = condition::overdue_reason(&c.item_id);
             let holder = Holder::Condition(c.id.clone());
             crate::db::conditions::add_hold(tx, &cert.id, &holder.as_key(), &reason, at)?;
@@ -774,8 +780,13 @@ pub fn reason_to_skip(conn: &mut DbConnection, row: &Notification) -> QueryResul
     let Ok(subject) = row.subject.parse::<ReminderSubject>() else {
         return Ok(Some(format!("unknown subject {}", row.subject)));
     };
-    // The overdue email is about the suspension itself: it goes to a suspended one.
-    if row.kind == ReminderKind::ConditionOverdue {
+    // The overdue email is about the suspension itself: it goes to a suspended one;
+    // an ordered reassessment is the admin's decision, whatever the certificate's
+    // status meanwhile.
+    if matches!(
+        row.kind,
+        ReminderKind::ConditionOverdue | ReminderKind::ReassessmentOrdered
+    ) {
         return Ok(None);
     }
     // A condition whose evidence was submitted or accepted is reminded no more.

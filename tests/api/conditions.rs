@@ -468,6 +468,31 @@ async fn an_overdue_condition_suspends_the_certificate_once_until_its_evidence_i
 }
 
 #[tokio::test]
+async fn an_expired_certificate_is_not_suspended_for_its_overdue_condition() {
+    // An event's conditions fall due when it ends, as its certificate expires: once
+    // expired, verification says "expired", and no one is told of a suspension.
+    let app = spawn_app().await;
+    let s = conditional_scheme(&app).await;
+    let number = s.number().to_string();
+    let c = condition(&app, &s).await;
+    let due = rfc3339(&c["due_at"]);
+    {
+        let mut conn = app.db.get().expect("conn");
+        let at_due = protectcert::db::from_utc(due);
+        protectcert::db::certificates::set_expiry(&mut conn, &number, at_due).expect("expire");
+    }
+    let reminders = Reminders::new(&app.settings).expect("reminders");
+    reminders.sweep(&app.db, day(due, 20)).await.expect("sweep");
+    // Not suspended: read today, before the (moved) expiry, it is still valid.
+    let cert = record(&app, &s.admin, &number).await;
+    assert_eq!(cert["status"], "valid", "{cert}");
+    assert!(cert["status_reason"].is_null(), "{cert}");
+    assert_eq!(cert["conditions"][0]["overdue"], false);
+    let overdue = outbox(&app, &s.admin, "kind=condition_overdue").await;
+    assert!(overdue.is_empty(), "{overdue:?}");
+}
+
+#[tokio::test]
 async fn an_admins_suspension_outlasts_the_conditions_acceptance() {
     let app = spawn_app().await;
     let s = conditional_scheme(&app).await;

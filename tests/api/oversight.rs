@@ -122,6 +122,24 @@ async fn suspending_flags_only_the_advisors_active_unexpired_certificates() {
         )
         .await;
 
+    // A suspended one is flagged too: lifting its suspension must not bring it
+    // back unreviewed.
+    let suspended_at = app.building(&s.operator, 700).await;
+    let suspended = app
+        .certify(
+            &s.operator,
+            &s.advisor,
+            suspended_at["id"].as_str().expect("id"),
+        )
+        .await;
+    app.post(
+        &format!("/api/v1/certificates/{suspended}/suspend"),
+        Some(&s.admin),
+        json!({"reason": "lockdown procedure under review"}),
+    )
+    .await
+    .ok();
+
     // Nothing is flagged before the suspension.
     let none = app.get("/api/v1/reviews", Some(&s.admin)).await.ok();
     assert_eq!(none, json!([]));
@@ -134,24 +152,30 @@ async fn suspending_flags_only_the_advisors_active_unexpired_certificates() {
     )
     .await;
     let reviews = app.get("/api/v1/reviews", Some(&s.admin)).await.ok();
-    let mut want = vec![active.clone(), renewal.clone()];
+    let mut want = vec![active.clone(), renewal.clone(), suspended.clone()];
     want.sort();
-    assert_eq!(numbers(&reviews), want, "only the active, unexpired ones");
+    assert_eq!(
+        numbers(&reviews),
+        want,
+        "only the active or suspended, unexpired ones"
+    );
     for r in reviews.as_array().expect("list") {
         assert_eq!(r["state"], "open");
         assert_eq!(r["cause"], "suspended");
         assert_eq!(r["flag"], "Assessor's accreditation suspended — review");
         assert_eq!(r["reason"], "complaint under investigation");
         assert_eq!(r["advisor_id"], s.advisor_id.as_str());
-        assert_eq!(
-            r["certificate_status"], "valid",
-            "the status does not change"
-        );
+        let was = if r["certificate_number"] == suspended.as_str() {
+            "suspended"
+        } else {
+            "valid"
+        };
+        assert_eq!(r["certificate_status"], was, "the status does not change");
     }
     for n in [&revoked, &expired, &superseded, &others] {
         assert!(!numbers(&reviews).contains(n), "{n} must not be flagged");
     }
-    assert_eq!(audit_count(&app, "certificate.flagged_for_review"), 2);
+    assert_eq!(audit_count(&app, "certificate.flagged_for_review"), 3);
     // The flag's audit entry is the certificate's, in the same chain.
     let entries = app
         .get(
