@@ -200,6 +200,39 @@ pub fn claim(
     Ok(n == 1)
 }
 
+/// Hands back the appeals `reviewer_id` has claimed and not decided (their
+/// accreditation was suspended or withdrawn): lodged again, for another advisor,
+/// with the scores given so far cleared. Returns their ids.
+pub fn release_claims_of(
+    conn: &mut DbConnection,
+    reviewer_id: &str,
+    at: PrimitiveDateTime,
+) -> QueryResult<Vec<String>> {
+    let ids: Vec<String> = appeals::table
+        .filter(appeals::reviewer_id.eq(reviewer_id))
+        .filter(appeals::state.eq(AppealState::InReview))
+        .select(appeals::id)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    diesel::delete(appeal_scores::table.filter(appeal_scores::appeal_id.eq_any(&ids)))
+        .execute(conn)?;
+    diesel::update(
+        appeals::table
+            .filter(appeals::id.eq_any(&ids))
+            .filter(appeals::state.eq(AppealState::InReview)),
+    )
+    .set((
+        appeals::state.eq(AppealState::Lodged),
+        appeals::reviewer_id.eq(None::<String>),
+        appeals::claimed_at.eq(None::<PrimitiveDateTime>),
+        appeals::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(ids)
+}
+
 /// What the decision recorded.
 pub struct Decision<'a> {
     pub outcome: Outcome,

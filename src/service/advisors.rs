@@ -405,6 +405,16 @@ async fn change_status(
                 // Part 4 (advisor oversight): flag the advisor's active certificates.
                 if let Some(cause) = crate::domain::oversight::ReviewCause::of(action) {
                     super::oversight::flag_certificates(tx, &caller, &id, cause, &reason)?;
+                    // Appeals they claimed go back to the queue, or no one could decide them.
+                    for appeal in db::appeals::release_claims_of(tx, &id, db::now())? {
+                        audit(
+                            tx,
+                            Some(&caller),
+                            Change::new("appeal.released", "appeal", &appeal).after(
+                                serde_json::json!({"state": "lodged", "released_from": id, "why": to.as_str()}),
+                            ),
+                        )?;
+                    }
                 }
                 let advisor = Advisor {
                     status: to,

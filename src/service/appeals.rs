@@ -54,7 +54,7 @@ const MAX_NOTE_CHARS: usize = 4000;
 pub struct AppealRequest {
     /// The checklist items appealed against (ids of this application's items).
     #[serde(default)]
-    #[schema(min_items = 1)]
+    #[schema(min_items = 1, required = true)]
     pub items: Vec<String>,
     /// Why the scores of those items are wrong, 1 to 4000 characters.
     #[serde(default)]
@@ -1005,6 +1005,40 @@ fn current_certificate(
         .filter(|c| matches!(c.status, StoredStatus::Active | StoredStatus::Suspended)))
 }
 
+/// A decision that issues supersedes the premises' current certificate: only the
+/// one appealed against (or none, after a refusal), and never one an admin holds
+/// suspended — rescoring an item must not undo a renewal or an admin's suspension.
+fn may_replace_current(
+    tx: &mut DbConnection,
+    app: &Application,
+    prem: &crate::db::models::Premises,
+) -> ServiceResult<()> {
+    let appealed = current_certificate(tx, app)?.map(|c| c.id);
+    for (cert_id, number) in db::certificates::current_for_premises(tx, &prem.id)? {
+        if appealed.as_deref() != Some(cert_id.as_str()) {
+            return Err(ServiceError::conflict(
+                "newer_certificate",
+                format!(
+                    "the premises hold certificate {number}, issued after the assessment appealed against: the appeal cannot replace it"
+                ),
+            ));
+        }
+        let held = db::conditions::holds(tx, &cert_id)?;
+        if held
+            .iter()
+            .any(|h| h == &crate::domain::condition::Holder::Admin.as_key())
+        {
+            return Err(ServiceError::conflict(
+                "certificate_held",
+                format!(
+                    "certificate {number} is suspended by an admin: the appeal can be decided once the admin reinstates it"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The reviewer decides: the outcome is recomputed from the final scores, and a
 /// changed outcome issues, reissues or withdraws the certificate.
 pub async fn decide(state: &AppState, caller: &Caller, id: &str) -> ServiceResult<DecideResponse> {
@@ -1038,6 +1072,9 @@ pub async fn decide(state: &AppState, caller: &Caller, id: &str) -> ServiceResul
                         "event_ended",
                         "the event has already ended, so no certificate can be issued for it",
                     ));
+                }
+                if issues {
+                    may_replace_current(tx, &app, &prem)?;
                 }
                 let items = appeal.item_ids();
                 assessment.result.reasons.insert(

@@ -563,3 +563,131 @@ async fn the_right_to_reply_is_shown_to_police_and_replaced() {
         .ok();
     assert!(!public.to_string().contains("lockdown"));
 }
+
+#[tokio::test]
+async fn an_appeal_claimed_by_a_reviewer_who_is_then_suspended_goes_back_to_the_queue() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let (refused, _) = app
+        .assessed_with(&c.operator, &c.assessor, &[(APPEAL_ITEM, 0)])
+        .await;
+    let appeal = app.appeal(&c.operator, &id(&refused), &[APPEAL_ITEM]).await;
+    let aid = id(&appeal);
+    app.post(
+        &format!("/api/v1/appeals/{aid}/claim"),
+        Some(&c.reviewer),
+        json!({}),
+    )
+    .await
+    .ok();
+    app.put(
+        &format!("/api/v1/appeals/{aid}/scores"),
+        Some(&c.reviewer),
+        json!({"scores": [{"item_id": APPEAL_ITEM, "score": 4, "note": "In place"}]}),
+    )
+    .await
+    .ok();
+    app.post(
+        &format!("/api/v1/advisors/{}/suspend", c.reviewer_id),
+        Some(&c.admin),
+        json!({"reason": "complaint under investigation"}),
+    )
+    .await
+    .ok();
+    let released = app
+        .get(&format!("/api/v1/appeals/{aid}"), Some(&c.admin))
+        .await
+        .ok();
+    assert_eq!(released["state"], "lodged", "{released}");
+    // Another eligible advisor takes it and decides on their own scores.
+    let (next, _) = app.advisor(&c.admin, &["building"], None).await;
+    let decided = app.review_appeal(&next, &aid, &[(APPEAL_ITEM, 4)]).await;
+    assert_ne!(decided["outcome"], "refused", "{decided}");
+    let audit = app
+        .get(
+            &format!("/api/v1/audit?entity_type=appeal&entity_id={aid}"),
+            Some(&c.admin),
+        )
+        .await
+        .ok();
+    assert!(
+        audit
+            .as_array()
+            .expect("entries")
+            .iter()
+            .any(|e| e["action"] == "appeal.released"),
+        "{audit}"
+    );
+}
+
+#[tokio::test]
+async fn an_appeal_cannot_undo_an_admins_suspension() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let (assessed, done) = app
+        .assessed_with(&c.operator, &c.assessor, &[(CONDITION_ITEM, 2)])
+        .await;
+    let old = done["certificate"]["number"]
+        .as_str()
+        .expect("number")
+        .to_string();
+    let appeal = app
+        .appeal(&c.operator, &id(&assessed), &[CONDITION_ITEM])
+        .await;
+    let aid = id(&appeal);
+    app.post(
+        &format!("/api/v1/certificates/{old}/suspend"),
+        Some(&c.admin),
+        json!({"reason": "lockdown procedure under review after a test"}),
+    )
+    .await
+    .ok();
+    app.post(
+        &format!("/api/v1/appeals/{aid}/claim"),
+        Some(&c.reviewer),
+        json!({}),
+    )
+    .await
+    .ok();
+    app.put(
+        &format!("/api/v1/appeals/{aid}/scores"),
+        Some(&c.reviewer),
+        json!({"scores": [{"item_id": CONDITION_ITEM, "score": 4, "note": "In place"}]}),
+    )
+    .await
+    .ok();
+    let refused = app
+        .post(
+            &format!("/api/v1/appeals/{aid}/decide"),
+            Some(&c.reviewer),
+            json!({}),
+        )
+        .await
+        .expect(409);
+    assert_eq!(refused["code"], "certificate_held", "{refused}");
+    let record = app
+        .get(&format!("/api/v1/certificates/{old}"), Some(&c.admin))
+        .await
+        .ok();
+    assert_eq!(
+        record["status"], "suspended",
+        "still the admin's suspension"
+    );
+    // Once the admin reinstates it, the appeal is decided and reissues.
+    app.post(
+        &format!("/api/v1/certificates/{old}/reinstate"),
+        Some(&c.admin),
+        json!({"reason": "procedure re-tested"}),
+    )
+    .await
+    .ok();
+    let decided = app
+        .post(
+            &format!("/api/v1/appeals/{aid}/decide"),
+            Some(&c.reviewer),
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(decided["consequence"], "reissued", "{decided}");
+}

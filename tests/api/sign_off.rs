@@ -643,3 +643,43 @@ async fn an_event_that_ended_while_awaiting_sign_off_gets_no_certificate() {
     assert_eq!(seen["status"], "awaiting_sign_off", "nothing changed");
     assert!(seen["certificate"].is_null());
 }
+
+#[tokio::test]
+async fn a_suspended_assessors_work_is_not_signed_off_but_can_be_returned() {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    let application = answered(&app, &s, false, 900).await;
+    let id = id_of(&application);
+    let (_, done) = app
+        .assess_until_sign_off(&s.operator, &s.assessor, &application, full_marks)
+        .await;
+    assert_eq!(done["status"], "awaiting_sign_off");
+    app.post(
+        &format!("/api/v1/advisors/{}/suspend", s.assessor_id),
+        Some(&s.admin),
+        json!({"reason": "complaint under investigation"}),
+    )
+    .await
+    .ok();
+    let refused = app
+        .sign_off(&s.admin, &id, "approve", None)
+        .await
+        .expect(409);
+    assert_eq!(refused["code"], "assessor_not_accredited", "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("suspended")),
+        "{refused}"
+    );
+    let certificates = app
+        .get("/api/v1/certificates", Some(&s.operator))
+        .await
+        .ok();
+    assert_eq!(certificates, json!([]), "nothing issued");
+    let returned = app
+        .sign_off(&s.admin, &id, "return", Some("The assessor is suspended"))
+        .await
+        .ok();
+    assert_eq!(returned["status"], "in_review");
+}

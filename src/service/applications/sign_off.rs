@@ -273,6 +273,24 @@ fn approve(
     note: &str,
     at: time::PrimitiveDateTime,
 ) -> ServiceResult<CompleteResponse> {
+    // Work done by an advisor who has since been suspended or withdrawn is not
+    // issued: oversight would flag the certificate the moment it existed.
+    let assessor = match app.advisor_id.as_deref() {
+        Some(id) => db::advisors::find(tx, id)?,
+        None => None,
+    };
+    if let Some(standing) = assessor
+        .map(|a| a.status)
+        .filter(|s| *s != crate::domain::accreditation::AccreditationStatus::Active)
+    {
+        return Err(ServiceError::conflict(
+            "assessor_not_accredited",
+            format!(
+                "the assessor's accreditation is {} since the assessment: return it, or have an admin assign it to another advisor",
+                standing.as_str()
+            ),
+        ));
+    }
     let checklist = checklist_for(st, tx, app)?;
     let scores = stored_scores(tx, app)?;
     let decision = decide(&checklist, app, prem, &scores, at)?;

@@ -379,7 +379,9 @@ pub enum ReviewDecision {
 #[serde(deny_unknown_fields)]
 pub struct ReviewRequest {
     /// `accept` (the condition is met) or `reject` (the operator submits again).
+    /// (Optional to serde, so that a missing decision is a 422 naming it.)
     #[serde(default)]
+    #[schema(value_type = ReviewDecision, required = true)]
     pub decision: Option<ReviewDecision>,
     /// Required to reject (what is missing), optional to accept; at most 2000 characters.
     #[serde(default)]
