@@ -300,19 +300,26 @@ impl AppealScope {
 pub enum MayNotReview {
     #[error("the advisor who made the assessment cannot review the appeal against it")]
     OriginalAssessor,
+    #[error("the advisor who signed the assessment off cannot review the appeal against it")]
+    SignedOff,
     #[error("{0}")]
     Ineligible(super::accreditation::Ineligible),
 }
 
-/// A reviewer must be a different advisor, accredited today in scope for the
-/// premises and without a tie to the operator's organisation.
+/// A reviewer must be a different advisor — neither the one who assessed nor the
+/// one who signed the assessment off — accredited today in scope for the premises
+/// and without a tie to the operator's organisation.
 pub fn may_review(
     reviewer_id: &str,
     original_advisor_id: Option<&str>,
+    signed_off_by: Option<&str>,
     eligibility: Result<(), super::accreditation::Ineligible>,
 ) -> Result<(), MayNotReview> {
     if original_advisor_id == Some(reviewer_id) {
         return Err(MayNotReview::OriginalAssessor);
+    }
+    if signed_off_by == Some(reviewer_id) {
+        return Err(MayNotReview::SignedOff);
     }
     eligibility.map_err(MayNotReview::Ineligible)
 }
@@ -433,14 +440,18 @@ mod tests {
         use crate::domain::scope::Queue;
         use crate::domain::tier::PremisesKind::*;
         assert_eq!(
-            may_review("a", Some("a"), Ok(())),
+            may_review("a", Some("a"), None, Ok(())),
             Err(MayNotReview::OriginalAssessor)
         );
         assert_eq!(
-            may_review("b", Some("a"), Err(Ineligible::ConflictOfInterest)),
+            may_review("b", Some("a"), None, Err(Ineligible::ConflictOfInterest)),
             Err(MayNotReview::Ineligible(Ineligible::ConflictOfInterest))
         );
-        assert_eq!(may_review("b", Some("a"), Ok(())), Ok(()));
+        assert_eq!(may_review("b", Some("a"), None, Ok(())), Ok(()));
+        assert_eq!(
+            may_review("c", Some("a"), Some("c"), Ok(())),
+            Err(MayNotReview::SignedOff)
+        );
         let scope = AppealScope::Advisor {
             advisor_id: "b".into(),
             queue: Some(Queue {

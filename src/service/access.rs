@@ -369,6 +369,7 @@ pub fn admits_appeal(
 pub fn require_may_review(
     caller: &Caller,
     app: &Application,
+    signed_off_by: Option<&str>,
     advisor: Option<&Advisor>,
     kind: PremisesKind,
     today: time::Date,
@@ -377,8 +378,13 @@ pub fn require_may_review(
     let advisor =
         advisor.ok_or_else(|| ServiceError::forbidden("the advisor has no accreditation"))?;
     let eligible = eligibility(advisor, kind, &app.organisation_id, today)?;
-    crate::domain::appeal::may_review(&caller.user_id, app.advisor_id.as_deref(), eligible)
-        .map_err(|why| ServiceError::forbidden(why.to_string()))
+    crate::domain::appeal::may_review(
+        &caller.user_id,
+        app.advisor_id.as_deref(),
+        signed_off_by,
+        eligible,
+    )
+    .map_err(|why| ServiceError::forbidden(why.to_string()))
 }
 
 /// Scoring and deciding: only the advisor who claimed the appeal.

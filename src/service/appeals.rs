@@ -776,7 +776,15 @@ pub async fn claim(state: &AppState, caller: &Caller, id: &str) -> ServiceResult
                 let (appeal, app, prem) = db::appeals::find_with_application(tx, &id)?
                     .ok_or_else(|| ServiceError::not_found("appeal"))?;
                 let advisor = db::advisors::find(tx, &caller.user_id)?;
-                require_may_review(&caller, &app, advisor.as_ref(), prem.kind, today())?;
+                let signed_off_by = signed_off_by(tx, &app)?;
+                require_may_review(
+                    &caller,
+                    &app,
+                    signed_off_by.as_deref(),
+                    advisor.as_ref(),
+                    prem.kind,
+                    today(),
+                )?;
                 transition(AppealAction::Claim, appeal.state).map_err(refused_state)?;
                 if !db::appeals::claim(tx, &appeal.id, &caller.user_id, now())? {
                     return Err(refused_state(appeal::AppealRefused::AlreadyClaimed));
@@ -808,8 +816,27 @@ fn load_for_review(
     require_appeal_reviewer(caller, &appeal)?;
     transition(action, appeal.state).map_err(refused_state)?;
     let advisor = db::advisors::find(tx, &caller.user_id)?;
-    require_may_review(caller, &app, advisor.as_ref(), prem.kind, today())?;
+    let signed_off_by = signed_off_by(tx, &app)?;
+    require_may_review(
+        caller,
+        &app,
+        signed_off_by.as_deref(),
+        advisor.as_ref(),
+        prem.kind,
+        today(),
+    )?;
     Ok((appeal, app, prem))
+}
+
+/// Who approved the assessment at its second sign-off, if it had one.
+fn signed_off_by(tx: &mut DbConnection, app: &Application) -> ServiceResult<Option<String>> {
+    Ok(db::sign_offs::latest_of(tx, &[app.id.as_str()])?
+        .remove(&app.id)
+        .filter(|n| {
+            n.round.decision.as_deref()
+                == Some(crate::domain::sign_off::Decision::Approve.past_tense())
+        })
+        .and_then(|n| n.round.reviewer_id))
 }
 
 /// The reviewer rescores appealed items (only those); a changed score needs a note.

@@ -691,3 +691,51 @@ async fn an_appeal_cannot_undo_an_admins_suspension() {
         .ok();
     assert_eq!(decided["consequence"], "reissued", "{decided}");
 }
+
+#[tokio::test]
+async fn the_advisor_who_signed_the_assessment_off_does_not_review_the_appeal() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    // An enhanced building waits for a second sign-off, which the reviewer gives.
+    let premises = app.building(&c.operator, 900).await;
+    let application = app
+        .answered_application(&c.operator, premises["id"].as_str().expect("id"))
+        .await;
+    let (_, done) = app
+        .assess_until_sign_off(&c.operator, &c.assessor, &application, |item| {
+            if item["id"] == APPEAL_ITEM {
+                json!(0)
+            } else {
+                item["max_score"].clone()
+            }
+        })
+        .await;
+    assert_eq!(done["status"], "awaiting_sign_off");
+    let signed = app.approve_sign_off(&c.reviewer, &id(&application)).await;
+    assert_eq!(signed["outcome"], "refused");
+    let appeal = app
+        .appeal(&c.operator, &id(&application), &[APPEAL_ITEM])
+        .await;
+    let body = app
+        .post(
+            &format!("/api/v1/appeals/{}/claim", id(&appeal)),
+            Some(&c.reviewer),
+            json!({}),
+        )
+        .await
+        .expect(403);
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("signed the assessment off")),
+        "{body}"
+    );
+    let (third, _) = app.advisor(&c.admin, &["building"], None).await;
+    app.post(
+        &format!("/api/v1/appeals/{}/claim", id(&appeal)),
+        Some(&third),
+        json!({}),
+    )
+    .await
+    .ok();
+}
