@@ -1103,6 +1103,16 @@ pub async fn decide(state: &AppState, caller: &Caller, id: &str) -> ServiceResul
                 if issues {
                     may_replace_current(tx, &app, &prem)?;
                 }
+                // A reissue keeps what the replaced certificate's conditions came to.
+                let replaced = current_certificate(tx, &app)?.filter(|_| issues);
+                let mut conditions = conditions;
+                if let Some(old) = &replaced {
+                    crate::service::certificates::conditions::carry_due_dates(
+                        tx,
+                        &old.id,
+                        &mut conditions,
+                    )?;
+                }
                 let items = appeal.item_ids();
                 assessment.result.reasons.insert(
                     0,
@@ -1143,6 +1153,15 @@ pub async fn decide(state: &AppState, caller: &Caller, id: &str) -> ServiceResul
                             &conditions,
                             at,
                         )?);
+                        if let (Some(old), Some(new)) = (&replaced, &certificate) {
+                            crate::service::certificates::conditions::carry_accepted(
+                                tx,
+                                old,
+                                &new.id,
+                                &caller.user_id,
+                                at,
+                            )?;
+                        }
                         decision_application = Some(decision.id);
                     }
                     Consequence::Withdrawn => {

@@ -739,3 +739,62 @@ async fn the_advisor_who_signed_the_assessment_off_does_not_review_the_appeal() 
     .await
     .ok();
 }
+
+#[tokio::test]
+async fn a_reissue_on_appeal_keeps_met_conditions_met_and_due_dates_unmoved() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    // Two conditions: gov-03 (met with evidence, then appealed on gov-05's).
+    let (assessed, done) = app
+        .assessed_with(
+            &c.operator,
+            &c.assessor,
+            &[(CONDITION_ITEM, 2), ("gov-05", 2)],
+        )
+        .await;
+    assert_eq!(done["outcome"], "certified_with_conditions", "{done}");
+    let old = done["certificate"]["number"]
+        .as_str()
+        .expect("number")
+        .to_string();
+    let record = app
+        .get(&format!("/api/v1/certificates/{old}"), Some(&c.admin))
+        .await
+        .ok();
+    let met = record["conditions"]
+        .as_array()
+        .expect("conditions")
+        .iter()
+        .find(|x| x["item_id"] == CONDITION_ITEM)
+        .cloned()
+        .expect("the gov-03 condition");
+    let met_id = met["id"].as_str().expect("id");
+    app.submit_condition_evidence(&c.operator, &old, met_id, Some("Head count recorded"))
+        .await
+        .expect(201);
+    app.post(
+        &format!("/api/v1/certificates/{old}/conditions/{met_id}/review"),
+        Some(&c.assessor),
+        json!({"decision": "accept"}),
+    )
+    .await
+    .ok();
+    let appeal = app.appeal(&c.operator, &id(&assessed), &["gov-05"]).await;
+    let decision = app
+        .review_appeal(&c.reviewer, &id(&appeal), &[("gov-05", 4)])
+        .await;
+    assert_eq!(decision["consequence"], "reissued", "{decision}");
+    let new = decision["certificate"]["number"].as_str().expect("number");
+    let renewed = app
+        .get(&format!("/api/v1/certificates/{new}"), Some(&c.admin))
+        .await
+        .ok();
+    let conditions = renewed["conditions"].as_array().expect("conditions");
+    assert_eq!(conditions.len(), 1, "{renewed}");
+    assert_eq!(conditions[0]["item_id"], CONDITION_ITEM);
+    assert_eq!(conditions[0]["state"], "accepted", "met before the appeal");
+    assert_eq!(
+        conditions[0]["due_at"], met["due_at"],
+        "the appeal buys no time"
+    );
+}

@@ -127,6 +127,59 @@ pub(crate) fn insert_for_new_certificate(
     Ok(())
 }
 
+/// A certificate reissued on appeal keeps what its predecessor's conditions had
+/// come to: before issue, a condition on the same item keeps the earlier due date
+/// (an appeal about other items buys no time) — see [`carry_accepted`] for after.
+pub(crate) fn carry_due_dates(
+    tx: &mut DbConnection,
+    replaced_certificate_id: &str,
+    drafts: &mut [ConditionDraft],
+) -> ServiceResult<()> {
+    let old = db::conditions::of_certificates(tx, &[replaced_certificate_id])?
+        .remove(replaced_certificate_id)
+        .unwrap_or_default();
+    for d in drafts.iter_mut() {
+        if let Some(o) = old.iter().find(|o| o.item_id == d.item_id) {
+            d.due_at = d.due_at.min(to_utc(o.due_at));
+        }
+    }
+    Ok(())
+}
+
+/// After a reissue on appeal: a condition already met (accepted) on the replaced
+/// certificate is met on the new one too, with a history entry saying so.
+pub(crate) fn carry_accepted(
+    tx: &mut DbConnection,
+    replaced: &Certificate,
+    new_certificate_id: &str,
+    actor: &str,
+    at: PrimitiveDateTime,
+) -> ServiceResult<()> {
+    let mut rows =
+        db::conditions::of_certificates(tx, &[replaced.id.as_str(), new_certificate_id])?;
+    let old = rows.remove(&replaced.id).unwrap_or_default();
+    for n in rows.remove(new_certificate_id).unwrap_or_default() {
+        let met = old
+            .iter()
+            .any(|o| o.item_id == n.item_id && o.state == ConditionState::Accepted);
+        if met && db::conditions::set_state(tx, &n.id, n.state, ConditionState::Accepted, at)? {
+            db::conditions::insert_event(
+                tx,
+                &ConditionEvent {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    condition_id: n.id.clone(),
+                    at,
+                    actor_id: Some(actor.to_string()),
+                    action: "accepted".to_string(),
+                    note: format!("Met before the appeal, on certificate {}", replaced.number),
+                    evidence_id: None,
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Gives the certificates issued before conditions were rows their rows, from the
 /// JSON kept on the certificate (at start-up; a no-op once done). The unique
 /// (certificate, item) index keeps one row when two instances start together.
