@@ -480,6 +480,34 @@ pub async fn sheet_page(
     Ok(html(StatusCode::OK, body))
 }
 
+/// `score-<item>` and `note-<item>` pairs as typed, in the page's order: the
+/// scoring sheet's and the appeal's rescoring form's.
+pub(crate) fn typed_scores(pairs: Vec<(String, String)>) -> Vec<(String, String, String)> {
+    let mut items: Vec<(String, String, String)> = Vec::new();
+    for (key, value) in pairs {
+        let (item, is_score) = if let Some(item) = key.strip_prefix("score-") {
+            (item.to_string(), true)
+        } else if let Some(item) = key.strip_prefix("note-") {
+            (item.to_string(), false)
+        } else {
+            continue;
+        };
+        let at = match items.iter().position(|(id, _, _)| *id == item) {
+            Some(at) => at,
+            None => {
+                items.push((item, String::new(), String::new()));
+                items.len() - 1
+            }
+        };
+        if is_score {
+            items[at].1 = value.trim().to_string();
+        } else {
+            items[at].2 = value;
+        }
+    }
+    items
+}
+
 /// What the advisor typed, item by item, in the order of the page.
 struct Typed {
     items: Vec<(String, String, String)>,
@@ -488,34 +516,9 @@ struct Typed {
 
 impl Typed {
     fn read(pairs: Vec<(String, String)>) -> Typed {
-        let mut items: Vec<(String, String, String)> = Vec::new();
-        let mut then_preview = false;
-        for (key, value) in pairs {
-            let (item, is_score) = if let Some(item) = key.strip_prefix("score-") {
-                (item.to_string(), true)
-            } else if let Some(item) = key.strip_prefix("note-") {
-                (item.to_string(), false)
-            } else {
-                if key == "then" && value == "preview" {
-                    then_preview = true;
-                }
-                continue;
-            };
-            let at = match items.iter().position(|(id, _, _)| *id == item) {
-                Some(at) => at,
-                None => {
-                    items.push((item, String::new(), String::new()));
-                    items.len() - 1
-                }
-            };
-            if is_score {
-                items[at].1 = value.trim().to_string();
-            } else {
-                items[at].2 = value;
-            }
-        }
+        let then_preview = pairs.iter().any(|(k, v)| k == "then" && v == "preview");
         Typed {
-            items,
+            items: typed_scores(pairs),
             then_preview,
         }
     }

@@ -346,33 +346,6 @@ pub async fn review(
     Ok(review_page(chrome, &caller, a, FieldErrors::none(), None))
 }
 
-/// `score-<item>` and `note-<item>` pairs as typed, in the page's order.
-fn typed(pairs: Vec<(String, String)>) -> Vec<(String, String, String)> {
-    let mut items: Vec<(String, String, String)> = Vec::new();
-    for (key, value) in pairs {
-        let (item, is_score) = if let Some(item) = key.strip_prefix("score-") {
-            (item.to_string(), true)
-        } else if let Some(item) = key.strip_prefix("note-") {
-            (item.to_string(), false)
-        } else {
-            continue;
-        };
-        let at = match items.iter().position(|(id, _, _)| *id == item) {
-            Some(at) => at,
-            None => {
-                items.push((item, String::new(), String::new()));
-                items.len() - 1
-            }
-        };
-        if is_score {
-            items[at].1 = value.trim().to_string();
-        } else {
-            items[at].2 = value;
-        }
-    }
-    items
-}
-
 pub async fn save_scores(
     state: web::Data<AppState>,
     chrome: Chrome,
@@ -381,7 +354,7 @@ pub async fn save_scores(
     form: Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let typed = typed(form.0);
+    let typed = super::advisor::typed_scores(form.0);
     let mut order = Vec::new();
     let mut scores = Vec::new();
     for (item, score, note) in &typed {
