@@ -47,6 +47,14 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     if backfilled > 0 {
         tracing::info!(backfilled, "certificates given their condition rows");
     }
+    // Issue 12 part C: the name terms of certificates issued before there were any.
+    let termed = {
+        let db = db.clone();
+        web::block(move || crate::service::certificates::search::backfill_terms(&db)).await??
+    };
+    if termed > 0 {
+        tracing::info!(termed, "certificates given their search terms");
+    }
     let checklists = {
         let db = db.clone();
         let dir = settings.checklists_dir.clone();

@@ -58,17 +58,27 @@ pub async fn verify_number(
 #[utoipa::path(get, path = "/api/v1/certificates", tag = "certificates", params(SearchQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "matching certificates, newest first; for an operator only their organisation's", body = Vec<CertificateView>),
+        (status = 200, description = "matching certificates, newest first (issue time, then number); for an operator only their organisation's. When there are more, the `Link` header's `rel=\"next\"` URL is the next page (this search with `after` set); without it this is the last page", body = Vec<CertificateView>,
+            headers(("Link" = String, description = "`</api/v1/certificates?…&after=…>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "an unknown query parameter", body = Problem),
         (status = 401, body = Problem),
         (status = 403, description = "advisors do not search the register", body = Problem),
-        (status = 422, description = "a bad filter value, named in `errors`", body = Problem)))]
+        (status = 422, description = "a bad filter value, named in `errors` (a cursor not given by a `Link` header is `after`)", body = Problem)))]
 pub async fn search_certificates(
     state: web::Data<AppState>,
     caller: Caller,
     query: Query<SearchQuery>,
-) -> Result<web::Json<Vec<CertificateView>>, ApiError> {
-    Ok(web::Json(search::search(&state, &caller, &query).await?))
+) -> Result<HttpResponse, ApiError> {
+    let found = search::search(&state, &caller, &query).await?;
+    let mut reply = HttpResponse::Ok();
+    if let Some(after) = &found.next {
+        let next = search::next_page(&query, Some(after));
+        reply.insert_header((
+            actix_web::http::header::LINK,
+            format!("</api/v1/certificates?{next}>; rel=\"next\""),
+        ));
+    }
+    Ok(reply.json(found.certificates))
 }
 
 #[utoipa::path(post, path = "/api/v1/certificates/{number}/suspend", tag = "certificates",

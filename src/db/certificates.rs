@@ -6,36 +6,105 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use super::models::Certificate;
-use super::schema::{certificate_documents, certificates};
-use super::{DbConnection, Page, now};
+use super::schema::{
+    certificate_documents, certificate_terms, certificate_terms_pending, certificates,
+};
+use super::{DbConnection, now};
 use crate::domain::scope::OrgScope;
+use crate::domain::search_keys::{self, Cursor};
 use crate::domain::status::{Expiry, StoredStatus};
 
-/// SQL functions that SQLite and PostgreSQL both have, for matching that ignores
-/// case and spaces the same way on both. (SQLite's `lower`/`upper` fold ASCII only.)
-mod sql {
-    use diesel::sql_types::Text;
-    diesel::define_sql_function!(fn lower(s: Text) -> Text);
-    diesel::define_sql_function!(fn upper(s: Text) -> Text);
-    diesel::define_sql_function!(fn replace(s: Text, from: Text, to: Text) -> Text);
-}
-
-/// A register search, already checked and normalised.
+/// A register search, already checked and normalised (issue 12 part C: every
+/// filter is served by an index, newest first).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Search {
-    /// Upper case, without spaces; matches from the start.
+    /// The start of a postcode key (upper case, no spaces).
     pub postcode: Option<String>,
-    /// A LIKE pattern, wildcards in the text escaped with `\`.
-    pub name_or_number: Option<String>,
+    /// A district (outward code), exactly.
+    pub district: Option<String>,
+    /// The premises name or the certificate number.
+    pub text: Option<NameOrNumber>,
     /// The stored status, and for `active` whether the expiry has passed.
     pub status: Option<(StoredStatus, Option<Expiry>)>,
 }
 
+/// What the `q` of a search asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameOrNumber {
+    /// A whole certificate number, as the register writes it.
+    Number(String),
+    /// Words that must each begin a word of the premises name (none: nothing
+    /// matches).
+    Words(Vec<String>),
+}
+
+/// Writes a certificate with its search keys (from its postcode) and the terms
+/// of its premises name, in the caller's transaction.
 pub fn insert(conn: &mut DbConnection, cert: &Certificate) -> QueryResult<()> {
+    let mut row = cert.clone();
+    row.postcode_key = search_keys::postcode_key(&cert.postcode);
+    row.district = search_keys::district(&cert.postcode);
     diesel::insert_into(certificates::table)
-        .values(cert)
-        .execute(conn)
-        .map(drop)
+        .values(&row)
+        .execute(conn)?;
+    insert_terms(conn, &cert.number, cert.issued_at, &cert.premises_name)
+}
+
+/// The terms of one certificate's premises name (`domain::search_keys`).
+pub fn insert_terms(
+    conn: &mut DbConnection,
+    number: &str,
+    issued_at: PrimitiveDateTime,
+    premises_name: &str,
+) -> QueryResult<()> {
+    for term in search_keys::name_terms(premises_name) {
+        diesel::insert_into(certificate_terms::table)
+            .values((
+                certificate_terms::term.eq(term),
+                certificate_terms::issued_at.eq(issued_at),
+                certificate_terms::number.eq(number),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Up to `limit` certificates still waiting for their terms: (id, number, issued
+/// at, premises name).
+pub fn pending_terms(
+    conn: &mut DbConnection,
+    limit: i64,
+) -> QueryResult<Vec<(String, String, PrimitiveDateTime, String)>> {
+    certificate_terms_pending::table
+        .inner_join(
+            certificates::table.on(certificates::id.eq(certificate_terms_pending::certificate_id)),
+        )
+        .select((
+            certificates::id,
+            certificates::number,
+            certificates::issued_at,
+            certificates::premises_name,
+        ))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Takes a certificate off the waiting list; false when another instance did.
+pub fn take_pending_terms(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    let n = diesel::delete(certificate_terms_pending::table.find(id)).execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Drops waiting entries whose certificate is gone (none in the service; a
+/// database edited by hand).
+pub fn drop_orphan_pending_terms(conn: &mut DbConnection) -> QueryResult<usize> {
+    diesel::delete(
+        certificate_terms_pending::table.filter(diesel::dsl::not(diesel::dsl::exists(
+            certificates::table
+                .filter(certificates::id.eq(certificate_terms_pending::certificate_id)),
+        ))),
+    )
+    .execute(conn)
 }
 
 pub fn find_by_number(conn: &mut DbConnection, number: &str) -> QueryResult<Option<Certificate>> {
@@ -60,12 +129,14 @@ pub fn by_applications(
         .collect())
 }
 
-/// The certificates in `scope` matching `search`, newest first.
+/// The certificates in `scope` matching `search`, newest first (issue time, then
+/// number, both descending), after `after` when given; at most `limit`.
 pub fn search(
     conn: &mut DbConnection,
     scope: &OrgScope,
     search: &Search,
-    page: Page,
+    after: Option<&Cursor>,
+    limit: i64,
 ) -> QueryResult<Vec<Certificate>> {
     let mut q = certificates::table
         .select(certificates::all_columns)
@@ -73,22 +144,35 @@ pub fn search(
     if let OrgScope::Organisation(org) = scope {
         q = q.filter(certificates::organisation_id.eq(org.clone()));
     }
-    if let Some(postcode) = &search.postcode {
-        q = q.filter(
-            sql::upper(sql::replace(certificates::postcode, " ", "")).like(format!("{postcode}%")),
-        );
+    if let Some(prefix) = &search.postcode {
+        q = q.filter(certificates::postcode_key.ge(prefix.clone()));
+        if let Some(end) = search_keys::prefix_end(prefix) {
+            q = q.filter(certificates::postcode_key.lt(end));
+        }
     }
-    if let Some(pattern) = &search.name_or_number {
-        // The pattern goes through the same lower() as the column, so both sides
-        // fold case alike on either backend.
-        q = q.filter(
-            sql::lower(certificates::premises_name)
-                .like(sql::lower(pattern.clone()))
-                .escape('\\')
-                .or(sql::lower(certificates::number)
-                    .like(sql::lower(pattern.clone()))
-                    .escape('\\')),
-        );
+    if let Some(district) = &search.district {
+        q = q.filter(certificates::district.eq(district.clone()));
+    }
+    match &search.text {
+        Some(NameOrNumber::Number(number)) => {
+            q = q.filter(certificates::number.eq(number.clone()));
+        }
+        // No word at all (only punctuation): nothing is named that.
+        Some(NameOrNumber::Words(words)) if words.is_empty() => return Ok(Vec::new()),
+        Some(NameOrNumber::Words(words)) => {
+            for word in words {
+                // Words are letters and digits, so there is always an end.
+                let Some(end) = search_keys::prefix_end(word) else {
+                    return Ok(Vec::new());
+                };
+                let terms = certificate_terms::table
+                    .select(certificate_terms::number)
+                    .filter(certificate_terms::term.ge(word.clone()))
+                    .filter(certificate_terms::term.lt(end));
+                q = q.filter(certificates::number.eq_any(terms));
+            }
+        }
+        None => {}
     }
     if let Some((stored, expiry)) = search.status {
         q = q.filter(certificates::status.eq(stored));
@@ -98,9 +182,18 @@ pub fn search(
             None => {}
         }
     }
+    if let Some(after) = after {
+        // `<=` on the issue time bounds the index range; the rest breaks ties.
+        q = q
+            .filter(certificates::issued_at.le(after.issued_at))
+            .filter(
+                certificates::issued_at
+                    .lt(after.issued_at)
+                    .or(certificates::number.lt(after.number.clone())),
+            );
+    }
     q.order((certificates::issued_at.desc(), certificates::number.desc()))
-        .limit(page.limit)
-        .offset(page.offset)
+        .limit(limit)
         .load(conn)
 }
 

@@ -186,6 +186,10 @@ pub struct Certificate {
     /// Part 4 (advisor oversight): the accreditation's standing on the day of
     /// issue (`domain::oversight::standing_on`); None for older certificates.
     pub accreditation_status_at_issue: Option<String>,
+    /// Issue 12 part C: the search keys of `postcode` (`domain::search_keys`);
+    /// `db::certificates::insert` writes them from the postcode, whatever is here.
+    pub postcode_key: String,
+    pub district: String,
 }
 
 #[derive(Debug, Clone, Queryable)]

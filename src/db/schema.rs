@@ -149,6 +149,9 @@ diesel::table! {
         status_index -> Nullable<Integer>,
         // Part 4 (advisor oversight): the accreditation's standing at issue.
         accreditation_status_at_issue -> Nullable<Text>,
+        // Issue 12 part C: search keys (domain::search_keys).
+        postcode_key -> Text,
+        district -> Text,
     }
 }
 
@@ -461,4 +464,24 @@ diesel::allow_tables_to_appear_in_same_query!(
     appeal_scores,
     appeal_evidence,
     replies,
+    // Issue 12 part C: the register search.
+    certificate_terms,
+    certificate_terms_pending,
 );
+
+// Issue 12 part C: the words of each certificate's premises name, for the search.
+diesel::table! {
+    certificate_terms (term, issued_at, number) {
+        term -> Text,
+        issued_at -> Timestamp,
+        number -> Text,
+    }
+}
+
+// Issue 12 part C: certificates issued before there were terms, given theirs at
+// start-up.
+diesel::table! {
+    certificate_terms_pending (certificate_id) {
+        certificate_id -> Text,
+    }
+}

@@ -1,5 +1,5 @@
-//! The police pages, for a phone at a gate: search the register by postcode or by
-//! name or number (`/police`), and a certificate's full record with its status
+//! The police pages, for a phone at a gate: search the register by postcode,
+//! district, name or number (`/police`, a page at a time, newest first), and a certificate's full record with its status
 //! history (`/police/certificates/{number}`, which admins and the owning operator
 //! may read too). Checking a number alone is the public `/verify` page.
 
@@ -92,8 +92,11 @@ pub struct SearchForm {
     postcode: String,
     #[serde(default)]
     q: String,
+    // Issue 12 part C: the district, and keyset paging.
     #[serde(default)]
-    page: String,
+    district: String,
+    #[serde(default)]
+    after: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -105,18 +108,11 @@ pub struct SearchPage {
     q: String,
     searched: bool,
     results: Vec<ResultCard>,
-    page: i64,
-    previous: Option<String>,
+    /// Issue 12 part C: the district typed, and whether this is a later page.
+    district: String,
+    later_page: bool,
+    first: Option<String>,
     next: Option<String>,
-}
-
-fn page_link(postcode: &str, q: &str, page: i64) -> String {
-    let query = form_urlencoded::Serializer::new(String::new())
-        .append_pair("postcode", postcode)
-        .append_pair("q", q)
-        .append_pair("page", &page.to_string())
-        .finish();
-    format!("/police?{query}")
 }
 
 pub async fn search_page(
@@ -126,13 +122,18 @@ pub async fn search_page(
     form: web::Query<SearchForm>,
 ) -> Result<actix_web::HttpResponse, PageError> {
     let form = form.into_inner();
-    let page = form
-        .page
-        .trim()
-        .parse::<i64>()
-        .unwrap_or(1)
-        .clamp(1, 10_000);
-    let searched = !form.postcode.trim().is_empty() || !form.q.trim().is_empty();
+    let searched = [&form.postcode, &form.q, &form.district]
+        .iter()
+        .any(|v| !v.trim().is_empty());
+    let query = SearchQuery {
+        postcode: Some(form.postcode.clone()),
+        q: Some(form.q.clone()),
+        limit: Some(PAGE_SIZE.to_string()),
+        district: Some(form.district.clone()),
+        after: Some(form.after.clone()),
+        ..SearchQuery::default()
+    };
+    let later_page = searched && !form.after.trim().is_empty();
     let mut out = SearchPage {
         chrome,
         errors: FieldErrors::none(),
@@ -140,17 +141,10 @@ pub async fn search_page(
         q: form.q.clone(),
         searched,
         results: Vec::new(),
-        page,
-        previous: None,
+        district: form.district.clone(),
+        later_page,
+        first: later_page.then(|| format!("/police?{}", search::next_page(&query, None))),
         next: None,
-    };
-    // One more than a page, to know whether there is a next one.
-    let query = SearchQuery {
-        postcode: Some(form.postcode.clone()),
-        q: Some(form.q.clone()),
-        status: None,
-        limit: Some((PAGE_SIZE + 1).to_string()),
-        offset: Some(((page - 1) * PAGE_SIZE).to_string()),
     };
     // Nothing typed yet: the form alone (the register is not a list to browse),
     // though the role is still checked by the same search.
@@ -159,18 +153,18 @@ pub async fn search_page(
     } else {
         SearchQuery {
             limit: Some("1".to_string()),
-            offset: None,
             ..SearchQuery::default()
         }
     };
     match search::search(&state, &caller, &query).await {
         Ok(found) if searched => {
-            out.next = (found.len() as i64 > PAGE_SIZE)
-                .then(|| page_link(&form.postcode, &form.q, page + 1));
-            out.previous = (page > 1).then(|| page_link(&form.postcode, &form.q, page - 1));
+            out.next = found
+                .next
+                .as_deref()
+                .map(|after| format!("/police?{}", search::next_page(&query, Some(after))));
             out.results = found
+                .certificates
                 .iter()
-                .take(PAGE_SIZE as usize)
                 .map(|c| card(&out.chrome, c))
                 .collect();
             Ok(html(StatusCode::OK, render(&out)?))

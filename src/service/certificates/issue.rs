@@ -98,6 +98,9 @@ pub fn issue_certificate(
         updated_at: issued_at,
         status_index: Some(super::status_list::unused_status_index(tx)?),
         accreditation_status_at_issue,
+        // Issue 12 part C: the search keys.
+        postcode_key: crate::domain::search_keys::postcode_key(&prem.postcode),
+        district: crate::domain::search_keys::district(&prem.postcode),
     };
     db::certificates::insert(tx, &cert)?;
     super::conditions::insert_for_new_certificate(

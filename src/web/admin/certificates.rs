@@ -8,7 +8,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
 
-use super::{Admin, PER_PAGE, certificate_status, pager, see_other};
+use super::{Admin, PER_PAGE, certificate_status, see_other};
 use crate::certificates::document::tier_label;
 use crate::domain::scoring::Outcome;
 use crate::domain::status::{StatusAction, VerifiedStatus};
@@ -72,7 +72,8 @@ pub struct SearchForm {
     q: String,
     postcode: String,
     status: String,
-    offset: String,
+    // Issue 12 part C: keyset paging (the cursor of the next page).
+    after: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -106,15 +107,13 @@ pub async fn search(
     query: web::Query<SearchForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = query.into_inner();
-    // The service checks the offset; a bad one is an error on the form.
-    let offset = form.offset.trim().parse::<i64>().unwrap_or(0);
     let q = SearchQuery {
         postcode: Some(form.postcode.clone()),
         q: Some(form.q.clone()),
         status: Some(form.status.clone()),
-        // One more than shown, to know whether there is a next page.
-        limit: Some((PER_PAGE + 1).to_string()),
-        offset: Some(form.offset.clone()),
+        limit: Some(PER_PAGE.to_string()),
+        after: Some(form.after.clone()),
+        ..SearchQuery::default()
     };
     let searched = [&form.q, &form.postcode, &form.status]
         .iter()
@@ -129,20 +128,19 @@ pub async fn search(
         next: String::new(),
     };
     match register::search(&state, &caller, &q).await {
-        Ok(mut found) => {
-            let more = found.len() as i64 > PER_PAGE;
-            found.truncate(PER_PAGE as usize);
-            page.rows = found.iter().map(|c| Row::new(&page.chrome, c)).collect();
-            (page.previous, page.next) = pager(
-                "/admin/certificates",
-                offset,
-                more,
-                &[
-                    ("q", &form.q),
-                    ("postcode", &form.postcode),
-                    ("status", &form.status),
-                ],
-            );
+        Ok(found) => {
+            page.rows = found
+                .certificates
+                .iter()
+                .map(|c| Row::new(&page.chrome, c))
+                .collect();
+            // Keyset pages go forward; the browser's Back goes back.
+            if let Some(after) = &found.next {
+                page.next = format!(
+                    "/admin/certificates?{}",
+                    register::next_page(&q, Some(after))
+                );
+            }
             Ok(html(StatusCode::OK, render(&page)?))
         }
         Err(e) if shown_on_form(&e) => {

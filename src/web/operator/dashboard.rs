@@ -88,7 +88,8 @@ pub async fn dashboard(
             ..SearchQuery::default()
         },
     )
-    .await?;
+    .await?
+    .certificates;
     let open: Vec<_> = applications.iter().filter(|a| a.status.is_open()).collect();
     let open_for = |premises_id: &str| {
         open.iter()
