@@ -167,6 +167,20 @@ async fn request_limits_patterns_and_enums_are_in_the_schemas() {
     assert_eq!(param(list, "limit")["maximum"], MAX_LIMIT);
     assert_eq!(param(list, "limit")["minimum"], 1);
     assert_eq!(param(list, "offset")["minimum"], 0);
+    // Issue 12 part C: the register search pages by keyset, the next page in a
+    // `Link` header; a district is a parameter of its own.
+    let search = &doc["paths"]["/api/v1/certificates"]["get"];
+    assert_eq!(param(search, "limit")["maximum"], MAX_LIMIT);
+    assert!(param(search, "after")["pattern"].is_string());
+    assert!(param(search, "district")["pattern"].is_string());
+    let names: Vec<&str> = search["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(!names.contains(&"offset"), "{names:?}");
+    assert!(search["responses"]["200"]["headers"]["Link"].is_object());
 
     // Certificate numbers and tokens have their shape.
     let verify = &doc["paths"]["/api/v1/verify/{number}"]["get"];

@@ -44,7 +44,7 @@ pub struct SearchQuery {
     // Issue 12 part C: the district and keyset paging.
     /// A postcode district (outward code), exactly: `BS1` finds BS1 4DJ but not
     /// BS10 5AB. Case and spaces are ignored.
-    #[param(pattern = "^[A-Za-z0-9 ]{0,6}$")]
+    #[param(pattern = "^ *[A-Za-z0-9]{0,4} *$")]
     pub district: Option<String>,
     /// Where the next page starts: the cursor of the previous page's `Link:
     /// <…>; rel="next"` header, as given (opaque).
