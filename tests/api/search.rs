@@ -318,7 +318,7 @@ async fn the_police_page_searches_by_district_and_pages_on() {
     assert!(!html.contains("Far Hall"));
     let next = html
         .split("href=\"")
-        .filter_map(|s| s.split_once('"').map(|(href, rest)| (href, rest)))
+        .filter_map(|s| s.split_once('"'))
         .find(|(_, rest)| rest.starts_with(">Next page<"))
         .map(|(href, _)| href.replace("&amp;", "&").replace("&#38;", "&"))
         .expect("a Next page link");
