@@ -28,3 +28,5 @@ pub mod oversight;
 pub mod fire_safety;
 // issue 11 part 2: appeals
 pub mod appeal;
+// Issue 12 part F: counting for /metrics, and when the database check stands.
+pub mod metrics;
