@@ -71,6 +71,35 @@ pub struct Settings {
     /// Days after a refusal or a certificate with conditions during which the
     /// operator may appeal (default 21).
     pub appeal_window_days: u32,
+    // Part F of issue 12: metrics, health and the request log.
+    /// The Bearer token a Prometheus scraper sends to `/metrics`. Empty: only
+    /// clients on this machine (loopback, not through the trusted proxy) may scrape.
+    #[serde(default)]
+    pub metrics_token: Secret,
+    /// How old, in seconds, the counted gauges (certificates and outbox by status)
+    /// may be before a scrape counts them again.
+    #[serde(default = "default_metrics_refresh_secs")]
+    pub metrics_refresh_secs: u64,
+    /// How often, in milliseconds, the database check behind `/healthz` runs.
+    #[serde(default = "default_health_check_interval_ms")]
+    pub health_check_interval_ms: u64,
+    /// A request slower than this many milliseconds is logged at warn (as is every
+    /// 5xx); the others only at debug (`RUST_LOG=info,protectcert::http=debug`).
+    #[serde(default = "default_slow_request_ms")]
+    pub slow_request_ms: u64,
+}
+
+// Part F of issue 12: metrics, health and the request log.
+fn default_metrics_refresh_secs() -> u64 {
+    30
+}
+
+fn default_health_check_interval_ms() -> u64 {
+    500
+}
+
+fn default_slow_request_ms() -> u64 {
+    1000
 }
 
 fn default_condition_grace_days() -> u32 {
@@ -175,6 +204,13 @@ impl Settings {
             anyhow::bail!("smtp_max_attempts must be at least 1");
         }
         self.sign_off_rule()?;
+        // Part F of issue 12.
+        if !(50..=60_000).contains(&self.health_check_interval_ms) {
+            anyhow::bail!("health_check_interval_ms must be from 50 to 60000");
+        }
+        if !self.metrics_token.expose().is_empty() && self.metrics_token.expose().len() < 16 {
+            anyhow::bail!("metrics_token must be at least 16 characters (or empty)");
+        }
         Ok(())
     }
 

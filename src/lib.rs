@@ -28,3 +28,7 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod web;
+// Issue 12 part F: metrics, health and the request log.
+pub mod access_log;
+pub mod health;
+pub mod metrics;

@@ -95,7 +95,17 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     let login_throttle = crate::auth::throttle::LoginThrottle::with_base(
         std::time::Duration::from_secs(settings.login_throttle_base_secs),
     );
+    // Issue 12 part F: /healthz and /metrics.
+    let health = Arc::new(crate::health::DbHealth::new(
+        std::time::Duration::from_millis(settings.health_check_interval_ms),
+    ));
+    let metrics = Arc::new(crate::metrics::Metrics::new(
+        &db,
+        std::time::Duration::from_secs(settings.metrics_refresh_secs),
+    )?);
     Ok(AppState {
+        health,
+        metrics,
         db,
         settings: Arc::new(settings),
         tokens: Arc::new(tokens),
@@ -124,6 +134,9 @@ async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
 pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
     crate::web::error::set_scheme_name(&state.settings.scheme_name);
     let limit = crate::rate_limit::PublicLimit::new(&state.settings);
+    // Issue 12 part F: the database check behind /healthz runs beside the server.
+    state.health.start_checks(&state.db);
+    let request_metrics = state.metrics.http.clone();
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         let limit = limit.clone();
@@ -136,10 +149,15 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .wrap(actix_web::middleware::from_fn(
                 crate::security_headers::middleware,
             ))
-            .wrap(actix_web::middleware::Logger::new("%r %s %Dms").log_target("protectcert::http"))
+            // Issue 12 part F: successful requests at debug, failures and slow ones at
+            // warn; requests counted per route pattern for /metrics.
+            .wrap(actix_web::middleware::from_fn(
+                crate::access_log::middleware,
+            ))
             .wrap(actix_web::middleware::NormalizePath::new(
                 actix_web::middleware::TrailingSlash::Trim,
             ))
+            .wrap(request_metrics.clone())
             .app_data(state.clone())
             .configure(|cfg| api::configure(cfg, &limit))
             .configure(|cfg| crate::web::configure(cfg, &limit))

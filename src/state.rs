@@ -24,4 +24,7 @@ pub struct AppState {
     pub hasher: Arc<Hasher>,
     /// Failed log-ins remembered per account and per client address.
     pub login_throttle: Arc<LoginThrottle>,
+    // Issue 12 part F: the database check behind /healthz, and /metrics.
+    pub health: Arc<crate::health::DbHealth>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }

@@ -32,6 +32,8 @@ pub mod reviews;
 pub mod fire_safety;
 // issue 11 part 2: appeals
 pub mod appeals;
+// Issue 12 part F: /metrics.
+pub mod metrics;
 
 use std::collections::BTreeMap;
 
@@ -208,4 +210,6 @@ endpoints![
     appeals::put_scores,
     appeals::decide,
     appeals::put_reply,
+    // Issue 12 part F: /metrics.
+    metrics::metrics,
 ];

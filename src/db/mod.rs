@@ -33,6 +33,10 @@ pub mod reviews;
 pub mod fire_safety;
 // issue 11 part 2: appeals
 pub mod appeals;
+// Issue 12 part F: the database check behind /healthz, the pool's events and the
+// counted gauges of /metrics.
+pub mod gauges;
+pub mod health;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -191,6 +195,10 @@ pub struct Db {
     pool: DbPool,
     pub backend: Backend,
     audit_key: Option<Arc<AuditKey>>,
+    // Issue 12 part F: the pool's checkouts, waits and timeouts, for /metrics.
+    pool_events: Arc<health::PoolEvents>,
+    /// The URL the pool connects to (for the health check's own connection).
+    url: Arc<str>,
 }
 
 thread_local! {
@@ -275,15 +283,19 @@ impl Db {
                 .map_err(|e| anyhow::anyhow!("{}", postgres_unreachable(url, &e.to_string())))?;
         }
         let manager = ConnectionManager::<DbConnection>::new(url);
+        let pool_events = Arc::new(health::PoolEvents::default());
         let pool = Pool::builder()
             .max_size(pool_size)
             .connection_customizer(Box::new(SqlitePragmas))
+            .event_handler(Box::new(health::PoolEventHandler(pool_events.clone())))
             .build(manager)
             .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", redact(url)))?;
         Ok(Db {
             pool,
             backend,
             audit_key: None,
+            pool_events,
+            url: Arc::from(url),
         })
     }
 

@@ -30,3 +30,6 @@ pub mod fire_safety;
 pub mod appeal;
 // Issue 12 part C: the register search keys.
 pub mod search_keys;
+
+// Issue 12 part F: counting for /metrics, and when the database check stands.
+pub mod metrics;

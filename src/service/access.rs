@@ -413,6 +413,40 @@ pub fn may_read_appeal_evidence(caller: &Caller, appeal: &crate::db::appeals::Ap
     }
 }
 
+// Issue 12 part F: who may scrape /metrics.
+/// A scraper of `/metrics`: with `metrics_token` set, whoever sends it as a Bearer
+/// token (compared in constant time, as digests, so neither its content nor its
+/// length shows in the timing); without one, only a client on this machine (a
+/// loopback peer whose request no trusted proxy forwarded).
+pub fn require_metrics_scraper(
+    configured_token: &str,
+    presented: Option<&str>,
+    from_this_machine: bool,
+) -> ServiceResult<()> {
+    use sha2::{Digest, Sha256};
+    use subtle::ConstantTimeEq;
+    if configured_token.is_empty() {
+        return if from_this_machine {
+            Ok(())
+        } else {
+            Err(ServiceError::forbidden(
+                "metrics are open to this machine only while no metrics_token is set",
+            ))
+        };
+    }
+    let matches = presented.is_some_and(|p| {
+        let (want, got) = (Sha256::digest(configured_token), Sha256::digest(p));
+        bool::from(want.ct_eq(&got))
+    });
+    if matches {
+        Ok(())
+    } else {
+        Err(ServiceError::Unauthenticated(
+            "a scrape of /metrics needs the metrics token as a Bearer token".into(),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::date;
@@ -798,6 +832,41 @@ mod filters_agree_with_row_checks {
                 .map(|p| p.id.clone())
                 .collect();
             assert_eq!(listed, admitted, "{scope:?}");
+        }
+    }
+}
+
+// Issue 12 part F: who may scrape /metrics.
+#[cfg(test)]
+mod metrics_scraper {
+    use super::require_metrics_scraper;
+    use crate::service::ServiceError;
+
+    #[test]
+    fn without_a_token_only_this_machine_scrapes() {
+        assert!(require_metrics_scraper("", None, true).is_ok());
+        assert!(require_metrics_scraper("", Some("anything"), true).is_ok());
+        let far = require_metrics_scraper("", Some("anything"), false).expect_err("remote");
+        assert!(matches!(far, ServiceError::Forbidden(_)), "{far:?}");
+    }
+
+    #[test]
+    fn with_a_token_everyone_needs_it() {
+        let token = "a-long-scrape-token-0123456789";
+        assert!(require_metrics_scraper(token, Some(token), false).is_ok());
+        for presented in [
+            None,
+            Some(""),
+            Some("a-long-scrape-token-012345678"),
+            Some("x"),
+        ] {
+            for local in [true, false] {
+                let refused = require_metrics_scraper(token, presented, local).expect_err("no");
+                assert!(
+                    matches!(refused, ServiceError::Unauthenticated(_)),
+                    "{presented:?} {local}"
+                );
+            }
         }
     }
 }

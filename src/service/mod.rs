@@ -38,3 +38,5 @@ pub use error::{FieldError, ServiceError, ServiceResult};
 pub fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }
+// Issue 12 part F: /metrics.
+pub mod metrics;

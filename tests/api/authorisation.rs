@@ -169,6 +169,10 @@ async fn every_endpoint_for_every_role() {
     // Columns follow ROLES.
     let matrix: Vec<(&str, String, Body, [&str; 7])> = vec![
         ("GET", "/healthz".into(), Body::None, ["ok"; 7]),
+        // Issue 12 part F: /metrics is for the scraper, not a role: with no
+        // metrics_token set, any client on the machine itself (as here); otherwise
+        // the token's holder (tests/api/metrics.rs).
+        ("GET", "/metrics".into(), Body::None, ["ok"; 7]),
         ("GET", "/api/v1/openapi.json".into(), Body::None, ["ok"; 7]),
         // Public: everyone gets the same answer to a sign-up (the first makes the
         // account, the rest email its owner), all log in.

@@ -36,3 +36,6 @@ mod conditions;
 mod oversight;
 // Issue 12 part C: the police search at national scale.
 mod search;
+
+// Issue 12 part F: /metrics and /healthz.
+mod metrics;

@@ -1,0 +1,239 @@
+//! Issue 12 part F. What `/metrics` shows, in the Prometheus text format:
+//!
+//! - `protectcert_http_requests_total` and `protectcert_http_requests_duration_seconds`
+//!   (labels `endpoint`, `method`, `status`), counted by `actix-web-prom`'s middleware
+//!   per route PATTERN (`/api/v1/verify/{number}`): never the raw path, which carries
+//!   certificate numbers and tokens. Requests no route matched count as `UNKNOWN`.
+//! - `protectcert_db_pool_*`: the pool's size, open and idle connections, checkouts,
+//!   the time spent waiting for one and the checkouts that timed out (read at scrape
+//!   time, free).
+//! - `protectcert_database_up`: what `/healthz` says.
+//! - `protectcert_certificates{status}` (as a verifier sees them: valid, expired,
+//!   suspended, revoked, superseded) and `protectcert_outbox_notifications{status}`:
+//!   counted from indexes, at most every `metrics_refresh_secs`, by one scrape at a
+//!   time (the others show the last count meanwhile).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use prometheus::core::{Collector, Desc};
+use prometheus::proto::MetricFamily;
+use prometheus::{Encoder, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
+
+use crate::db::Db;
+use crate::domain::metrics::{outbox_counts, verified_counts};
+use crate::health::DbHealth;
+
+/// Latency buckets (seconds): fine below 10 ms, where verification lives.
+const BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+pub struct Metrics {
+    /// The request-counting middleware (`App::wrap`).
+    pub http: PrometheusMetrics,
+    registry: Registry,
+    certificates: IntGaugeVec,
+    outbox: IntGaugeVec,
+    database_up: IntGauge,
+    counted_at: std::sync::Mutex<Option<Instant>>,
+    counting: AtomicBool,
+    refresh: Duration,
+}
+
+impl Metrics {
+    pub fn new(db: &Db, refresh: Duration) -> anyhow::Result<Metrics> {
+        let registry = Registry::new();
+        let http = PrometheusMetricsBuilder::new("protectcert")
+            .registry(registry.clone())
+            .buckets(&BUCKETS)
+            .mask_unmatched_patterns("UNKNOWN")
+            .build()
+            .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        let certificates = IntGaugeVec::new(
+            Opts::new(
+                "protectcert_certificates",
+                "Certificates in the register by status as a verifier sees it (counted at most every metrics_refresh_secs)",
+            ),
+            &["status"],
+        )?;
+        let outbox = IntGaugeVec::new(
+            Opts::new(
+                "protectcert_outbox_notifications",
+                "Notifications in the outbox by status (counted at most every metrics_refresh_secs)",
+            ),
+            &["status"],
+        )?;
+        let database_up = IntGauge::new(
+            "protectcert_database_up",
+            "1 while the database check behind /healthz answers, else 0",
+        )?;
+        registry.register(Box::new(certificates.clone()))?;
+        registry.register(Box::new(outbox.clone()))?;
+        registry.register(Box::new(database_up.clone()))?;
+        registry.register(Box::new(PoolCollector::new(db.clone())?))?;
+        Ok(Metrics {
+            http,
+            registry,
+            certificates,
+            outbox,
+            database_up,
+            counted_at: std::sync::Mutex::new(None),
+            counting: AtomicBool::new(false),
+            refresh,
+        })
+    }
+
+    /// The exposition text: counts again first if the last count is too old.
+    pub async fn render(&self, db: &Db, health: &DbHealth) -> anyhow::Result<String> {
+        self.count_if_stale(db).await;
+        self.database_up.set(i64::from(health.is_up()));
+        let mut buffer = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut buffer)?;
+        Ok(String::from_utf8(buffer)?)
+    }
+
+    fn is_stale(&self) -> bool {
+        let counted_at = self.counted_at.lock().map(|g| *g).unwrap_or(None);
+        counted_at.is_none_or(|at| at.elapsed() >= self.refresh)
+    }
+
+    /// One scrape at a time counts; a scrape arriving meanwhile shows the last count.
+    async fn count_if_stale(&self, db: &Db) {
+        if !self.is_stale()
+            || self
+                .counting
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+        {
+            return;
+        }
+        struct Release<'a>(&'a AtomicBool);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::Release);
+            }
+        }
+        let _release = Release(&self.counting);
+        let counted = db
+            .run(|conn| -> anyhow::Result<_> {
+                let certificates = crate::db::gauges::certificates_by_status(conn)?;
+                let outbox = crate::db::gauges::outbox_by_status(conn)?;
+                Ok((certificates, outbox))
+            })
+            .await;
+        match counted {
+            Ok(((by_status, expired), outbox)) => {
+                for (status, n) in verified_counts(&by_status, expired) {
+                    self.certificates
+                        .with_label_values(&[status.as_str()])
+                        .set(n);
+                }
+                for (status, n) in outbox_counts(&outbox) {
+                    self.outbox.with_label_values(&[status.as_str()]).set(n);
+                }
+                if let Ok(mut at) = self.counted_at.lock() {
+                    *at = Some(Instant::now());
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "metrics: counting certificates and outbox failed")
+            }
+        }
+    }
+}
+
+/// The pool's gauges and counters, read when scraped.
+struct PoolCollector {
+    db: Db,
+    descs: Vec<Desc>,
+}
+
+const POOL: [(&str, &str); 6] = [
+    (
+        "protectcert_db_pool_max_connections",
+        "The most connections the pool opens",
+    ),
+    (
+        "protectcert_db_pool_connections",
+        "Connections the pool holds open, in use or idle",
+    ),
+    (
+        "protectcert_db_pool_idle_connections",
+        "Open connections not in use",
+    ),
+    (
+        "protectcert_db_pool_checkouts_total",
+        "Connections handed out since start",
+    ),
+    (
+        "protectcert_db_pool_checkout_wait_seconds_total",
+        "Time requests spent waiting for a connection since start",
+    ),
+    (
+        "protectcert_db_pool_checkout_timeouts_total",
+        "Checkouts that gave up waiting for a connection since start",
+    ),
+];
+
+impl PoolCollector {
+    fn new(db: Db) -> anyhow::Result<PoolCollector> {
+        let descs = POOL
+            .iter()
+            .map(|(name, help)| {
+                Desc::new(
+                    name.to_string(),
+                    help.to_string(),
+                    vec![],
+                    Default::default(),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(PoolCollector { db, descs })
+    }
+}
+
+impl Collector for PoolCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        self.descs.iter().collect()
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        use prometheus::proto::{Counter, Gauge, Metric, MetricType};
+        let u = self.db.pool_use();
+        let values = [
+            (MetricType::GAUGE, f64::from(u.max)),
+            (MetricType::GAUGE, f64::from(u.open)),
+            (MetricType::GAUGE, f64::from(u.idle)),
+            (MetricType::COUNTER, u.checkouts as f64),
+            (MetricType::COUNTER, u.wait_seconds),
+            (MetricType::COUNTER, u.timeouts as f64),
+        ];
+        POOL.iter()
+            .zip(values)
+            .map(|((name, help), (kind, value))| {
+                let mut metric = Metric::default();
+                if kind == MetricType::COUNTER {
+                    let mut c = Counter::default();
+                    c.set_value(value);
+                    metric.set_counter(c);
+                } else {
+                    let mut g = Gauge::default();
+                    g.set_value(value);
+                    metric.set_gauge(g);
+                }
+                let mut family = MetricFamily::default();
+                family.set_name(name.to_string());
+                family.set_help(help.to_string());
+                family.set_field_type(kind);
+                family.mut_metric().push(metric);
+                family
+            })
+            .collect()
+    }
+}
+
+/// Shared by every worker.
+pub type SharedMetrics = Arc<Metrics>;
