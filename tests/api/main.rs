@@ -34,3 +34,5 @@ mod sign_off;
 mod conditions;
 // Part 4 (advisor oversight).
 mod oversight;
+// Issue 12 part E: the reminder outbox sent in batches.
+mod reminder_batches;
