@@ -4,9 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer};
 use serde_json::{Value, json};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
@@ -191,9 +189,13 @@ fn insert_if_absent(conn: &mut DbConnection, row: &Notification) -> QueryResult<
 
 type CertificateRow = (String, String, String, String, String, PrimitiveDateTime);
 
-/// The certificates due an expiry reminder, as (offset, number). Per offset, one range
-/// scan of the (status, expires_at) index that leaves out certificates already
-/// reminded (a probe of the outbox's unique index each).
+/// The certificates due an expiry reminder, as (offset, number). Per offset, the
+/// active buildings' certificates expiring on the days for which that offset is
+/// current (a range of the covering (status, kind, expires_at, number) index), less
+/// the reminders the outbox holds for those due dates (a range of the covering
+/// (kind, offset_days, due_on, subject) index): two ordered scans instead of an
+/// outbox probe per certificate. What is left is checked exactly against the
+/// outbox's unique key, so a reminder queued under another due date still counts.
 fn certificates_due(
     conn: &mut DbConnection,
     p: &QueueParams<'_>,
@@ -206,25 +208,58 @@ fn certificates_due(
         };
         let numbers: Vec<String> = certificates::table
             .filter(certificates::status.eq(StoredStatus::Active))
-            .filter(certificates::expires_at.ge(day_start(first)))
-            .filter(certificates::expires_at.lt(day_start(last.next_day().unwrap_or(last))))
             // An event's certificate ends with the event: nothing to renew, so no
             // expiry reminders (its conditions still get theirs).
             .filter(certificates::kind.eq(PremisesKind::Building))
-            .filter(
-                sql::<Bool>(
-                    "NOT EXISTS (SELECT 1 FROM notifications n \
-                     WHERE n.subject = 'certificate:' || certificates.number \
-                     AND n.kind = 'certificate_expiry' AND n.offset_days = ",
-                )
-                .bind::<Integer, _>(offset)
-                .sql(")"),
-            )
+            .filter(certificates::expires_at.ge(day_start(first)))
+            .filter(certificates::expires_at.lt(day_start(last.next_day().unwrap_or(last))))
             .select(certificates::number)
             .load(conn)?;
-        due.extend(numbers.into_iter().map(|n| (offset, n)));
+        if numbers.is_empty() {
+            continue;
+        }
+        let queued: HashSet<String> = notifications::table
+            .filter(notifications::kind.eq(ReminderKind::CertificateExpiry))
+            .filter(notifications::offset_days.eq(offset))
+            .filter(notifications::due_on.ge(first))
+            .filter(notifications::due_on.le(last))
+            .select(notifications::subject)
+            .load::<String>(conn)?
+            .into_iter()
+            .filter_map(|s| s.strip_prefix("certificate:").map(str::to_string))
+            .collect();
+        let left: Vec<String> = numbers
+            .into_iter()
+            .filter(|n| !queued.contains(n))
+            .collect();
+        drop(queued);
+        for chunk in left.chunks(IN_CHUNK) {
+            let subjects: Vec<String> = chunk.iter().map(|n| certificate_subject(n)).collect();
+            let found: HashSet<String> = notifications::table
+                .filter(notifications::subject.eq_any(&subjects))
+                .filter(notifications::kind.eq(ReminderKind::CertificateExpiry))
+                .filter(notifications::offset_days.eq(offset))
+                .select(notifications::subject)
+                .load::<String>(conn)?
+                .into_iter()
+                .collect();
+            due.extend(
+                chunk
+                    .iter()
+                    .filter(|n| !found.contains(&certificate_subject(n)))
+                    .map(|n| (offset, n.clone())),
+            );
+        }
     }
     Ok(due)
+}
+
+/// The outbox subject of a certificate's reminders.
+fn certificate_subject(number: &str) -> String {
+    ReminderSubject::Certificate {
+        number: number.to_string(),
+    }
+    .to_string()
 }
 
 /// The expiry reminders of some of those certificates: their details and
