@@ -18,9 +18,10 @@ use time::{Duration, OffsetDateTime};
 use crate::config::Settings;
 use crate::db::models::Notification;
 use crate::db::{Db, from_utc};
+use crate::domain::reminders::ReminderKind;
 use crate::domain::reminders::{Schedule, retry_delay};
 use mailer::{Mailer, SendFailure};
-use outbox::{Outcome, QueueParams, Reminder};
+use outbox::{Outcome, QueueParams, Queued};
 
 /// Rows claimed at a time by one instance.
 const CLAIM_BATCH: i64 = 32;
@@ -49,11 +50,32 @@ pub struct Reminders {
 /// What one sweep did.
 #[derive(Debug, Default)]
 pub struct SweepReport {
-    pub queued: Vec<Reminder>,
-    pub sent: Vec<Notification>,
-    pub retrying: Vec<(Notification, String)>,
-    pub failed: Vec<(Notification, String)>,
-    pub skipped: Vec<(Notification, String)>,
+    pub queued: Vec<Queued>,
+    pub sent: Vec<Delivered>,
+    pub retrying: Vec<(Delivered, String)>,
+    pub failed: Vec<(Delivered, String)>,
+    pub skipped: Vec<(Delivered, String)>,
+}
+
+/// An outbox row a sweep dealt with, as its report names it (the row itself, with
+/// its wording and recipients, stays in the outbox): a backlog's report stays small.
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    pub id: String,
+    pub subject: String,
+    pub kind: ReminderKind,
+    pub offset_days: i32,
+}
+
+impl Delivered {
+    fn of(row: &Notification) -> Delivered {
+        Delivered {
+            id: row.id.clone(),
+            subject: row.subject.clone(),
+            kind: row.kind,
+            offset_days: row.offset_days,
+        }
+    }
 }
 
 impl Reminders {
@@ -102,7 +124,7 @@ impl Reminders {
     }
 
     /// Only the queueing half of a sweep.
-    pub async fn queue(&self, db: &Db, now: OffsetDateTime) -> anyhow::Result<Vec<Reminder>> {
+    pub async fn queue(&self, db: &Db, now: OffsetDateTime) -> anyhow::Result<Vec<Queued>> {
         let schedule = self.schedule.clone();
         let public_url = self.public_url.clone();
         let scheme_name = self.scheme_name.clone();
@@ -152,86 +174,95 @@ impl Reminders {
                 return Ok(());
             }
             // Another instance won every row of this batch: look for the next ones.
-            let claimed = claim.rows;
-            let results: Vec<anyhow::Result<(Notification, Outcome)>> =
-                futures_util::stream::iter(claimed)
-                    .map(|row| self.deliver_one(db, row, now))
-                    .buffer_unordered(IN_FLIGHT)
-                    .collect()
-                    .await;
-            for result in results {
-                let (row, outcome) = result?;
-                match outcome {
-                    Outcome::Sent => report.sent.push(row),
-                    Outcome::Retrying { error, .. } => report.retrying.push((row, error)),
-                    Outcome::Failed { error } => report.failed.push((row, error)),
-                    Outcome::Skipped { reason } => report.skipped.push((row, reason)),
-                }
+            if claim.rows.is_empty() {
+                continue;
             }
+            self.deliver_batch(db, claim.rows, now, report).await?;
         }
     }
 
-    async fn deliver_one(
+    /// Sends one claimed batch: the send-time check of every row in one database
+    /// call, the messages rendered and sent `IN_FLIGHT` at a time, then every outcome
+    /// recorded (with its audit entry) in one write transaction.
+    async fn deliver_batch(
         &self,
         db: &Db,
-        row: Notification,
+        rows: Vec<Notification>,
         now: OffsetDateTime,
-    ) -> anyhow::Result<(Notification, Outcome)> {
+        report: &mut SweepReport,
+    ) -> anyhow::Result<()> {
         // Checked at send time as well: a certificate renewed, suspended or revoked
         // after its reminder was queued gets no reminder.
-        let check = row.clone();
-        let skip = db
-            .run(move |conn| Ok::<_, anyhow::Error>(outbox::reason_to_skip(conn, &check)?))
-            .await?;
-        let outcome = match skip {
-            Some(reason) => Outcome::Skipped { reason },
-            None => match self.message(&row) {
-                Err(e) => self.after_failure(
-                    &row,
-                    now,
-                    SendFailure {
-                        permanent: true,
-                        message: format!("{e:#}"),
-                    },
-                ),
-                Ok(message) => match self.mailer.send(message).await {
-                    Ok(()) => Outcome::Sent,
-                    Err(failure) => self.after_failure(&row, now, failure),
-                },
-            },
-        };
-        let (record_row, record_outcome, instance) =
-            (row.clone(), outcome.clone(), self.instance.clone());
-        let at = from_utc(now);
-        let kept = db
+        let (rows, skips) = db
             .run(move |conn| {
-                Ok::<_, anyhow::Error>(outbox::record(
-                    conn,
-                    &record_row,
-                    &instance,
-                    at,
-                    &record_outcome,
-                )?)
+                let skips = outbox::reasons_to_skip(conn, &rows)?;
+                Ok::<_, anyhow::Error>((rows, skips))
             })
             .await?;
-        if !kept {
-            tracing::warn!(notification = %row.id, "claim lapsed before the outcome was recorded");
+        let outcomes: Vec<(Notification, Outcome)> =
+            futures_util::stream::iter(rows.into_iter().zip(skips))
+                .map(|(row, skip)| async move {
+                    let outcome = match skip {
+                        Some(reason) => Outcome::Skipped { reason },
+                        None => self.send(&row, now).await,
+                    };
+                    (row, outcome)
+                })
+                .buffer_unordered(IN_FLIGHT)
+                .collect()
+                .await;
+        let (instance, at) = (self.instance.clone(), from_utc(now));
+        let (outcomes, kept) = db
+            .run(move |conn| {
+                let kept = outbox::record_all(conn, &outcomes, &instance, at)?;
+                Ok::<_, anyhow::Error>((outcomes, kept))
+            })
+            .await?;
+        for ((row, outcome), kept) in outcomes.into_iter().zip(kept) {
+            if !kept {
+                tracing::warn!(notification = %row.id, "claim lapsed before the outcome was recorded");
+            }
+            match &outcome {
+                Outcome::Sent => {
+                    tracing::info!(notification = %row.id, subject = %row.subject, offset = row.offset_days, "reminder sent")
+                }
+                Outcome::Retrying { error, .. } => {
+                    tracing::warn!(notification = %row.id, %error, "reminder not sent; will retry")
+                }
+                Outcome::Failed { error } => {
+                    tracing::error!(notification = %row.id, %error, "reminder refused; giving up")
+                }
+                Outcome::Skipped { reason } => {
+                    tracing::info!(notification = %row.id, %reason, "reminder no longer applies")
+                }
+            }
+            let done = Delivered::of(&row);
+            match outcome {
+                Outcome::Sent => report.sent.push(done),
+                Outcome::Retrying { error, .. } => report.retrying.push((done, error)),
+                Outcome::Failed { error } => report.failed.push((done, error)),
+                Outcome::Skipped { reason } => report.skipped.push((done, reason)),
+            }
         }
-        match &outcome {
-            Outcome::Sent => {
-                tracing::info!(notification = %row.id, subject = %row.subject, offset = row.offset_days, "reminder sent")
-            }
-            Outcome::Retrying { error, .. } => {
-                tracing::warn!(notification = %row.id, %error, "reminder not sent; will retry")
-            }
-            Outcome::Failed { error } => {
-                tracing::error!(notification = %row.id, %error, "reminder refused; giving up")
-            }
-            Outcome::Skipped { reason } => {
-                tracing::info!(notification = %row.id, %reason, "reminder no longer applies")
-            }
+        Ok(())
+    }
+
+    /// Renders and sends one message; what became of it.
+    async fn send(&self, row: &Notification, now: OffsetDateTime) -> Outcome {
+        match self.message(row) {
+            Err(e) => self.after_failure(
+                row,
+                now,
+                SendFailure {
+                    permanent: true,
+                    message: format!("{e:#}"),
+                },
+            ),
+            Ok(message) => match self.mailer.send(message).await {
+                Ok(()) => Outcome::Sent,
+                Err(failure) => self.after_failure(row, now, failure),
+            },
         }
-        Ok((row, outcome))
     }
 
     fn after_failure(
@@ -339,7 +370,7 @@ impl fmt::Display for SweepReport {
                 }
             )?;
         }
-        let line = |f: &mut fmt::Formatter<'_>, what: &str, n: &Notification, note: &str| {
+        let line = |f: &mut fmt::Formatter<'_>, what: &str, n: &Delivered, note: &str| {
             writeln!(
                 f,
                 "{what:<8} {} {} {:+} {}{note}",

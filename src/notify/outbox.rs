@@ -4,9 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer};
 use serde_json::{Value, json};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
@@ -73,32 +71,69 @@ fn shown(t: PrimitiveDateTime, p: &QueueParams<'_>) -> String {
     clock::long_date(t.assume_utc(), p.time_zone)
 }
 
+/// A queued reminder as a sweep reports it: what, when, to whom (not the wording,
+/// which stays in the outbox row).
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub subject: ReminderSubject,
+    pub kind: ReminderKind,
+    pub offset_days: i32,
+    pub due_on: Date,
+    pub recipients: Vec<String>,
+}
+
+impl Queued {
+    fn of(r: &Reminder) -> Queued {
+        Queued {
+            subject: r.subject.clone(),
+            kind: r.kind,
+            offset_days: r.offset_days,
+            due_on: r.due_on,
+            recipients: r.recipients.clone(),
+        }
+    }
+}
+
 /// Finds every reminder due at `now` that is not in the outbox yet and queues it.
 /// Returns the reminders this call inserted (another instance may have queued some
-/// of the same ones first; the unique key keeps one copy).
-pub fn queue_due(conn: &mut DbConnection, p: &QueueParams<'_>) -> anyhow::Result<Vec<Reminder>> {
+/// of the same ones first; the unique key keeps one copy). The certificate expiry
+/// reminders, the bulk of a first sweep over a large register, are built and
+/// inserted a chunk at a time, so a backlog is never held in memory whole.
+pub fn queue_due(conn: &mut DbConnection, p: &QueueParams<'_>) -> anyhow::Result<Vec<Queued>> {
     // Overdue conditions first: a certificate they suspend gets no reminder today.
     let overdue = suspend_overdue(conn, p)?;
-    let mut due = certificate_reminders(conn, p)?;
-    due.extend(condition_reminders(conn, p)?);
+    let mut queued = Vec::new();
+    let candidates = certificates_due(conn, p)?;
+    for chunk in candidates.chunks(QUEUE_CHUNK) {
+        let due = certificate_reminders(conn, p, chunk)?;
+        queued.extend(insert_all(conn, &due, p.now)?);
+    }
+    let mut due = condition_reminders(conn, p)?;
     due.extend(accreditation_reminders(conn, p)?);
     // Issue 11 part 5: fire safety on file.
     due.extend(fire_safety_reminders(conn, p)?);
-    let mut queued = Vec::new();
     for chunk in due.chunks(QUEUE_CHUNK) {
-        let inserted = write_tx(conn, |tx| -> anyhow::Result<Vec<Reminder>> {
-            let mut inserted = Vec::new();
-            for r in chunk {
-                if insert_if_absent(tx, &new_row(r, p.now)?)? {
-                    inserted.push(r.clone());
-                }
-            }
-            Ok(inserted)
-        })?;
-        queued.extend(inserted);
+        queued.extend(insert_all(conn, chunk, p.now)?);
     }
-    queued.extend(overdue);
+    queued.extend(overdue.iter().map(Queued::of));
     Ok(queued)
+}
+
+/// Inserts the reminders that are not queued yet, in one write transaction.
+fn insert_all(
+    conn: &mut DbConnection,
+    due: &[Reminder],
+    now: OffsetDateTime,
+) -> anyhow::Result<Vec<Queued>> {
+    write_tx(conn, |tx| -> anyhow::Result<Vec<Queued>> {
+        let mut inserted = Vec::new();
+        for r in due {
+            if insert_if_absent(tx, &new_row(r, now)?)? {
+                inserted.push(Queued::of(r));
+            }
+        }
+        Ok(inserted)
+    })
 }
 
 fn new_row(r: &Reminder, now: OffsetDateTime) -> anyhow::Result<Notification> {
@@ -154,13 +189,17 @@ fn insert_if_absent(conn: &mut DbConnection, row: &Notification) -> QueryResult<
 
 type CertificateRow = (String, String, String, String, String, PrimitiveDateTime);
 
-/// Certificate expiry reminders. Per offset, one range scan of the (status, expires_at)
-/// index that leaves out certificates already reminded (a probe of the outbox's unique
-/// index each); then the details of the few that are left.
-fn certificate_reminders(
+/// The certificates due an expiry reminder, as (offset, number). Per offset, the
+/// active buildings' certificates expiring on the days for which that offset is
+/// current (a range of the covering (status, kind, expires_at, number) index), less
+/// the reminders the outbox holds for those due dates (a range of the covering
+/// (kind, offset_days, due_on, subject) index): two ordered scans instead of an
+/// outbox probe per certificate. What is left is checked exactly against the
+/// outbox's unique key, so a reminder queued under another due date still counts.
+fn certificates_due(
     conn: &mut DbConnection,
     p: &QueueParams<'_>,
-) -> anyhow::Result<Vec<Reminder>> {
+) -> anyhow::Result<Vec<(i32, String)>> {
     let today = p.now.date();
     let mut due: Vec<(i32, String)> = Vec::new();
     for &offset in p.schedule.offsets() {
@@ -169,24 +208,67 @@ fn certificate_reminders(
         };
         let numbers: Vec<String> = certificates::table
             .filter(certificates::status.eq(StoredStatus::Active))
-            .filter(certificates::expires_at.ge(day_start(first)))
-            .filter(certificates::expires_at.lt(day_start(last.next_day().unwrap_or(last))))
             // An event's certificate ends with the event: nothing to renew, so no
             // expiry reminders (its conditions still get theirs).
             .filter(certificates::kind.eq(PremisesKind::Building))
-            .filter(
-                sql::<Bool>(
-                    "NOT EXISTS (SELECT 1 FROM notifications n \
-                     WHERE n.subject = 'certificate:' || certificates.number \
-                     AND n.kind = 'certificate_expiry' AND n.offset_days = ",
-                )
-                .bind::<Integer, _>(offset)
-                .sql(")"),
-            )
+            .filter(certificates::expires_at.ge(day_start(first)))
+            .filter(certificates::expires_at.lt(day_start(last.next_day().unwrap_or(last))))
             .select(certificates::number)
             .load(conn)?;
-        due.extend(numbers.into_iter().map(|n| (offset, n)));
+        if numbers.is_empty() {
+            continue;
+        }
+        let queued: HashSet<String> = notifications::table
+            .filter(notifications::kind.eq(ReminderKind::CertificateExpiry))
+            .filter(notifications::offset_days.eq(offset))
+            .filter(notifications::due_on.ge(first))
+            .filter(notifications::due_on.le(last))
+            .select(notifications::subject)
+            .load::<String>(conn)?
+            .into_iter()
+            .filter_map(|s| s.strip_prefix("certificate:").map(str::to_string))
+            .collect();
+        let left: Vec<String> = numbers
+            .into_iter()
+            .filter(|n| !queued.contains(n))
+            .collect();
+        drop(queued);
+        for chunk in left.chunks(IN_CHUNK) {
+            let subjects: Vec<String> = chunk.iter().map(|n| certificate_subject(n)).collect();
+            let found: HashSet<String> = notifications::table
+                .filter(notifications::subject.eq_any(&subjects))
+                .filter(notifications::kind.eq(ReminderKind::CertificateExpiry))
+                .filter(notifications::offset_days.eq(offset))
+                .select(notifications::subject)
+                .load::<String>(conn)?
+                .into_iter()
+                .collect();
+            due.extend(
+                chunk
+                    .iter()
+                    .filter(|n| !found.contains(&certificate_subject(n)))
+                    .map(|n| (offset, n.clone())),
+            );
+        }
     }
+    Ok(due)
+}
+
+/// The outbox subject of a certificate's reminders.
+fn certificate_subject(number: &str) -> String {
+    ReminderSubject::Certificate {
+        number: number.to_string(),
+    }
+    .to_string()
+}
+
+/// The expiry reminders of some of those certificates: their details and
+/// recipients read in one go.
+fn certificate_reminders(
+    conn: &mut DbConnection,
+    p: &QueueParams<'_>,
+    due: &[(i32, String)],
+) -> anyhow::Result<Vec<Reminder>> {
     let mut details: HashMap<String, CertificateRow> = HashMap::new();
     let numbers: Vec<&String> = due.iter().map(|(_, n)| n).collect();
     for chunk in numbers.chunks(IN_CHUNK) {
@@ -206,10 +288,11 @@ fn certificate_reminders(
     let recipients =
         Recipients::load(conn, details.values().map(|r| (r.1.as_str(), r.2.as_str())))?;
     Ok(due
-        .into_iter()
+        .iter()
         .filter_map(|(offset, number)| {
+            let offset = *offset;
             let (number, premises_id, org, premises_name, town, expires_at) =
-                details.get(&number)?.clone();
+                details.get(number)?.clone();
             let due_on = expires_at.date();
             Some(Reminder {
                 subject: ReminderSubject::Certificate {
@@ -714,8 +797,12 @@ pub struct Claim {
 }
 
 /// Claims up to `limit` rows that are ready to send at `now` for `instance` until
-/// `lease_until`. Each row is claimed by a conditional UPDATE whose affected-row
-/// count says whether this instance won it, so concurrent senders never share a row.
+/// `lease_until`. One conditional UPDATE claims them all: it sets the claim only on
+/// the rows that are still ready when it runs (PostgreSQL re-checks the condition on
+/// a row another transaction changed meanwhile; SQLite runs one writer at a time), and
+/// returns just those, so concurrent senders never share a row. The candidates are
+/// read in the order of the (status, next_attempt_at, id) index, which stops after
+/// `limit` rows however large the backlog.
 pub fn claim(
     conn: &mut DbConnection,
     instance: &str,
@@ -743,35 +830,33 @@ pub fn claim(
         .select(notifications::id)
         .load(conn)?;
     let any_ready = !candidates.is_empty();
-    let mut won = Vec::new();
-    for id in candidates {
-        let n = diesel::update(notifications::table.find(&id))
-            .filter(ready())
-            .set((
-                notifications::claimed_by.eq(instance),
-                notifications::claimed_until.eq(lease_until),
-            ))
-            .execute(conn)?;
-        if n == 1 {
-            won.push(id);
-        }
-    }
-    if won.is_empty() {
+    if !any_ready {
         return Ok(Claim {
             rows: Vec::new(),
             any_ready,
         });
     }
-    let rows = notifications::table
-        .filter(notifications::id.eq_any(&won))
-        .filter(notifications::claimed_by.eq(instance))
-        .order((
-            notifications::next_attempt_at.asc(),
-            notifications::id.asc(),
-        ))
-        .select(notifications::all_columns)
-        .load(conn)?;
+    let mut rows: Vec<Notification> = diesel::update(
+        notifications::table
+            .filter(notifications::id.eq_any(&candidates))
+            .filter(ready()),
+    )
+    .set((
+        notifications::claimed_by.eq(instance),
+        notifications::claimed_until.eq(lease_until),
+    ))
+    .returning(notifications::all_columns)
+    .get_results(conn)?;
+    rows.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
     Ok(Claim { rows, any_ready })
+}
+
+/// [`reason_to_skip`] for each row of a claimed batch, on one connection.
+pub fn reasons_to_skip(
+    conn: &mut DbConnection,
+    rows: &[Notification],
+) -> QueryResult<Vec<Option<String>>> {
+    rows.iter().map(|row| reason_to_skip(conn, row)).collect()
 }
 
 /// Why a claimed reminder should not go out after all: its certificate was renewed,
@@ -896,81 +981,126 @@ pub fn record(
     now: PrimitiveDateTime,
     outcome: &Outcome,
 ) -> QueryResult<bool> {
-    write_tx(conn, |tx| {
-        let mine = notifications::table
-            .find(&row.id)
-            .filter(notifications::claimed_by.eq(instance))
-            .filter(notifications::status.eq(Pending));
-        let attempts = row.attempts + i32::from(!matches!(outcome, Outcome::Skipped { .. }));
-        let release = (
-            notifications::claimed_by.eq(None::<String>),
-            notifications::claimed_until.eq(None::<PrimitiveDateTime>),
-            notifications::updated_at.eq(now),
-            notifications::attempts.eq(attempts),
-        );
-        let n = match outcome {
-            Outcome::Sent => diesel::update(mine)
-                .set((
-                    release,
-                    notifications::status.eq(Sent),
-                    notifications::sent_at.eq(now),
-                ))
-                .execute(tx)?,
-            Outcome::Retrying {
-                error,
-                next_attempt_at,
-            } => diesel::update(mine)
-                .set((
-                    release,
-                    notifications::last_error.eq(error),
-                    notifications::next_attempt_at.eq(next_attempt_at),
-                ))
-                .execute(tx)?,
-            Outcome::Failed { error } => diesel::update(mine)
-                .set((
-                    release,
-                    notifications::status.eq(Failed),
-                    notifications::last_error.eq(error),
-                ))
-                .execute(tx)?,
-            Outcome::Skipped { reason } => diesel::update(mine)
-                .set((
-                    release,
-                    notifications::status.eq(Skipped),
-                    notifications::last_error.eq(reason),
-                ))
-                .execute(tx)?,
-        };
-        if n != 1 {
-            return Ok(false);
+    write_tx(conn, |tx| record_in(tx, row, instance, now, outcome))
+}
+
+/// Records the outcomes of a claimed batch in one write transaction (each with its
+/// audit entry, as [`record`] does); says of each whether the claim was still held.
+/// If that transaction fails, each outcome is recorded on its own, so one bad row
+/// never costs the others their record; the first error is returned after all were
+/// tried.
+pub fn record_all(
+    conn: &mut DbConnection,
+    outcomes: &[(Notification, Outcome)],
+    instance: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<Vec<bool>> {
+    let together = write_tx(conn, |tx| {
+        outcomes
+            .iter()
+            .map(|(row, outcome)| record_in(tx, row, instance, now, outcome))
+            .collect::<QueryResult<Vec<bool>>>()
+    });
+    if let Ok(kept) = together {
+        return Ok(kept);
+    }
+    let mut kept = Vec::with_capacity(outcomes.len());
+    let mut first_error = None;
+    for (row, outcome) in outcomes {
+        match record(conn, row, instance, now, outcome) {
+            Ok(k) => kept.push(k),
+            Err(e) => {
+                kept.push(false);
+                first_error.get_or_insert(e);
+            }
         }
-        let action = match outcome {
-            Outcome::Sent => Some("notification.sent"),
-            Outcome::Failed { .. } => Some("notification.failed"),
-            Outcome::Skipped { .. } => Some("notification.skipped"),
-            // Retries are visible on the row itself; not a business event.
-            Outcome::Retrying { .. } => None,
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(kept),
+    }
+}
+
+fn record_in(
+    tx: &mut DbConnection,
+    row: &Notification,
+    instance: &str,
+    now: PrimitiveDateTime,
+    outcome: &Outcome,
+) -> QueryResult<bool> {
+    let mine = notifications::table
+        .find(&row.id)
+        .filter(notifications::claimed_by.eq(instance))
+        .filter(notifications::status.eq(Pending));
+    let attempts = row.attempts + i32::from(!matches!(outcome, Outcome::Skipped { .. }));
+    let release = (
+        notifications::claimed_by.eq(None::<String>),
+        notifications::claimed_until.eq(None::<PrimitiveDateTime>),
+        notifications::updated_at.eq(now),
+        notifications::attempts.eq(attempts),
+    );
+    let n = match outcome {
+        Outcome::Sent => diesel::update(mine)
+            .set((
+                release,
+                notifications::status.eq(Sent),
+                notifications::sent_at.eq(now),
+            ))
+            .execute(tx)?,
+        Outcome::Retrying {
+            error,
+            next_attempt_at,
+        } => diesel::update(mine)
+            .set((
+                release,
+                notifications::last_error.eq(error),
+                notifications::next_attempt_at.eq(next_attempt_at),
+            ))
+            .execute(tx)?,
+        Outcome::Failed { error } => diesel::update(mine)
+            .set((
+                release,
+                notifications::status.eq(Failed),
+                notifications::last_error.eq(error),
+            ))
+            .execute(tx)?,
+        Outcome::Skipped { reason } => diesel::update(mine)
+            .set((
+                release,
+                notifications::status.eq(Skipped),
+                notifications::last_error.eq(reason),
+            ))
+            .execute(tx)?,
+    };
+    if n != 1 {
+        return Ok(false);
+    }
+    let action = match outcome {
+        Outcome::Sent => Some("notification.sent"),
+        Outcome::Failed { .. } => Some("notification.failed"),
+        Outcome::Skipped { .. } => Some("notification.skipped"),
+        // Retries are visible on the row itself; not a business event.
+        Outcome::Retrying { .. } => None,
+    };
+    if let Some(action) = action {
+        let detail = match outcome {
+            Outcome::Failed { error } => Some(error.as_str()),
+            Outcome::Skipped { reason } => Some(reason.as_str()),
+            _ => None,
         };
-        if let Some(action) = action {
-            let detail = match outcome {
-                Outcome::Failed { error } => Some(error.as_str()),
-                Outcome::Skipped { reason } => Some(reason.as_str()),
-                _ => None,
-            };
-            audit(
-                tx,
-                None,
-                Change::new(action, "notification", &row.id).after(json!({
-                    "subject": row.subject,
-                    "kind": row.kind.as_str(),
-                    "offset_days": row.offset_days,
-                    "attempts": attempts,
-                    "detail": detail,
-                })),
-            )?;
-        }
-        Ok(true)
-    })
+        audit(
+            tx,
+            None,
+            Change::new(action, "notification", &row.id).after(json!({
+                "subject": row.subject,
+                "kind": row.kind.as_str(),
+                "offset_days": row.offset_days,
+                "attempts": attempts,
+                "detail": detail,
+            })),
+        )?;
+    }
+    Ok(true)
 }
 
 /// Part 4 (advisor oversight): who is emailed about one premises: the

@@ -39,3 +39,6 @@ mod search;
 
 // Issue 12 part F: /metrics and /healthz.
 mod metrics;
+
+// Issue 12 part E: the reminder outbox sent in batches.
+mod reminder_batches;

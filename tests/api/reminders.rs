@@ -876,3 +876,40 @@ async fn an_event_certificate_ends_with_its_event_and_gets_no_renewal_reminders(
     let conditions = outbox(&app, &p.admin, "kind=condition_due").await;
     assert!(!conditions.is_empty(), "the condition still gets reminders");
 }
+
+// Issue 12 part E (reminders at scale): a sweep leaves out what the outbox holds by
+// reading the reminders queued for the same due dates; one queued under another due
+// date (the row's date no longer matches the certificate's) still counts (the exact
+// check of the unique key, and the key itself behind it).
+#[tokio::test]
+async fn a_reminder_queued_under_another_due_date_is_not_queued_again() {
+    let app = spawn_app().await;
+    let Hall {
+        number, expires, ..
+    } = certified_hall(&app, "dsi@venue.test", false).await;
+    let reminders = Reminders::new(&app.settings).expect("reminders");
+    let report = reminders
+        .queue(&app.db, day(expires, -30))
+        .await
+        .expect("queue");
+    assert_eq!(report.len(), 1);
+    let subject = format!("certificate:{number}");
+    let moved = app
+        .db
+        .run(move |conn| {
+            use diesel::prelude::*;
+            use protectcert::db::schema::notifications;
+            diesel::update(notifications::table.filter(notifications::subject.eq(subject)))
+                .set(notifications::due_on.eq(time::macros::date!(2000 - 01 - 01)))
+                .execute(conn)
+                .map_err(anyhow::Error::from)
+        })
+        .await
+        .expect("move the due date");
+    assert_eq!(moved, 1);
+    let again = reminders
+        .queue(&app.db, day(expires, -29))
+        .await
+        .expect("queue");
+    assert!(again.is_empty(), "queued again: {again:?}");
+}
