@@ -24,4 +24,6 @@ pub struct AppState {
     pub hasher: Arc<Hasher>,
     /// Failed log-ins remembered per account and per client address.
     pub login_throttle: Arc<LoginThrottle>,
+    // Issue 12 part B: the published QR token keys, kept in memory.
+    pub token_key_cache: Arc<crate::certificates::key_cache::KeyCache>,
 }

@@ -33,6 +33,9 @@ pub mod reviews;
 pub mod fire_safety;
 // issue 11 part 2: appeals
 pub mod appeals;
+// Issue 12 part B: point reads at gate speed.
+pub mod public;
+pub mod reader;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -163,6 +166,9 @@ fn with_connect_timeout(url: &str) -> String {
     }
 }
 
+/// Issue 12 part B: the page cache of a per-thread SQLite reader, unless configured.
+const DEFAULT_READER_CACHE_KIB: u32 = 2048;
+
 /// How long opening a PostgreSQL connection may take before the service says so.
 const PG_CONNECT_TIMEOUT_SECS: u64 = 5;
 
@@ -191,6 +197,9 @@ pub struct Db {
     pool: DbPool,
     pub backend: Backend,
     audit_key: Option<Arc<AuditKey>>,
+    // Issue 12 part B: the SQLite file that `read` opens per thread (None: `run`).
+    reader_path: Option<Arc<str>>,
+    reader_cache_kib: u32,
 }
 
 thread_local! {
@@ -277,6 +286,10 @@ impl Db {
         let manager = ConnectionManager::<DbConnection>::new(url);
         let pool = Pool::builder()
             .max_size(pool_size)
+            // Issue 12 part B: a SQLite file cannot drop its connection, and the
+            // `SELECT 1` of a check-out test was compiled afresh on every request.
+            // A PostgreSQL connection is still tested: the server may have gone.
+            .test_on_check_out(backend == Backend::Postgres)
             .connection_customizer(Box::new(SqlitePragmas))
             .build(manager)
             .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", redact(url)))?;
@@ -284,6 +297,8 @@ impl Db {
             pool,
             backend,
             audit_key: None,
+            reader_path: reader::inline_reads(backend, url).then(|| Arc::from(url)),
+            reader_cache_kib: DEFAULT_READER_CACHE_KIB,
         })
     }
 
@@ -299,6 +314,12 @@ impl Db {
             );
         }
         Db::connect(url, pool_size)
+    }
+
+    /// Issue 12 part B: the page cache of each thread's SQLite reader ([`Db::read`]).
+    pub fn with_reader_cache_kib(mut self, kib: u32) -> Db {
+        self.reader_cache_kib = kib;
+        self
     }
 
     /// This handle with the key its audit entries are linked with.
