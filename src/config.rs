@@ -87,6 +87,17 @@ pub struct Settings {
     /// 5xx); the others only at debug (`RUST_LOG=info,protectcert::http=debug`).
     #[serde(default = "default_slow_request_ms")]
     pub slow_request_ms: u64,
+
+    // Issue 12 part B: the verification path and the server's memory.
+    /// Threads each HTTP worker may start for blocking work (PostgreSQL queries,
+    /// SQLite writes, PDFs); each one costs a stack and, in glibc, may get its own
+    /// malloc arena. 0: actix's default (512 shared by the workers).
+    #[serde(default = "default_blocking_threads_per_worker")]
+    pub blocking_threads_per_worker: usize,
+    /// The page cache, in KiB, of the read-only SQLite connection each worker
+    /// thread keeps for public verification.
+    #[serde(default = "default_sqlite_reader_cache_kib")]
+    pub sqlite_reader_cache_kib: u32,
 }
 
 // Part F of issue 12: metrics, health and the request log.
@@ -100,6 +111,15 @@ fn default_health_check_interval_ms() -> u64 {
 
 fn default_slow_request_ms() -> u64 {
     1000
+}
+
+// Issue 12 part B.
+fn default_blocking_threads_per_worker() -> usize {
+    8
+}
+
+fn default_sqlite_reader_cache_kib() -> u32 {
+    2048
 }
 
 fn default_condition_grace_days() -> u32 {
@@ -211,6 +231,10 @@ impl Settings {
         if !self.metrics_token.expose().is_empty() && self.metrics_token.expose().len() < 16 {
             anyhow::bail!("metrics_token must be at least 16 characters (or empty)");
         }
+        // Issue 12 part B.
+        if self.sqlite_reader_cache_kib == 0 {
+            anyhow::bail!("sqlite_reader_cache_kib must be at least 1");
+        }
         Ok(())
     }
 
@@ -307,5 +331,15 @@ mod tests {
         assert!(rule.tiers.is_empty() && rule.kinds.is_empty());
         s.sign_off_tiers = vec!["premium".into()];
         assert!(s.sign_off_rule().is_err());
+    }
+
+    // Issue 12 part B.
+    #[test]
+    fn blocking_threads_and_reader_cache_are_bounded_by_default() {
+        let mut s = Settings::defaults().expect("defaults");
+        assert_eq!(s.blocking_threads_per_worker, 8);
+        assert_eq!(s.sqlite_reader_cache_kib, 2048);
+        s.sqlite_reader_cache_kib = 0;
+        assert!(s.validate().is_err());
     }
 }

@@ -19,7 +19,9 @@ use crate::{api, secrets};
 /// Opens the database, migrates it, publishes the checklist files and loads keys.
 pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     let url = settings.database_url();
-    let db = Db::connect(&url, settings.database_pool_size)?;
+    let db = Db::connect(&url, settings.database_pool_size)?
+        // Issue 12 part B.
+        .with_reader_cache_kib(settings.sqlite_reader_cache_kib);
     let applied = {
         let db = db.clone();
         web::block(move || db.migrate()).await??
@@ -114,6 +116,8 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         outbox: Arc::new(tokio::sync::Notify::new()),
         hasher: Arc::new(crate::auth::password::Hasher::for_this_machine()),
         login_throttle: Arc::new(login_throttle),
+        // Issue 12 part B.
+        token_key_cache: Arc::new(crate::certificates::key_cache::KeyCache::new()),
     })
 }
 
@@ -137,6 +141,9 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
     // Issue 12 part F: the database check behind /healthz runs beside the server.
     state.health.start_checks(&state.db);
     let request_metrics = state.metrics.http.clone();
+
+    // Issue 12 part B: a bounded blocking pool per worker (0: actix's default).
+    let blocking_threads = state.settings.blocking_threads_per_worker;
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         let limit = limit.clone();
@@ -162,8 +169,12 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .configure(|cfg| api::configure(cfg, &limit))
             .configure(|cfg| crate::web::configure(cfg, &limit))
             .default_service(web::to(not_found))
-    })
-    .listen(listener)?
-    .run();
+    });
+    let server = if blocking_threads > 0 {
+        server.worker_max_blocking_threads(blocking_threads)
+    } else {
+        server
+    };
+    let server = server.listen(listener)?.run();
     Ok(server)
 }

@@ -27,4 +27,7 @@ pub struct AppState {
     // Issue 12 part F: the database check behind /healthz, and /metrics.
     pub health: Arc<crate::health::DbHealth>,
     pub metrics: Arc<crate::metrics::Metrics>,
+
+    // Issue 12 part B: the published QR token keys, kept in memory.
+    pub token_key_cache: Arc<crate::certificates::key_cache::KeyCache>,
 }

@@ -7,3 +7,5 @@ pub mod pki;
 pub mod render;
 pub mod signature;
 pub mod token;
+// Issue 12 part B: the published token keys in memory.
+pub mod key_cache;

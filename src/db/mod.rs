@@ -38,6 +38,10 @@ pub mod appeals;
 pub mod gauges;
 pub mod health;
 
+// Issue 12 part B: point reads at gate speed.
+pub mod public;
+pub mod reader;
+
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
@@ -167,6 +171,9 @@ fn with_connect_timeout(url: &str) -> String {
     }
 }
 
+/// Issue 12 part B: the page cache of a per-thread SQLite reader, unless configured.
+const DEFAULT_READER_CACHE_KIB: u32 = 2048;
+
 /// How long opening a PostgreSQL connection may take before the service says so.
 const PG_CONNECT_TIMEOUT_SECS: u64 = 5;
 
@@ -199,6 +206,10 @@ pub struct Db {
     pool_events: Arc<health::PoolEvents>,
     /// The URL the pool connects to (for the health check's own connection).
     url: Arc<str>,
+
+    // Issue 12 part B: the SQLite file that `read` opens per thread (None: `run`).
+    reader_path: Option<Arc<str>>,
+    reader_cache_kib: u32,
 }
 
 thread_local! {
@@ -286,6 +297,10 @@ impl Db {
         let pool_events = Arc::new(health::PoolEvents::default());
         let pool = Pool::builder()
             .max_size(pool_size)
+            // Issue 12 part B: a SQLite file cannot drop its connection, and the
+            // `SELECT 1` of a check-out test was compiled afresh on every request.
+            // A PostgreSQL connection is still tested: the server may have gone.
+            .test_on_check_out(backend == Backend::Postgres)
             .connection_customizer(Box::new(SqlitePragmas))
             .event_handler(Box::new(health::PoolEventHandler(pool_events.clone())))
             .build(manager)
@@ -296,6 +311,9 @@ impl Db {
             audit_key: None,
             pool_events,
             url: Arc::from(url),
+
+            reader_path: reader::inline_reads(backend, url).then(|| Arc::from(url)),
+            reader_cache_kib: DEFAULT_READER_CACHE_KIB,
         })
     }
 
@@ -311,6 +329,12 @@ impl Db {
             );
         }
         Db::connect(url, pool_size)
+    }
+
+    /// Issue 12 part B: the page cache of each thread's SQLite reader ([`Db::read`]).
+    pub fn with_reader_cache_kib(mut self, kib: u32) -> Db {
+        self.reader_cache_kib = kib;
+        self
     }
 
     /// This handle with the key its audit entries are linked with.

@@ -817,3 +817,28 @@ impl TestApp {
         .ok()
     }
 }
+
+// Issue 12 part B: the verification path at gate speed.
+/// A second instance of the app on `app`'s database and data dir (the same audit
+/// key, signing keys and register), as a second server behind a load balancer.
+pub async fn spawn_second_instance(app: &TestApp) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = app.settings.clone();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let state = protectcert::startup::prepare(settings.clone())
+        .await
+        .expect("prepare the second instance");
+    let db = state.db.clone();
+    let kept = state.clone();
+    let server = protectcert::startup::serve(state, listener).expect("server");
+    tokio::spawn(server);
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client: test_client(),
+        settings,
+        db,
+        state: Some(kept),
+        _dir: dir,
+    }
+}

@@ -42,3 +42,6 @@ mod metrics;
 
 // Issue 12 part E: the reminder outbox sent in batches.
 mod reminder_batches;
+
+// Issue 12 part B: the verification path at gate speed.
+mod verification_speed;

@@ -189,6 +189,26 @@ impl From<&Certificate> for PublicVerification {
     }
 }
 
+// Issue 12 part B: the public view from the few columns it needs.
+impl From<db::public::PublicRow> for PublicVerification {
+    fn from(c: db::public::PublicRow) -> Self {
+        PublicVerification {
+            status: verified_status(
+                c.status,
+                to_utc(c.expires_at),
+                time::OffsetDateTime::now_utc(),
+            ),
+            number: c.number,
+            premises_name: c.premises_name,
+            town: c.town,
+            tier: c.tier,
+            kind: c.kind,
+            issued_at: to_utc(c.issued_at),
+            expires_at: to_utc(c.expires_at),
+        }
+    }
+}
+
 pub(crate) fn record_view(
     conn: &mut DbConnection,
     cert: &Certificate,

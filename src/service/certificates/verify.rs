@@ -1,13 +1,15 @@
 //! Verification: by number or QR token (status only, never findings), the keys
 //! that sign QR tokens, and the scheme CA (the signed status lists: `status_list`).
 
+use std::sync::Arc;
+use std::time::Instant;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{PublicVerification, parse_number};
 use crate::certificates::token::{self, CertificateClaims, PublicKey, TokenError, TokenType};
-use crate::db::models::Certificate;
-use crate::db::{self, DbConnection};
+use crate::db;
 use crate::service::{ServiceError, ServiceResult};
 use crate::state::AppState;
 
@@ -39,34 +41,48 @@ pub async fn by_number(state: &AppState, number: &str) -> ServiceResult<PublicVe
 }
 
 async fn lookup(state: &AppState, number: String) -> ServiceResult<Option<PublicVerification>> {
+    // Issue 12 part B: the public columns only, read on this thread on SQLite.
     let found = state
         .db
-        .run(move |conn| {
-            db::certificates::find_by_number(conn, &number).map_err(ServiceError::from)
-        })
+        .read(move |conn| db::public::by_number(conn, &number).map_err(ServiceError::from))
         .await?;
-    Ok(found.as_ref().map(PublicVerification::from))
+    Ok(found.map(PublicVerification::from))
 }
 
-struct CheckedToken {
-    claims: CertificateClaims,
-    certificate: Option<Certificate>,
+/// Issue 12 part B: the published keys, from this instance's copy (read from the
+/// database when it has none or it is stale: `certificates::key_cache`).
+async fn cached_keys(state: &AppState) -> ServiceResult<Arc<[PublicKey]>> {
+    match state.token_key_cache.fresh(Instant::now()) {
+        Some(keys) => Ok(keys),
+        None => reload_keys(state).await,
+    }
 }
 
-fn check_token(
-    conn: &mut DbConnection,
+async fn reload_keys(state: &AppState) -> ServiceResult<Arc<[PublicKey]>> {
+    let keys = state
+        .db
+        .read(|conn| token::published_keys(conn).map_err(ServiceError::from))
+        .await?;
+    Ok(state.token_key_cache.store(keys, Instant::now()))
+}
+
+/// Checks a token's signature against the cached keys; a key id this instance
+/// does not know (rotated on another) makes it read the keys again, every time:
+/// a real token must never be called forged for want of a reload, and a made-up
+/// key id costs one small read, as every token check did before the cache (the
+/// public limit bounds how many one client can send).
+async fn check_signature(
+    state: &AppState,
     token: &str,
-) -> ServiceResult<Result<CheckedToken, TokenError>> {
-    let keys = token::published_keys(conn)?;
-    let claims: CertificateClaims = match token::verify(token, &keys, TokenType::Certificate) {
-        Ok(c) => c,
-        Err(e) => return Ok(Err(e)),
-    };
-    let certificate = db::certificates::find_by_number(conn, &claims.sub)?;
-    Ok(Ok(CheckedToken {
-        claims,
-        certificate,
-    }))
+) -> ServiceResult<Result<CertificateClaims, TokenError>> {
+    let keys = cached_keys(state).await?;
+    match token::verify(token, &keys, TokenType::Certificate) {
+        Err(TokenError::UnknownKey(_)) => {
+            let keys = reload_keys(state).await?;
+            Ok(token::verify(token, &keys, TokenType::Certificate))
+        }
+        checked => Ok(checked),
+    }
 }
 
 #[derive(Serialize, ToSchema, Debug, Clone)]
@@ -86,19 +102,15 @@ pub enum TokenCheck {
 }
 
 pub async fn check_qr_token(state: &AppState, token: &str) -> ServiceResult<TokenCheck> {
-    let token = token.to_string();
-    let checked = state.db.run(move |conn| check_token(conn, &token)).await?;
-    Ok(match checked {
-        Err(e) => TokenCheck::NotGenuine(e),
-        Ok(CheckedToken {
-            certificate: None, ..
-        }) => TokenCheck::UnknownCertificate,
-        Ok(CheckedToken {
-            claims,
-            certificate: Some(cert),
-        }) => TokenCheck::Genuine(Box::new(TokenVerification {
+    let claims = match check_signature(state, token).await? {
+        Ok(claims) => claims,
+        Err(e) => return Ok(TokenCheck::NotGenuine(e)),
+    };
+    Ok(match lookup(state, claims.sub.clone()).await? {
+        None => TokenCheck::UnknownCertificate,
+        Some(certificate) => TokenCheck::Genuine(Box::new(TokenVerification {
             signature: "valid",
-            certificate: PublicVerification::from(&cert),
+            certificate,
             claims,
         })),
     })
@@ -116,7 +128,13 @@ pub async fn by_token(state: &AppState, token: &str) -> ServiceResult<TokenVerif
 
 /// The public keys that sign QR tokens and the status list, current first.
 pub async fn published_keys(state: &AppState) -> ServiceResult<Vec<PublicKey>> {
-    state.db.run(|conn| Ok(token::published_keys(conn)?)).await
+    let keys = state
+        .db
+        .run(|conn| token::published_keys(conn).map_err(ServiceError::from))
+        .await?;
+    // Issue 12 part B: what the JWKS publishes, this instance verifies with.
+    state.token_key_cache.store(keys.clone(), Instant::now());
+    Ok(keys)
 }
 
 pub fn scheme_ca_pem(state: &AppState) -> ServiceResult<String> {
