@@ -33,6 +33,10 @@ fn main() -> anyhow::Result<()> {
     let token = "e".repeat(360);
 
     let pdf = documents.build(&fields, &token)?;
+    // To look at the page (pdftoppm) or check it (pdfsig) by hand.
+    if let Some(out) = std::env::var_os("CERTIFICATE_PDF_OUT") {
+        std::fs::write(out, &pdf)?;
+    }
     if !std::env::args().any(|a| a == "--bench") {
         println!(
             "certificate_pdf: one certificate made ({} bytes); run `cargo bench --bench certificate_pdf` to measure",

@@ -62,19 +62,57 @@ impl CertificateDocuments {
         prem: &Premises,
         checklist_version: u32,
     ) -> anyhow::Result<()> {
-        let token = token::sign(
-            tx,
-            TokenType::Certificate,
-            &claims_of(cert, &self.public_url),
-        )?;
+        let made = self.make(tx, cert, prem, checklist_version)?;
+        self.store(tx, cert, &made)
+    }
+
+    /// Signs the token and makes the signed PDF of a certificate, without storing
+    /// it: issuance does this before its write transaction (issue 12, part D).
+    pub fn make(
+        &self,
+        conn: &mut DbConnection,
+        cert: &Certificate,
+        prem: &Premises,
+        checklist_version: u32,
+    ) -> anyhow::Result<MadeDocument> {
+        let claims = claims_of(cert, &self.public_url);
+        let token = token::sign(conn, TokenType::Certificate, &claims)?;
         let fields = self.fields(cert, prem, checklist_version)?;
         let pdf = self.build(&fields, &token)?;
+        Ok(MadeDocument {
+            fields,
+            claims,
+            token,
+            pdf,
+        })
+    }
+
+    /// Whether `made` is exactly the document `cert` would get now: same fields
+    /// on the page, same claims in the token.
+    pub fn fits(
+        &self,
+        made: &MadeDocument,
+        cert: &Certificate,
+        prem: &Premises,
+        checklist_version: u32,
+    ) -> anyhow::Result<bool> {
+        Ok(made.claims == claims_of(cert, &self.public_url)
+            && made.fields == self.fields(cert, prem, checklist_version)?)
+    }
+
+    /// Stores a made document as the certificate's, in the caller's transaction.
+    pub fn store(
+        &self,
+        tx: &mut DbConnection,
+        cert: &Certificate,
+        made: &MadeDocument,
+    ) -> anyhow::Result<()> {
         diesel::insert_into(certificate_documents::table)
             .values((
                 certificate_documents::certificate_id.eq(&cert.id),
-                certificate_documents::sha256.eq(hex::encode(Sha256::digest(&pdf))),
-                certificate_documents::pdf.eq(&pdf),
-                certificate_documents::token.eq(&token),
+                certificate_documents::sha256.eq(hex::encode(Sha256::digest(&made.pdf))),
+                certificate_documents::pdf.eq(&made.pdf),
+                certificate_documents::token.eq(&made.token),
                 certificate_documents::created_at.eq(cert.issued_at),
             ))
             .execute(tx)?;
@@ -145,6 +183,15 @@ impl CertificateDocuments {
                 .collect(),
         })
     }
+}
+
+/// A certificate's signed PDF and QR token, with what they were made from.
+#[derive(Debug, Clone)]
+pub struct MadeDocument {
+    pub fields: CertificateFields,
+    pub claims: CertificateClaims,
+    pub token: String,
+    pub pdf: Vec<u8>,
 }
 
 /// The public claims of a certificate, as its QR token carries them.

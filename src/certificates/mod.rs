@@ -9,3 +9,6 @@ pub mod signature;
 pub mod token;
 // Issue 12 part B: the published token keys in memory.
 pub mod key_cache;
+
+// Issue 12, part D: the QR code's mask chosen fast, drawn as one path.
+pub mod qr;

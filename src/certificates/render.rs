@@ -11,9 +11,10 @@ use printpdf::{
     Color, FontId, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
     PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem,
 };
-use qrcode::{EcLevel, QrCode};
+use qrcode::EcLevel;
 use serde::{Deserialize, Serialize};
 
+use super::qr::Modules;
 use crate::domain::tier::PremisesKind;
 
 /// A template file as written.
@@ -76,7 +77,7 @@ struct QrSpec {
 }
 
 /// The fields a template can use.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CertificateFields {
     pub scheme_name: String,
     pub public_url: String,
@@ -99,7 +100,7 @@ pub struct CertificateFields {
     pub conditions: Vec<ConditionFields>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConditionFields {
     pub item_id: String,
     pub text: String,
@@ -272,11 +273,14 @@ impl Template {
                 ]);
             }
         }
-        ops.extend(qr_ops(qr_payload, &self.file.qr)?);
+        ops.extend(qr_background(&self.file.qr));
         let page = PdfPage::new(Mm(self.file.width_mm), Mm(self.file.height_mm), ops);
         doc.with_pages(vec![page]);
         let mut warnings = Vec::new();
-        Ok(doc.to_lopdf_document(&PdfSaveOptions::default(), &mut warnings))
+        let mut doc = doc.to_lopdf_document(&PdfSaveOptions::default(), &mut warnings);
+        append_qr(&mut doc, qr_payload, &self.file.qr)?;
+        compress_streams(&mut doc)?;
+        Ok(doc)
     }
 }
 
@@ -291,46 +295,78 @@ fn filled(x: f32, y: f32, width: f32, height: f32) -> Rect {
     }
 }
 
-/// The QR code as black rectangles, one per run of dark modules in a row, on a
-/// white square that includes the 4-module quiet zone scanners need.
-fn qr_ops(payload: &str, spec: &QrSpec) -> anyhow::Result<Vec<Op>> {
-    let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M)
-        .map_err(|e| anyhow::anyhow!("the QR payload does not fit a QR code: {e}"))?;
-    let width = code.width();
-    let modules = code.to_colors();
-    let quiet = 4;
-    let module = spec.size / (width + 2 * quiet) as f32;
-    let mut ops = vec![
+/// The white square of the QR code, which includes the 4-module quiet zone
+/// scanners need (the code itself is appended by `append_qr`).
+fn qr_background(spec: &QrSpec) -> Vec<Op> {
+    vec![
         Op::SetFillColor {
             col: rgb(1.0, 1.0, 1.0),
         },
         Op::DrawRectangle {
             rectangle: filled(spec.x, spec.y, spec.size, spec.size),
         },
-        Op::SetFillColor {
-            col: rgb(0.0, 0.0, 0.0),
-        },
-    ];
-    for row in 0..width {
-        let mut col = 0;
-        while col < width {
-            if modules[row * width + col] != qrcode::Color::Dark {
-                col += 1;
-                continue;
-            }
-            let start = col;
-            while col < width && modules[row * width + col] == qrcode::Color::Dark {
-                col += 1;
-            }
-            // Rows count down from the top of the code; PDF y counts up.
-            let x = spec.x + (quiet + start) as f32 * module;
-            let y = spec.y + spec.size - (quiet + row + 1) as f32 * module;
-            ops.push(Op::DrawRectangle {
-                rectangle: filled(x, y, (col - start) as f32 * module, module),
-            });
+    ]
+}
+
+/// Modules of quiet zone around the code.
+const QR_QUIET: usize = 4;
+
+/// Appends the QR code to the page's content stream: one black path of
+/// rectangles in module units, scaled and placed by a `cm`, so the file carries
+/// small integers instead of four formatted floats per run of modules.
+fn append_qr(doc: &mut lopdf::Document, payload: &str, spec: &QrSpec) -> anyhow::Result<()> {
+    let modules = Modules::encode(payload.as_bytes(), EcLevel::M)?;
+    let module = Pt::from(Mm(spec.size)).0 / (modules.width + 2 * QR_QUIET) as f32;
+    let (x, y) = (Pt::from(Mm(spec.x)).0, Pt::from(Mm(spec.y)).0);
+    let mut ops = format!("q\n0 0 0 rg\n{module:.5} 0 0 {module:.5} {x:.4} {y:.4} cm\n");
+    ops.push_str(&modules.path(QR_QUIET));
+    ops.push_str("Q\n");
+    let page = doc
+        .page_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("the rendered document has no page"))?;
+    let contents = doc.get_dictionary(page)?.get(b"Contents")?.as_reference()?;
+    let stream = doc.get_object_mut(contents)?.as_stream_mut()?;
+    let mut content = std::mem::take(&mut stream.content);
+    if !content.ends_with(b"\n") {
+        content.push(b'\n');
+    }
+    content.extend_from_slice(ops.as_bytes());
+    stream.set_content(content);
+    Ok(())
+}
+
+/// zlib level for the file's streams, chosen by measurement (BENCHMARKS.md):
+/// zlib-rs's level 1 is its quick strategy, which left the file at 51.9 KB;
+/// level 2 (the fast strategy) compresses like zlib's 1–2, and level 6 gains
+/// only a few kilobytes more for about a millisecond of CPU per certificate.
+const COMPRESSION_LEVEL: u32 = 2;
+
+/// Compresses every stream that is not yet filtered (page content, font files,
+/// their character maps) with FlateDecode.
+fn compress_streams(doc: &mut lopdf::Document) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    for object in doc.objects.values_mut() {
+        let lopdf::Object::Stream(stream) = object else {
+            continue;
+        };
+        if !stream.allows_compression || stream.dict.has(b"Filter") {
+            continue;
+        }
+        let mut encoder = flate2::write::ZlibEncoder::new(
+            Vec::with_capacity(stream.content.len() / 2),
+            flate2::Compression::new(COMPRESSION_LEVEL),
+        );
+        encoder.write_all(&stream.content)?;
+        let compressed = encoder.finish()?;
+        if compressed.len() < stream.content.len() {
+            stream
+                .dict
+                .set("Filter", lopdf::Object::Name(b"FlateDecode".to_vec()));
+            stream.set_content(compressed);
         }
     }
-    Ok(ops)
+    Ok(())
 }
 
 /// Splits rendered text into lines: on newlines, then wrapped at word boundaries to

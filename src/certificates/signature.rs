@@ -22,8 +22,20 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 
 use super::pki::SigningIdentity;
 
-/// Room for the CMS (two P-256 certificates and a signature need about 1.5 KB).
-const SIGNATURE_SPACE: usize = 8192;
+/// Room for the CMS beyond its certificates: the signer info, the signed
+/// attributes and a P-256 signature take about 300 bytes.
+const SIGNATURE_OVERHEAD: usize = 1024;
+
+/// Room for the CMS of `identity`: its chain as DER plus the overhead, in whole
+/// 256-byte steps. (A fixed 8 KB was 16 KB of hex zeros in every file; the
+/// generated chain is about 1.2 KB.)
+fn signature_space(identity: &SigningIdentity) -> anyhow::Result<usize> {
+    let mut chain = 0;
+    for cert in &identity.chain {
+        chain += cert.to_der()?.len();
+    }
+    Ok((chain + SIGNATURE_OVERHEAD).next_multiple_of(256))
+}
 /// Marks the byte-range numbers to patch; ten digits is room for any real file.
 const RANGE_MARKERS: [i64; 3] = [1_111_111_111, 2_222_222_222, 3_333_333_333];
 
@@ -35,6 +47,7 @@ pub fn sign_document(
     reason: &str,
 ) -> anyhow::Result<Vec<u8>> {
     let signed_at = time::OffsetDateTime::now_utc();
+    let space = signature_space(identity)?;
     let sig_id = doc.add_object(Dictionary::from_iter(vec![
         ("Type", Object::Name(b"Sig".to_vec())),
         ("Filter", Object::Name(b"Adobe.PPKLite".to_vec())),
@@ -50,7 +63,7 @@ pub fn sign_document(
         ),
         (
             "Contents",
-            Object::String(vec![0u8; SIGNATURE_SPACE], StringFormat::Hexadecimal),
+            Object::String(vec![0u8; space], StringFormat::Hexadecimal),
         ),
         ("Name", Object::string_literal(signer_name)),
         ("Reason", Object::string_literal(reason)),
@@ -90,7 +103,7 @@ pub fn sign_document(
 
     let mut bytes = Vec::new();
     doc.save_to(&mut bytes)?;
-    let (start, end) = placeholder(&bytes)?;
+    let (start, end) = placeholder(&bytes, space)?;
     let range = [0, start, end, bytes.len() - end];
     patch_byte_range(&mut bytes, start, range)?;
 
@@ -107,10 +120,10 @@ pub fn sign_document(
 }
 
 /// The `<000…>` placeholder: (offset of `<`, offset just past `>`).
-fn placeholder(bytes: &[u8]) -> anyhow::Result<(usize, usize)> {
-    let mut needle = Vec::with_capacity(SIGNATURE_SPACE * 2 + 2);
+fn placeholder(bytes: &[u8], space: usize) -> anyhow::Result<(usize, usize)> {
+    let mut needle = Vec::with_capacity(space * 2 + 2);
     needle.push(b'<');
-    needle.extend(std::iter::repeat_n(b'0', SIGNATURE_SPACE * 2));
+    needle.extend(std::iter::repeat_n(b'0', space * 2));
     needle.push(b'>');
     let start = find(bytes, &needle)
         .ok_or_else(|| anyhow::anyhow!("signature placeholder not found in the written PDF"))?;

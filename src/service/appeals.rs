@@ -42,7 +42,7 @@ use crate::domain::appeal::{
 use crate::domain::application::ApplicationStatus;
 use crate::domain::scoring::{self, AssessmentResult, ConditionDraft, Outcome, ScoringError};
 use crate::domain::status::StoredStatus;
-use crate::service::certificates::issue::issue_certificate;
+use crate::service::certificates::issue::{Issuance, issue_certificate};
 use crate::state::AppState;
 
 pub const MAX_GROUNDS_CHARS: usize = 4000;
@@ -1142,16 +1142,22 @@ pub async fn decide(state: &AppState, caller: &Caller, id: &str) -> ServiceResul
                             &result_json,
                             at,
                         )?;
+                        // Appeal decisions are rare: their PDF is still made
+                        // inside the transaction (issue 12, part D, left as it was).
+                        let what = Issuance {
+                            app: &decision,
+                            prem: &prem,
+                            checklist: &checklist,
+                            outcome: assessment.outcome,
+                            conditions: &conditions,
+                            issued_at: at,
+                        };
                         certificate = Some(issue_certificate(
                             tx,
                             &st.documents,
                             &caller,
-                            &decision,
-                            &prem,
-                            &checklist,
-                            assessment.outcome,
-                            &conditions,
-                            at,
+                            &what,
+                            None,
                         )?);
                         if let (Some(old), Some(new)) = (&replaced, &certificate) {
                             crate::service::certificates::conditions::carry_accepted(

@@ -45,3 +45,6 @@ mod reminder_batches;
 
 // Issue 12 part B: the verification path at gate speed.
 mod verification_speed;
+
+// Issue 12, part D: issuance under load (the PDF made before the write transaction).
+mod issuance;

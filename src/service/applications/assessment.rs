@@ -19,7 +19,7 @@ use crate::domain::scoring::{
     self, AssessmentResult, ConditionDraft, Outcome, ScoringError, SectionResult,
 };
 use crate::service::access::{require_assigned, require_may_assess, require_role};
-use crate::service::certificates::issue::issue_certificate;
+use crate::service::certificates::issue::{Issuance, Prepared, issue_certificate, prepare};
 use crate::service::{FieldError, ServiceError, ServiceResult, today};
 use crate::state::AppState;
 
@@ -398,15 +398,20 @@ pub async fn complete(
     state
         .db
         .run(move |conn| {
+            let completed_at = now();
+            // Issue 12, part D: the certificate's PDF is made before the write
+            // transaction, which re-checks everything and decides (`issue::prepare`).
+            let mut prepared = completion_in(&st, conn, &caller, &id, completed_at)
+                .ok()
+                .and_then(|c| c.issuance_ahead(&st, conn));
             write_tx(conn, |tx| {
-                let (app, prem) = load_visible(tx, &caller, &id)?;
-                let advisor = db::advisors::find(tx, &caller.user_id)?;
-                require_may_assess(&caller, &app, advisor.as_ref(), prem.kind, today())?;
-                require_status(&app, &[ApplicationStatus::InReview])?;
-                let checklist = checklist_for(&st, tx, &app)?;
-                let by_item = stored_scores(tx, &app)?;
-                let completed_at = now();
-                let decision = decide(&checklist, &app, &prem, &by_item, completed_at)?;
+                let Completion {
+                    app,
+                    prem,
+                    checklist,
+                    decision,
+                    ..
+                } = completion_in(&st, tx, &caller, &id, completed_at)?;
                 if let Some(why) = decision.blocked {
                     return Err(ServiceError::conflict("event_ended", why));
                 }
@@ -464,16 +469,20 @@ pub async fn complete(
                 let certificate = if assessment.outcome == Outcome::Refused {
                     None
                 } else {
+                    let what = Issuance {
+                        app: &app,
+                        prem: &prem,
+                        checklist: &checklist,
+                        outcome: assessment.outcome,
+                        conditions: &conditions,
+                        issued_at: completed_at,
+                    };
                     Some(issue_certificate(
                         tx,
                         &st.documents,
                         &caller,
-                        &app,
-                        &prem,
-                        &checklist,
-                        assessment.outcome,
-                        &conditions,
-                        completed_at,
+                        &what,
+                        prepared.take(),
                     )?)
                 };
                 Ok(CompleteResponse {
@@ -486,4 +495,62 @@ pub async fn complete(
             })
         })
         .await
+}
+
+/// What completing an assessment finds: the application, its premises and
+/// checklist, and the decision its stored scores make, once the caller may
+/// complete it. Read twice: ahead of the write transaction to make the PDF, and
+/// in it, where it decides.
+struct Completion {
+    app: Application,
+    prem: Premises,
+    checklist: StoredChecklist,
+    decision: Decision,
+    at: time::PrimitiveDateTime,
+}
+
+fn completion_in(
+    st: &AppState,
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    completed_at: time::PrimitiveDateTime,
+) -> ServiceResult<Completion> {
+    let (app, prem) = load_visible(conn, caller, id)?;
+    let advisor = db::advisors::find(conn, &caller.user_id)?;
+    require_may_assess(caller, &app, advisor.as_ref(), prem.kind, today())?;
+    require_status(&app, &[ApplicationStatus::InReview])?;
+    let checklist = checklist_for(st, conn, &app)?;
+    let by_item = stored_scores(conn, &app)?;
+    let decision = decide(&checklist, &app, &prem, &by_item, completed_at)?;
+    Ok(Completion {
+        app,
+        prem,
+        checklist,
+        decision,
+        at: completed_at,
+    })
+}
+
+impl Completion {
+    /// The certificate's PDF, made now, when completing would issue one.
+    fn issuance_ahead(&self, st: &AppState, conn: &mut DbConnection) -> Option<Prepared> {
+        let outcome = self.decision.assessment.outcome;
+        let sign_off = st.settings.sign_off_rule().ok()?;
+        if self.decision.blocked.is_some()
+            || outcome == Outcome::Refused
+            || sign_off.needs_sign_off(self.app.tier, self.prem.kind)
+        {
+            return None;
+        }
+        let what = Issuance {
+            app: &self.app,
+            prem: &self.prem,
+            checklist: &self.checklist,
+            outcome,
+            conditions: &self.decision.conditions,
+            issued_at: self.at,
+        };
+        prepare(conn, &st.documents, &what)
+    }
 }

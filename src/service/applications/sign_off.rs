@@ -21,7 +21,7 @@ use crate::domain::application::ApplicationStatus;
 use crate::domain::scoring::{self, Outcome};
 use crate::domain::sign_off::{self, Decision, Refused};
 use crate::service::access::{require_may_sign_off, require_role};
-use crate::service::certificates::issue::issue_certificate;
+use crate::service::certificates::issue::{Issuance, Prepared, issue_certificate, prepare};
 use crate::service::{ServiceError, ServiceResult, today};
 use crate::state::AppState;
 
@@ -220,41 +220,24 @@ pub async fn sign_off(
     state
         .db
         .run(move |conn| {
+            let at = now();
+            // Issue 12, part D: an approval's PDF is made before the write
+            // transaction, which re-checks everything and decides.
+            let mut prepared = match decision {
+                Decision::Approve => sign_off_in(conn, &caller, &id, decision, &note)
+                    .ok()
+                    .and_then(|(app, prem, _)| {
+                        let approval = approval_in(&st, conn, &app, &prem, at).ok()?;
+                        approval.issuance_ahead(&st, conn, &app, &prem, at)
+                    }),
+                Decision::Return => None,
+            };
             write_tx(conn, |tx| {
-                let (app, prem) = load_visible(tx, &caller, &id)?;
-                let pending = db::sign_offs::latest_of(tx, &[app.id.as_str()])?
-                    .remove(&app.id)
-                    .map(|n| n.round)
-                    .filter(|r| r.decision.is_none());
-                // The assessor is whoever completed the pending round, or failing
-                // one, the assigned advisor.
-                let assessor_id = pending
-                    .as_ref()
-                    .map(|r| r.assessor_id.clone())
-                    .or_else(|| app.advisor_id.clone())
-                    .unwrap_or_default();
-                let advisor = match caller.role {
-                    Role::Advisor => db::advisors::find(tx, &caller.user_id)?,
-                    _ => None,
-                };
-                require_may_sign_off(
-                    &caller,
-                    &app,
-                    advisor.as_ref(),
-                    prem.kind,
-                    &assessor_id,
-                    today(),
-                )?;
-                let to = sign_off::transition(app.status, decision, &note).map_err(refusal)?;
-                if pending.is_none() {
-                    return Err(ServiceError::internal(anyhow::anyhow!(
-                        "application {} awaits sign-off without a round",
-                        app.id
-                    )));
-                }
-                let at = now();
+                let (app, prem, to) = sign_off_in(tx, &caller, &id, decision, &note)?;
                 let response = match decision {
-                    Decision::Approve => approve(&st, tx, &caller, &app, &prem, &note, at)?,
+                    Decision::Approve => {
+                        approve(&st, tx, &caller, &app, &prem, &note, at, prepared.take())?
+                    }
                     Decision::Return => send_back(tx, &caller, &app, &note, at)?,
                 };
                 debug_assert_eq!(response.status, to);
@@ -264,15 +247,63 @@ pub async fn sign_off(
         .await
 }
 
-fn approve(
-    st: &AppState,
+/// The application a sign-off decides, once the caller may decide it, and the
+/// status the decision moves it to.
+fn sign_off_in(
     tx: &mut DbConnection,
     caller: &Caller,
+    id: &str,
+    decision: Decision,
+    note: &str,
+) -> ServiceResult<(Application, crate::db::models::Premises, ApplicationStatus)> {
+    let (app, prem) = load_visible(tx, caller, id)?;
+    let pending = db::sign_offs::latest_of(tx, &[app.id.as_str()])?
+        .remove(&app.id)
+        .map(|n| n.round)
+        .filter(|r| r.decision.is_none());
+    // The assessor is whoever completed the pending round, or failing
+    // one, the assigned advisor.
+    let assessor_id = pending
+        .as_ref()
+        .map(|r| r.assessor_id.clone())
+        .or_else(|| app.advisor_id.clone())
+        .unwrap_or_default();
+    let advisor = match caller.role {
+        Role::Advisor => db::advisors::find(tx, &caller.user_id)?,
+        _ => None,
+    };
+    require_may_sign_off(
+        caller,
+        &app,
+        advisor.as_ref(),
+        prem.kind,
+        &assessor_id,
+        today(),
+    )?;
+    let to = sign_off::transition(app.status, decision, note).map_err(refusal)?;
+    if pending.is_none() {
+        return Err(ServiceError::internal(anyhow::anyhow!(
+            "application {} awaits sign-off without a round",
+            app.id
+        )));
+    }
+    Ok((app, prem, to))
+}
+
+/// What approving finds: the checklist and the decision the stored scores make,
+/// once the assessor's work may still be issued.
+struct Approval {
+    checklist: crate::checklists::StoredChecklist,
+    decision: super::assessment::Decision,
+}
+
+fn approval_in(
+    st: &AppState,
+    tx: &mut DbConnection,
     app: &Application,
     prem: &crate::db::models::Premises,
-    note: &str,
     at: time::PrimitiveDateTime,
-) -> ServiceResult<CompleteResponse> {
+) -> ServiceResult<Approval> {
     // Work done by an advisor who has since been suspended or withdrawn is not
     // issued: oversight would flag the certificate the moment it existed.
     let assessor = match app.advisor_id.as_deref() {
@@ -297,6 +328,53 @@ fn approve(
     if let Some(why) = decision.blocked {
         return Err(ServiceError::conflict("event_ended", why));
     }
+    Ok(Approval {
+        checklist,
+        decision,
+    })
+}
+
+impl Approval {
+    /// The certificate's PDF, made now, when approving would issue one.
+    fn issuance_ahead(
+        &self,
+        st: &AppState,
+        conn: &mut DbConnection,
+        app: &Application,
+        prem: &crate::db::models::Premises,
+        at: time::PrimitiveDateTime,
+    ) -> Option<Prepared> {
+        let outcome = self.decision.assessment.outcome;
+        if outcome == Outcome::Refused {
+            return None;
+        }
+        let what = Issuance {
+            app,
+            prem,
+            checklist: &self.checklist,
+            outcome,
+            conditions: &self.decision.conditions,
+            issued_at: at,
+        };
+        prepare(conn, &st.documents, &what)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn approve(
+    st: &AppState,
+    tx: &mut DbConnection,
+    caller: &Caller,
+    app: &Application,
+    prem: &crate::db::models::Premises,
+    note: &str,
+    at: time::PrimitiveDateTime,
+    prepared: Option<Prepared>,
+) -> ServiceResult<CompleteResponse> {
+    let Approval {
+        checklist,
+        decision,
+    } = approval_in(st, tx, app, prem, at)?;
     let assessment = decision.assessment;
     let conditions = decision.conditions;
     let stored = serde_json::to_string(&StoredAssessment {
@@ -336,16 +414,20 @@ fn approve(
     let certificate = if assessment.outcome == Outcome::Refused {
         None
     } else {
+        let what = Issuance {
+            app,
+            prem,
+            checklist: &checklist,
+            outcome: assessment.outcome,
+            conditions: &conditions,
+            issued_at: at,
+        };
         Some(issue_certificate(
             tx,
             &st.documents,
             caller,
-            app,
-            prem,
-            &checklist,
-            assessment.outcome,
-            &conditions,
-            at,
+            &what,
+            prepared,
         )?)
     };
     Ok(CompleteResponse {
