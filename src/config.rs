@@ -71,6 +71,10 @@ pub struct Settings {
     /// Days after a refusal or a certificate with conditions during which the
     /// operator may appeal (default 21).
     pub appeal_window_days: u32,
+    // Issue 12 part A: load tests (and instances that leave reminders to cron).
+    /// Whether `serve` sweeps for due reminders in the background (default true);
+    /// false leaves them to `protectcert reminders run`.
+    pub reminders_in_serve: bool,
 }
 
 fn default_condition_grace_days() -> u32 {
@@ -257,6 +261,7 @@ mod tests {
             s.reminder_schedule().expect("schedule").offsets(),
             &[-90, -30, -7, 0, 30]
         );
+        assert!(s.reminders_in_serve, "serve sweeps unless told not to");
         let rule = s.sign_off_rule().expect("sign-off rule");
         assert_eq!(rule.tiers, vec![crate::domain::tier::Tier::Enhanced]);
         assert_eq!(rule.kinds, vec![crate::domain::tier::PremisesKind::Event]);

@@ -33,6 +33,8 @@ pub mod reviews;
 pub mod fire_safety;
 // issue 11 part 2: appeals
 pub mod appeals;
+// Issue 12 part A: batched inserts for `bench seed`.
+pub mod bulk;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;

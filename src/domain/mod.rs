@@ -28,3 +28,5 @@ pub mod oversight;
 pub mod fire_safety;
 // issue 11 part 2: appeals
 pub mod appeal;
+// Issue 12 part A: a made-up national-scale register for load tests.
+pub mod synthetic;

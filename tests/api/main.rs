@@ -34,3 +34,5 @@ mod sign_off;
 mod conditions;
 // Part 4 (advisor oversight).
 mod oversight;
+// Issue 12 part A: the register generator.
+mod bench_seed;
