@@ -1,6 +1,7 @@
 //! The command line: `serve` (the default), `migrate`, `demo`, `admin create`,
 //! `users create`, `advisors accredit`, `audit verify`, `verify-pdf`, `keys rotate`,
-//! `reminders run`. Only `serve`, `migrate` and `demo` may create a new register;
+//! `reminders run`, `bench seed`. Only `serve`, `migrate`, `demo` and `bench seed`
+//! may create a new register;
 //! the others refuse to run against one that is not there.
 
 use std::io::Read;
