@@ -14,6 +14,7 @@
 # Environment (defaults): CERTIFICATES (1000000), ROUNDS (3), DURATION (10s),
 # CONNECTIONS (32), DATA_DIR (target/load/sqlite-$CERTIFICATES or pg-…), PORT
 # (18080), NOOP_PORT (18081), BIN (target/release/protectcert, built if missing),
+# NOOP_BIN (the noop_server bench binary, built if unset),
 # PASSWORD (the seed's default), SERVER_CORE (0), WRK_CORE (1).
 set -euo pipefail
 
@@ -48,8 +49,10 @@ if [[ -z ${BIN:-} ]]; then
     BIN=$ROOT/target/release/protectcert
     [[ -x $BIN ]] || cargo build --release --bin protectcert
 fi
-NOOP_BIN=$(cargo bench --bench noop_server --no-run 2>&1 |
-    sed -n 's/.*Executable .*(\(.*noop_server-[0-9a-f]*\)).*/\1/p' | tail -1)
+if [[ -z ${NOOP_BIN:-} ]]; then
+    NOOP_BIN=$(cargo bench --bench noop_server --no-run 2>&1 |
+        sed -n 's/.*Executable .*(\(.*noop_server-[0-9a-f]*\)).*/\1/p' | tail -1)
+fi
 [[ -x $NOOP_BIN ]] || { echo "cannot find the noop_server bench binary" >&2; exit 1; }
 
 export PROTECTCERT_DATA_DIR=$DATA_DIR
