@@ -1,6 +1,7 @@
 //! The command line: `serve` (the default), `migrate`, `demo`, `admin create`,
 //! `users create`, `advisors accredit`, `audit verify`, `verify-pdf`, `keys rotate`,
-//! `reminders run`. Only `serve`, `migrate` and `demo` may create a new register;
+//! `reminders run`, `bench seed`. Only `serve`, `migrate`, `demo` and `bench seed`
+//! may create a new register;
 //! the others refuse to run against one that is not there.
 
 use std::io::Read;
@@ -95,6 +96,33 @@ pub enum Command {
     Reminders {
         #[command(subcommand)]
         command: RemindersCommand,
+    },
+    // Issue 12 part A: the register generator for load tests.
+    /// Benchmark tools.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Fill an EMPTY database (refused otherwise) with a made-up national-scale
+    /// register for load tests, print its logins, and write sample files
+    /// (numbers, tokens, postcodes, districts, name words) to pick requests from.
+    Seed {
+        /// How many certificates.
+        #[arg(long)]
+        certificates: usize,
+        /// The password of every seeded login.
+        #[arg(long, default_value = crate::service::bench_seed::DEFAULT_PASSWORD)]
+        password: String,
+        /// How many certificates get a real signed PDF (default min(certificates, 2000)).
+        #[arg(long)]
+        pdfs: Option<usize>,
+        /// Where the sample files go (default: the data dir).
+        #[arg(long)]
+        sample_dir: Option<PathBuf>,
     },
 }
 
@@ -298,6 +326,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Audit {
             command: AuditCommand::Verify { head },
         } => audit_verify(&settings, head.as_deref()).await,
+        Command::Bench {
+            command:
+                BenchCommand::Seed {
+                    certificates,
+                    password,
+                    pdfs,
+                    sample_dir,
+                },
+        } => {
+            let sample_dir = sample_dir.unwrap_or_else(|| settings.data_dir.clone());
+            let state = crate::startup::prepare(settings).await?;
+            let options = crate::service::bench_seed::SeedOptions {
+                certificates,
+                password: password.clone(),
+                pdfs,
+                sample_dir,
+            };
+            let report = crate::service::bench_seed::seed(&state, options).await?;
+            print_seed(&report, &password);
+            Ok(std::process::ExitCode::SUCCESS)
+        }
         Command::Audit {
             command: AuditCommand::Head,
         } => {
@@ -437,6 +486,38 @@ fn password_from_stdin() -> anyhow::Result<String> {
     Ok(password.trim_end_matches(['\r', '\n']).to_string())
 }
 
+fn print_seed(report: &crate::service::bench_seed::SeedReport, password: &str) {
+    use crate::service::bench_seed as seed;
+    println!(
+        "Register seeded in {:.1} s: {} certificates ({} with signed PDFs, {} conditions) for {} premises of {} organisations, {} advisors.",
+        report.seconds,
+        report.certificates,
+        report.pdfs,
+        report.conditions,
+        report.premises,
+        report.organisations,
+        report.advisors
+    );
+    let statuses: Vec<String> = report
+        .by_status
+        .iter()
+        .map(|(s, n)| format!("{s} {n}"))
+        .collect();
+    println!("Status now: {}", statuses.join(", "));
+    println!("Every login's password: {password}");
+    println!("  admin     {}", seed::ADMIN_EMAIL);
+    println!("  police    {}", seed::POLICE_EMAIL);
+    println!(
+        "  operator  {} (operatorN@orgN.bench.test for each organisation)",
+        seed::OPERATOR_EMAIL
+    );
+    println!(
+        "  advisor   {} (advisorN@advisors.bench.test)",
+        seed::ADVISOR_EMAIL
+    );
+    println!("Sample files in {}", report.sample_dir.display());
+}
+
 fn print_demo(logins: &[crate::demo::Login]) {
     println!(
         "Demo scheme seeded. Every account's password: {}",
@@ -458,11 +539,17 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<std::process::E
             Err(e) => tracing::warn!("demo not seeded: {e}"),
         }
     }
-    tracing::info!(
-        "reminders: a sweep every {interval} s, mail to {}",
-        reminders.mailer().describe()
-    );
-    actix_web::rt::spawn(reminders.run_every(state.db.clone(), interval, state.outbox.clone()));
+    if state.settings.reminders_in_serve {
+        tracing::info!(
+            "reminders: a sweep every {interval} s, mail to {}",
+            reminders.mailer().describe()
+        );
+        actix_web::rt::spawn(reminders.run_every(state.db.clone(), interval, state.outbox.clone()));
+    } else {
+        tracing::info!(
+            "reminders: no background sweep (reminders_in_serve = false); run `protectcert reminders run`"
+        );
+    }
     let listener = TcpListener::bind(&listen)
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     tracing::info!("protectcert listening on http://{}", listener.local_addr()?);

@@ -98,6 +98,11 @@ pub struct Settings {
     /// thread keeps for public verification.
     #[serde(default = "default_sqlite_reader_cache_kib")]
     pub sqlite_reader_cache_kib: u32,
+
+    // Issue 12 part A: load tests (and instances that leave reminders to cron).
+    /// Whether `serve` sweeps for due reminders in the background (default true);
+    /// false leaves them to `protectcert reminders run`.
+    pub reminders_in_serve: bool,
 }
 
 // Part F of issue 12: metrics, health and the request log.
@@ -317,6 +322,7 @@ mod tests {
             s.reminder_schedule().expect("schedule").offsets(),
             &[-90, -30, -7, 0, 30]
         );
+        assert!(s.reminders_in_serve, "serve sweeps unless told not to");
         let rule = s.sign_off_rule().expect("sign-off rule");
         assert_eq!(rule.tiers, vec![crate::domain::tier::Tier::Enhanced]);
         assert_eq!(rule.kinds, vec![crate::domain::tier::PremisesKind::Event]);

@@ -42,6 +42,9 @@ pub mod health;
 pub mod public;
 pub mod reader;
 
+// Issue 12 part A: batched inserts for `bench seed`.
+pub mod bulk;
+
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};

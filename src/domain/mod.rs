@@ -33,3 +33,6 @@ pub mod search_keys;
 
 // Issue 12 part F: counting for /metrics, and when the database check stands.
 pub mod metrics;
+
+// Issue 12 part A: a made-up national-scale register for load tests.
+pub mod synthetic;

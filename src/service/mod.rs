@@ -31,6 +31,8 @@ pub mod oversight;
 pub mod fire_safety;
 // issue 11 part 2: appeals
 pub mod appeals;
+// Issue 12 part A: `bench seed`.
+pub mod bench_seed;
 
 pub use error::{FieldError, ServiceError, ServiceResult};
 

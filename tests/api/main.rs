@@ -48,3 +48,6 @@ mod verification_speed;
 
 // Issue 12, part D: issuance under load (the PDF made before the write transaction).
 mod issuance;
+
+// Issue 12 part A: the register generator.
+mod bench_seed;

@@ -1,0 +1,45 @@
+-- GETs WRK_PREFIX .. <a random line of WRK_LINES, URL-encoded> .. WRK_SUFFIX
+-- (or just WRK_PREFIX without WRK_LINES), with an optional bearer token
+-- (WRK_BEARER) or Cookie header (WRK_COOKIE). Prints one machine-readable line:
+--   RESULT <req/s> <p50 ms> <p99 ms> <non-2xx/3xx responses> <socket errors> <requests>
+local file = os.getenv("WRK_LINES") or ""
+local prefix = os.getenv("WRK_PREFIX") or "/"
+local suffix = os.getenv("WRK_SUFFIX") or ""
+local bearer = os.getenv("WRK_BEARER") or ""
+local cookie = os.getenv("WRK_COOKIE") or ""
+
+local lines = {}
+if file ~= "" then
+  for l in io.lines(file) do
+    if #l > 0 then lines[#lines + 1] = l end
+  end
+end
+
+local function encode(s)
+  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+
+local headers = {}
+if bearer ~= "" then headers["Authorization"] = "Bearer " .. bearer end
+if cookie ~= "" then headers["Cookie"] = cookie end
+
+function init(args)
+  math.randomseed(os.time() + math.floor(os.clock() * 1e6))
+end
+
+function request()
+  local path = prefix
+  if #lines > 0 then
+    path = prefix .. encode(lines[math.random(#lines)]) .. suffix
+  end
+  return wrk.format("GET", path, headers)
+end
+
+function done(summary, latency, requests)
+  local secs = summary.duration / 1e6
+  local e = summary.errors
+  io.write(string.format("RESULT %.0f %.3f %.3f %d %d %d\n",
+    summary.requests / secs,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    e.status, e.connect + e.read + e.write + e.timeout, summary.requests))
+end
