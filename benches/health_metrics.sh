@@ -5,8 +5,8 @@
 #   benches/health_metrics.sh [DATABASE_URL]
 #
 # Environment: PROTECTCERT_BIN (default target/release/protectcert), YARDSTICK_BIN
-# (a do-nothing actix-web 4 server answering "ok" on GET / at the address given as
-# its first argument; built from benches/yardstick/ when unset), RUNS (default 3),
+# (a do-nothing actix-web 4 server answering "ok", started with `--serve ADDR`;
+# the noop_server bench binary when unset), RUNS (default 3),
 # DURATION (default 10s). DATABASE_URL: a postgres:// URL, or empty for a fresh
 # SQLite register in a temporary folder (an existing SQLite file may be given too).
 # Prints requests/s, p50 and p99 for each, per run, and the ratio to the yardstick.
@@ -22,12 +22,12 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 if [ -z "${YARDSTICK_BIN:-}" ]; then
-  cargo build --release --quiet --manifest-path benches/yardstick/Cargo.toml \
-    --target-dir target/yardstick
-  YARDSTICK_BIN=target/yardstick/release/yardstick
+  # The load test's do-nothing route (benches/noop_server.rs).
+  YARDSTICK_BIN=$(cargo bench --bench noop_server --no-run 2>&1 |
+    sed -n 's/.*Executable .*(\(.*noop_server-[0-9a-f]*\)).*/\1/p' | tail -1)
 fi
 
-taskset -c 0 "$YARDSTICK_BIN" 127.0.0.1:18080 >/dev/null 2>&1 & pids+=($!)
+taskset -c 0 "$YARDSTICK_BIN" --serve 127.0.0.1:18080 >/dev/null 2>&1 & pids+=($!)
 PROTECTCERT_DATA_DIR="$work" PROTECTCERT_DATABASE_URL="$URL" \
   PROTECTCERT_LISTEN=127.0.0.1:18081 PROTECTCERT_PUBLIC_URL=http://127.0.0.1:18081 \
   PROTECTCERT_PUBLIC_RATE_PER_MINUTE=100000000 \

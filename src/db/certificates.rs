@@ -129,6 +129,25 @@ pub fn by_applications(
         .collect())
 }
 
+/// How far the rarity of a word is counted: past this, a word is common.
+const SELECTIVITY_CAP: i64 = 2_000;
+
+/// How many terms fall in `[word, end)`, counted up to `cap`.
+fn term_matches_up_to(
+    conn: &mut DbConnection,
+    word: &str,
+    end: &str,
+    cap: i64,
+) -> QueryResult<usize> {
+    certificate_terms::table
+        .select(certificate_terms::issued_at)
+        .filter(certificate_terms::term.ge(word))
+        .filter(certificate_terms::term.lt(end))
+        .limit(cap)
+        .load::<PrimitiveDateTime>(conn)
+        .map(|rows| rows.len())
+}
+
 /// The certificates in `scope` matching `search`, newest first (issue time, then
 /// number, both descending), after `after` when given; at most `limit`.
 pub fn search(
@@ -160,16 +179,42 @@ pub fn search(
         // No word at all (only punctuation): nothing is named that.
         Some(NameOrNumber::Words(words)) if words.is_empty() => return Ok(Vec::new()),
         Some(NameOrNumber::Words(words)) => {
+            // Words are letters and digits, so each has an end.
+            let mut ranges = Vec::with_capacity(words.len());
             for word in words {
-                // Words are letters and digits, so there is always an end.
                 let Some(end) = search_keys::prefix_end(word) else {
                     return Ok(Vec::new());
                 };
-                let terms = certificate_terms::table
+                ranges.push((word.clone(), end));
+            }
+            // The rarest word drives (its certificates are read through the
+            // index); the others are checked per certificate on `(number, term)`.
+            // Reading every word's list and intersecting costs the sum of the
+            // common words' lists.
+            if ranges.len() > 1 {
+                let mut counted = Vec::with_capacity(ranges.len());
+                for (word, end) in ranges {
+                    let n = term_matches_up_to(conn, &word, &end, SELECTIVITY_CAP)?;
+                    counted.push((n, word, end));
+                }
+                counted.sort_by_key(|(n, _, _)| *n);
+                ranges = counted.into_iter().map(|(_, w, e)| (w, e)).collect();
+            }
+            let mut ranges = ranges.into_iter();
+            if let Some((word, end)) = ranges.next() {
+                let driver = certificate_terms::table
                     .select(certificate_terms::number)
-                    .filter(certificate_terms::term.ge(word.clone()))
+                    .filter(certificate_terms::term.ge(word))
                     .filter(certificate_terms::term.lt(end));
-                q = q.filter(certificates::number.eq_any(terms));
+                q = q.filter(certificates::number.eq_any(driver));
+            }
+            for (word, end) in ranges {
+                q = q.filter(diesel::dsl::exists(
+                    certificate_terms::table
+                        .filter(certificate_terms::number.eq(certificates::number))
+                        .filter(certificate_terms::term.ge(word))
+                        .filter(certificate_terms::term.lt(end)),
+                ));
             }
         }
         None => {}
