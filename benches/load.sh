@@ -106,7 +106,7 @@ POLICE_TOKEN=$(curl -fsS "$BASE/api/v1/auth/login" -H 'content-type: application
     sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 [[ -n $POLICE_TOKEN ]] || { echo "police login failed" >&2; exit 1; }
 
-session_cookie() { # email -> "name=value" of the session cookie after logging in
+session_cookie() { # email -> the Cookie header (session and CSRF cookies) after logging in
     local jar form csrf
     jar=$(mktemp)
     form=$(curl -fsS -c "$jar" -b "$jar" "$BASE/login")
@@ -114,13 +114,23 @@ session_cookie() { # email -> "name=value" of the session cookie after logging i
     curl -fsS -o /dev/null -c "$jar" -b "$jar" "$BASE/login" \
         --data-urlencode "csrf=$csrf" --data-urlencode "email=$1" \
         --data-urlencode "password=$PASSWORD" --data-urlencode "next="
-    awk '!/^#/ && NF >= 7 { c = $6 "=" $7 } END { print c }' "$jar"
+    # curl writes HttpOnly cookies (the session's) as "#HttpOnly_host ...".
+    awk '(!/^#/ || /^#HttpOnly_/) && NF >= 7 { c = c (c ? "; " : "") $6 "=" $7 } END { print c }' "$jar"
     rm -f "$jar"
+}
+page_answers() { # path cookie: the page must answer 200 (not a redirect to the login)
+    local code
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -H "cookie: $2" "$BASE$1")
+    [[ $code == 200 ]] || { echo "$1 answered $code with the session cookie" >&2; exit 1; }
 }
 OPERATOR_COOKIE=$(session_cookie operator1@org1.bench.test)
 ADVISOR_COOKIE=$(session_cookie advisor1@advisors.bench.test)
+page_answers /operator "$OPERATOR_COOKIE"
+page_answers /advisor "$ADVISOR_COOKIE"
 
-# name | base URL | prefix | lines file | suffix | auth (bearer:… / cookie:… / -)
+# name | base URL | prefix | lines file | suffix | auth (bearer:… / cookie:… / -) |
+# connections (default CONNECTIONS: the searches are also probed with one client,
+# the latency an officer at a desk sees, beside the throughput with CONNECTIONS)
 TARGETS=(
     "yardstick (do-nothing route)|$NOOP|/||"
     "GET /api/v1/verify/{number}|$BASE|/api/v1/verify/|numbers.txt|"
@@ -130,12 +140,15 @@ TARGETS=(
     "police search by postcode|$BASE|/api/v1/certificates?postcode=|postcodes.txt||bearer"
     "police search by name (q=)|$BASE|/api/v1/certificates?q=|names.txt||bearer"
     "police search by district (district=)|$BASE|/api/v1/certificates?district=|districts.txt||bearer"
+    "police search by postcode, 1 client|$BASE|/api/v1/certificates?postcode=|postcodes.txt||bearer|1"
+    "police search by name (q=), 1 client|$BASE|/api/v1/certificates?q=|names.txt||bearer|1"
+    "police search by district, 1 client|$BASE|/api/v1/certificates?district=|districts.txt||bearer|1"
     "operator dashboard /operator|$BASE|/operator|||operator"
     "advisor queue /advisor|$BASE|/advisor|||advisor"
     "/healthz|$BASE|/healthz||"
 )
 
-run_wrk() { # base prefix lines suffix auth -> "RESULT ..." line
+run_wrk() { # base prefix lines suffix auth connections -> "RESULT ..." line
     local bearer="" cookie=""
     case ${5:-} in
         bearer) bearer=$POLICE_TOKEN ;;
@@ -143,7 +156,7 @@ run_wrk() { # base prefix lines suffix auth -> "RESULT ..." line
         advisor) cookie=$ADVISOR_COOKIE ;;
     esac
     WRK_PREFIX=$2 WRK_LINES=${3:+$DATA_DIR/$3} WRK_SUFFIX=$4 WRK_BEARER=$bearer WRK_COOKIE=$cookie \
-        taskset -c "$WRK_CORE" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$1" |
+        taskset -c "$WRK_CORE" wrk -t1 -c"${6:-$CONNECTIONS}" -d"$DURATION" --latency -s "$LUA" "$1" |
         grep '^RESULT' || echo "RESULT 0 0 0 0 0 0"
 }
 
@@ -160,8 +173,8 @@ MEMORY=()
 for round in $(seq 1 "$ROUNDS"); do
     yardstick=0
     for target in "${TARGETS[@]}"; do
-        IFS='|' read -r name base prefix lines suffix auth <<<"$target"
-        read -r _ rps p50 p99 bad sockets _ <<<"$(run_wrk "$base" "$prefix" "$lines" "$suffix" "$auth")"
+        IFS='|' read -r name base prefix lines suffix auth conns <<<"$target"
+        read -r _ rps p50 p99 bad sockets _ <<<"$(run_wrk "$base" "$prefix" "$lines" "$suffix" "$auth" "$conns")"
         [[ $yardstick == 0 ]] && yardstick=$rps
         ratio=$(awk -v a="$rps" -v b="$yardstick" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')
         errors=$bad
