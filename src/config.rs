@@ -103,6 +103,18 @@ pub struct Settings {
     /// Whether `serve` sweeps for due reminders in the background (default true);
     /// false leaves them to `protectcert reminders run`.
     pub reminders_in_serve: bool,
+
+    // Issue 13: checklist version 2.
+    /// The day the Act's duties come into force (YYYY-MM-DD). Before it, items
+    /// whose checklist says so (notification of the regulator) may be marked not
+    /// applicable.
+    #[serde(default = "default_act_commencement")]
+    pub act_commencement: String,
+}
+
+// Issue 13.
+fn default_act_commencement() -> String {
+    "2027-04-03".to_string()
 }
 
 // Part F of issue 12: metrics, health and the request log.
@@ -240,12 +252,21 @@ impl Settings {
         if self.sqlite_reader_cache_kib == 0 {
             anyhow::bail!("sqlite_reader_cache_kib must be at least 1");
         }
+        if self.commencement().is_err() {
+            anyhow::bail!("act_commencement must be a date, YYYY-MM-DD");
+        }
         Ok(())
     }
 
     /// Which assessments need a second sign-off, from `sign_off_tiers` and
     /// `sign_off_kinds` (blank entries are ignored, so an empty environment
     /// variable turns a list off).
+    /// The day the Act's duties come into force.
+    pub fn commencement(&self) -> anyhow::Result<time::Date> {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        Ok(time::Date::parse(self.act_commencement.trim(), format)?)
+    }
+
     pub fn sign_off_rule(&self) -> anyhow::Result<crate::domain::sign_off::SignOffRule> {
         use crate::domain::tier::{PremisesKind, Tier};
         let named = |list: &[String]| -> Vec<String> {

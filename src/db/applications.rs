@@ -208,6 +208,19 @@ pub fn scores(conn: &mut DbConnection, application_id: &str) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// The items marked not applicable (a null score) on these applications, in item order.
+pub fn not_applicable_of(
+    conn: &mut DbConnection,
+    application_ids: &[&str],
+) -> QueryResult<Vec<Score>> {
+    scores::table
+        .filter(scores::application_id.eq_any(application_ids))
+        .filter(scores::score.is_null())
+        .order((scores::application_id, scores::item_id))
+        .select(scores::all_columns)
+        .load(conn)
+}
+
 pub fn upsert_score(conn: &mut DbConnection, score: &Score) -> QueryResult<()> {
     let updated = diesel::update(scores::table.find((&score.application_id, &score.item_id)))
         .set((

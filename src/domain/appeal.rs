@@ -9,8 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::scoring::{self, Assessment, ConditionDraft, Outcome, ScoringError};
-use super::tier::Tier;
+use super::scoring::{self, Assessment, Case, ConditionDraft, EventWindow, Outcome, ScoringError};
 use crate::domain::checklist::Checklist;
 
 #[derive(
@@ -163,19 +162,19 @@ pub fn merge(
 #[allow(clippy::too_many_arguments)]
 pub fn reassess(
     checklist: &Checklist,
-    tier: Tier,
+    case: &Case,
     original: &HashMap<String, Option<u8>>,
     appealed: &HashSet<String>,
     rescored: &HashMap<String, Option<u8>>,
     at: time::OffsetDateTime,
-    event_end: Option<time::OffsetDateTime>,
+    event: Option<EventWindow>,
 ) -> Result<Assessment, ScoringError> {
     scoring::assess_until(
         checklist,
-        tier,
+        case,
         &merge(original, appealed, rescored),
         at,
-        event_end,
+        event,
     )
 }
 
@@ -327,6 +326,7 @@ pub fn may_review(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::tier::Tier;
     use proptest::prelude::*;
     use time::macros::datetime;
 
@@ -549,15 +549,16 @@ mod tests {
             (original, appealed, rescored) in appeal_case()
         ) {
             let c = Checklist::parse(BUILDING).expect("valid");
-            let on_appeal = reassess(&c, Tier::Standard, &original, &appealed, &rescored, AT, None)
+            let case = Case::fully_evidenced(&c, Tier::Standard);
+            let on_appeal = reassess(&c, &case, &original, &appealed, &rescored, AT, None)
                 .expect("reassess");
-            let fresh = scoring::assess(&c, Tier::Standard, &merge(&original, &appealed, &rescored), AT)
+            let fresh = scoring::assess(&c, &case, &merge(&original, &appealed, &rescored), AT)
                 .expect("assess");
             prop_assert_eq!(&on_appeal, &fresh);
             // Nothing appealed: the appeal decides what the assessment did.
-            let none = reassess(&c, Tier::Standard, &original, &HashSet::new(), &rescored, AT, None)
+            let none = reassess(&c, &case, &original, &HashSet::new(), &rescored, AT, None)
                 .expect("reassess");
-            prop_assert_eq!(none, scoring::assess(&c, Tier::Standard, &original, AT).expect("assess"));
+            prop_assert_eq!(none, scoring::assess(&c, &case, &original, AT).expect("assess"));
         }
     }
 }

@@ -36,6 +36,145 @@ pub struct ScoringRules {
     pub critical_condition_due_days: u32,
     /// Building certificates; events are valid until the event ends.
     pub validity_months: u32,
+    /// Version 2: no section's statutory items may score below this percentage
+    /// (a section may set its own `floor_percent`). None: no floors (version 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section_floor_percent: Option<u32>,
+    /// Version 2: a score at or above this on an `evidence_required` item needs
+    /// evidence linked to that item. None: not enforced (version 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_from_score: Option<u8>,
+    /// Whether good-practice items below `condition_below` raise conditions (they
+    /// never refuse).
+    #[serde(default = "yes")]
+    pub good_practice_conditions: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Whether an item is a duty under the Act for the premises' tier, or good practice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    Statutory,
+    GoodPractice,
+}
+
+impl Basis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Statutory => "statutory",
+            Basis::GoodPractice => "good_practice",
+        }
+    }
+}
+
+/// When the law does not apply to the premises, so that an item (even a critical
+/// one) may be marked not applicable with a reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicabilityRule {
+    pub fact: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub below: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<FactValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FactValue {
+    Flag(bool),
+    Text(String),
+}
+
+/// What is known about the premises when an item is scored: the facts that
+/// `not_applicable_when` rules test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub head_count: u32,
+    pub tier: super::tier::Tier,
+    /// `individual` or `organisation`.
+    pub responsible_person: String,
+    /// The Act's duties are not yet in force.
+    pub before_commencement: bool,
+}
+
+impl Default for Facts {
+    fn default() -> Facts {
+        Facts {
+            head_count: 0,
+            tier: Tier::Standard,
+            responsible_person: "organisation".to_string(),
+            before_commencement: false,
+        }
+    }
+}
+
+const TIER_WORDS: [&str; 3] = ["out_of_scope", "standard", "enhanced"];
+const PERSON_WORDS: [&str; 2] = ["individual", "organisation"];
+
+impl ApplicabilityRule {
+    /// Why the rule is malformed, if it is: an unknown fact or the wrong test for it.
+    fn problem(&self) -> Option<String> {
+        let (below, equals) = (self.below.is_some(), self.equals.as_ref());
+        let ok = match self.fact.as_str() {
+            "head_count" => below && equals.is_none(),
+            "before_commencement" => !below && matches!(equals, Some(FactValue::Flag(_))),
+            "tier" => {
+                !below
+                    && matches!(equals, Some(FactValue::Text(t)) if TIER_WORDS.contains(&t.as_str()))
+            }
+            "responsible_person" => {
+                !below
+                    && matches!(equals, Some(FactValue::Text(t)) if PERSON_WORDS.contains(&t.as_str()))
+            }
+            other => {
+                return Some(format!(
+                    "not_applicable_when names unknown field `{other}` (known: head_count, \
+                     before_commencement, tier, responsible_person)"
+                ));
+            }
+        };
+        (!ok).then(|| {
+            format!(
+                "not_applicable_when `{}`: head_count takes `below = N`; before_commencement \
+                 `equals = true|false`; tier `equals = \"out_of_scope|standard|enhanced\"`; \
+                 responsible_person `equals = \"individual|organisation\"`",
+                self.fact
+            )
+        })
+    }
+
+    pub fn holds(&self, facts: &Facts) -> bool {
+        match (self.fact.as_str(), self.below, &self.equals) {
+            ("head_count", Some(n), _) => facts.head_count < n,
+            ("before_commencement", _, Some(FactValue::Flag(b))) => facts.before_commencement == *b,
+            ("tier", _, Some(FactValue::Text(t))) => facts.tier.as_str() == t,
+            ("responsible_person", _, Some(FactValue::Text(t))) => facts.responsible_person == *t,
+            _ => false,
+        }
+    }
+
+    /// The rule in plain words, for the advisor, the reviewer and police.
+    pub fn describe(&self) -> String {
+        match (self.fact.as_str(), self.below, &self.equals) {
+            ("head_count", Some(n), _) => format!("the head count is below {n}"),
+            ("before_commencement", _, Some(FactValue::Flag(true))) => {
+                "the Act's duties are not yet in force".to_string()
+            }
+            ("before_commencement", _, Some(FactValue::Flag(false))) => {
+                "the Act's duties are in force".to_string()
+            }
+            ("tier", _, Some(FactValue::Text(t))) => format!("the tier is {}", t.replace('_', " ")),
+            ("responsible_person", _, Some(FactValue::Text(t))) => {
+                format!("the responsible person is an {t}")
+            }
+            _ => self.fact.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,7 +182,16 @@ pub struct ScoringRules {
 pub struct Section {
     pub id: String,
     pub title: String,
+    /// Overrides `scoring.section_floor_percent` for this section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor_percent: Option<u32>,
     pub items: Vec<ChecklistItem>,
+}
+
+impl Section {
+    pub fn floor(&self, rules: &ScoringRules) -> Option<u32> {
+        self.floor_percent.or(rules.section_floor_percent)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +204,91 @@ pub struct ChecklistItem {
     pub weight: u32,
     pub critical: bool,
     pub evidence_required: bool,
+    /// Required from version 2; version 1 items are all statutory (every one of
+    /// them decided the outcome).
+    #[serde(default)]
+    pub basis: Option<Basis>,
+    /// The section of the Act, e.g. `s.6(1)(a)`; statutory items only.
+    #[serde(default)]
+    pub statute: Option<String>,
+    /// The tiers where a statutory item is a duty; good practice at its other tiers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statutory_for: Option<Vec<Tier>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_applicable_when: Vec<ApplicabilityRule>,
+}
+
+impl ChecklistItem {
+    /// Statutory or good practice for premises of `tier` (voluntary premises
+    /// below the standard threshold are held to the standard items).
+    pub fn basis_at(&self, tier: Tier) -> Basis {
+        let tier = tier.max(Tier::Standard);
+        match (self.basis, &self.statutory_for) {
+            (Some(Basis::GoodPractice), _) => Basis::GoodPractice,
+            (_, Some(tiers)) if !tiers.contains(&tier) => Basis::GoodPractice,
+            _ => Basis::Statutory,
+        }
+    }
+
+    /// Critical only where the item is a duty: good practice never refuses.
+    pub fn critical_at(&self, tier: Tier) -> bool {
+        self.critical && self.basis_at(tier) == Basis::Statutory
+    }
+
+    /// The section of the Act at `tier`; none where it is good practice.
+    pub fn statute_at(&self, tier: Tier) -> Option<&str> {
+        match self.basis_at(tier) {
+            Basis::Statutory => self.statute.as_deref(),
+            Basis::GoodPractice => None,
+        }
+    }
+
+    /// Whether the law leaves this item out for premises with these facts.
+    pub fn law_does_not_apply(&self, facts: &Facts) -> bool {
+        self.not_applicable_when.iter().any(|r| r.holds(facts))
+    }
+
+    /// Whether the advisor may mark it not applicable: any non-critical item, and a
+    /// critical one only where its applicability rule holds.
+    pub fn may_be_not_applicable(&self, facts: &Facts) -> bool {
+        !self.critical_at(facts.tier) || self.law_does_not_apply(facts)
+    }
+
+    /// The applicability rules in plain words.
+    pub fn not_applicable_rules(&self) -> Vec<String> {
+        self.not_applicable_when
+            .iter()
+            .map(ApplicabilityRule::describe)
+            .collect()
+    }
+}
+
+/// `s.N`, `s.N(n)` or `s.N(n)(x)`.
+fn valid_statute(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("s.") else {
+        return false;
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return false;
+    }
+    let mut rest = &rest[digits..];
+    for allowed in [(|b: u8| b.is_ascii_digit()) as fn(u8) -> bool, |b: u8| {
+        b.is_ascii_lowercase()
+    }] {
+        if rest.is_empty() {
+            return true;
+        }
+        let Some(inner) = rest.strip_prefix('(') else {
+            return false;
+        };
+        let n = inner.bytes().take_while(|b| allowed(*b)).count();
+        if n == 0 || !inner[n..].starts_with(')') {
+            return false;
+        }
+        rest = &inner[n + 1..];
+    }
+    rest.is_empty()
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -80,7 +313,8 @@ pub enum ChecklistError {
     EmptyTier(&'static str),
     #[error(
         "item `{item}` ({tier} tier): at 0 with everything else at maximum it scores {outcome}, \
-         but a single non-critical gap must give certified_with_conditions; lower its weight or min_overall_percent"
+         but a single non-critical gap must give certified_with_conditions naming it; lower its weight, \
+         min_overall_percent or its section's floor"
     )]
     SingleGap {
         item: String,
@@ -98,9 +332,19 @@ fn valid_id(id: &str) -> bool {
 
 impl Checklist {
     pub fn parse(source: &str) -> Result<Checklist, ChecklistError> {
-        let checklist: Checklist = toml::from_str(source)
+        let mut checklist: Checklist = toml::from_str(source)
             .map_err(|e| ChecklistError::Toml(e.to_string().trim().to_string()))?;
         checklist.validate()?;
+        if checklist.version == 1 {
+            // Version 1 has no bases: every item decided the outcome.
+            for item in checklist
+                .sections
+                .iter_mut()
+                .flat_map(|s| s.items.iter_mut())
+            {
+                item.basis.get_or_insert(Basis::Statutory);
+            }
+        }
         Ok(checklist)
     }
 
@@ -150,6 +394,18 @@ impl Checklist {
                 "scoring.min_overall_percent must be at most 100".into(),
             ));
         }
+        if r.section_floor_percent.is_some_and(|f| f > 100) {
+            return Err(ChecklistError::Rules(
+                "scoring.section_floor_percent must be at most 100".into(),
+            ));
+        }
+        if r.evidence_from_score
+            .is_some_and(|e| e == 0 || e > r.max_score)
+        {
+            return Err(ChecklistError::Rules(
+                "scoring.evidence_from_score must be from 1 to max_score".into(),
+            ));
+        }
         if self.tiers.standard_min >= self.tiers.enhanced_min {
             return Err(ChecklistError::Rules(
                 "tiers.standard_min must be below tiers.enhanced_min".into(),
@@ -179,6 +435,9 @@ impl Checklist {
             if s.items.is_empty() {
                 return Err(section_problem("has no items"));
             }
+            if s.floor_percent.is_some_and(|f| f > 100) {
+                return Err(section_problem("floor_percent must be at most 100"));
+            }
             for i in &s.items {
                 let problem = |p: &str| ChecklistError::Item {
                     section: s.id.clone(),
@@ -206,6 +465,14 @@ impl Checklist {
                 if i.tiers.contains(&Tier::OutOfScope) {
                     return Err(problem("tiers may hold only standard and enhanced"));
                 }
+                self.check_basis(i).map_err(|p| problem(&p))?;
+                if let Some(p) = i
+                    .not_applicable_when
+                    .iter()
+                    .find_map(ApplicabilityRule::problem)
+                {
+                    return Err(problem(&p));
+                }
             }
         }
         for tier in [Tier::Standard, Tier::Enhanced] {
@@ -214,6 +481,41 @@ impl Checklist {
                 return Err(ChecklistError::EmptyTier(tier.as_str()));
             }
             self.check_single_gap(tier, &items)?;
+        }
+        Ok(())
+    }
+
+    /// From version 2 every item says whether it is a duty (and under which
+    /// section) or good practice; only duties may be critical.
+    fn check_basis(&self, i: &ChecklistItem) -> Result<(), String> {
+        let Some(basis) = i.basis else {
+            return if self.version >= 2 {
+                Err("basis must be \"statutory\" or \"good_practice\"".into())
+            } else {
+                Ok(())
+            };
+        };
+        match basis {
+            Basis::Statutory => match i.statute.as_deref() {
+                Some(s) if valid_statute(s) => {}
+                Some(s) => {
+                    return Err(format!("statute `{s}` must read s.N, s.N(n) or s.N(n)(x)"));
+                }
+                None => return Err("a statutory item must name its statute (e.g. s.5)".into()),
+            },
+            Basis::GoodPractice => {
+                if i.statute.is_some() || i.statutory_for.is_some() {
+                    return Err("a good_practice item takes no statute or statutory_for".into());
+                }
+                if i.critical {
+                    return Err("a good_practice item cannot be critical: it never refuses".into());
+                }
+            }
+        }
+        if let Some(tiers) = &i.statutory_for
+            && (tiers.is_empty() || tiers.iter().any(|t| !i.tiers.contains(t)))
+        {
+            return Err("statutory_for must list some of the item's tiers".into());
         }
         Ok(())
     }
@@ -229,13 +531,16 @@ impl Checklist {
             .map(|(_, i)| (i.id.clone(), Some(self.scoring.max_score)))
             .collect();
         let at = time::OffsetDateTime::UNIX_EPOCH;
-        for (_, item) in items.iter().filter(|(_, i)| !i.critical) {
+        let case = scoring::Case::fully_evidenced(self, tier);
+        for (_, item) in items.iter().filter(|(_, i)| !i.critical_at(tier)) {
             let mut scores = full.clone();
             scores.insert(item.id.clone(), Some(0));
-            let outcome = scoring::assess(self, tier, &scores, at)
-                .map(|a| a.outcome)
-                .unwrap_or(Outcome::Refused);
-            if outcome != Outcome::CertifiedWithConditions {
+            let assessed = scoring::assess(self, &case, &scores, at).ok();
+            let outcome = assessed.as_ref().map_or(Outcome::Refused, |a| a.outcome);
+            let named = assessed
+                .as_ref()
+                .is_some_and(|a| a.conditions.iter().any(|c| c.item_id == item.id));
+            if outcome != Outcome::CertifiedWithConditions || !named {
                 return Err(ChecklistError::SingleGap {
                     item: item.id.clone(),
                     tier: tier.as_str(),
@@ -338,6 +643,134 @@ mod tests {
     fn thresholds_that_would_refuse_a_single_gap_are_refused() {
         let err = broken("min_overall_percent = 70", "min_overall_percent = 99");
         assert!(matches!(err, ChecklistError::SingleGap { .. }), "{err}");
+    }
+
+    pub const BUILDING_V2: &str = include_str!("../../config/checklists/building-v2.toml");
+    pub const EVENT_V2: &str = include_str!("../../config/checklists/event-v2.toml");
+
+    #[test]
+    fn shipped_version_2_files_say_the_basis_of_every_item() {
+        for (source, kind) in [
+            (BUILDING_V2, PremisesKind::Building),
+            (EVENT_V2, PremisesKind::Event),
+        ] {
+            let c = Checklist::parse(source).expect("shipped checklist");
+            assert_eq!((c.kind, c.version), (kind, 2));
+            assert_eq!(c.scoring.section_floor_percent, Some(50));
+            assert_eq!(c.scoring.evidence_from_score, Some(3));
+            for item in c.sections.iter().flat_map(|s| &s.items) {
+                match item.basis {
+                    Some(Basis::Statutory) => assert!(item.statute.is_some(), "{}", item.id),
+                    Some(Basis::GoodPractice) => {
+                        assert!(item.statute.is_none() && !item.critical, "{}", item.id)
+                    }
+                    None => panic!("{} has no basis", item.id),
+                }
+            }
+            for (id, section) in [("02", "s.9"), ("04", "s.10")] {
+                let id = match kind {
+                    PremisesKind::Building => format!("gov-{id}"),
+                    PremisesKind::Event => format!("egov-{id}"),
+                };
+                let (_, item) = c.item(&id).expect("item");
+                assert_eq!(item.statute.as_deref(), Some(section));
+                assert!(
+                    item.critical && !item.not_applicable_when.is_empty(),
+                    "{id}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn version_1_items_read_as_statutory() {
+        let c = Checklist::parse(BUILDING).expect("valid");
+        for item in c.sections.iter().flat_map(|s| &s.items) {
+            assert_eq!(item.basis, Some(Basis::Statutory));
+            assert_eq!(item.statute, None);
+            assert_eq!(item.basis_at(Tier::Standard), Basis::Statutory);
+        }
+    }
+
+    fn broken_v2(from: &str, to: &str) -> ChecklistError {
+        let source = BUILDING_V2.replacen(from, to, 1);
+        assert_ne!(source, BUILDING_V2, "pattern {from:?} not in file");
+        Checklist::parse(&source).expect_err("must be refused")
+    }
+
+    fn item_problem(e: &ChecklistError) -> String {
+        match e {
+            ChecklistError::Item { problem, .. } => problem.clone(),
+            other => panic!("not an item error: {other}"),
+        }
+    }
+
+    #[test]
+    fn a_version_2_file_that_breaks_a_rule_is_refused() {
+        // An item with no statutory / good-practice flag.
+        let e = broken_v2(
+            "\nbasis = \"statutory\"\nstatute = \"s.4\"",
+            "\nstatute = \"s.4\"",
+        );
+        assert!(item_problem(&e).contains("basis"), "{e}");
+        // A floor above 100, for the whole file or a section.
+        let e = broken_v2("section_floor_percent = 50", "section_floor_percent = 101");
+        assert!(
+            matches!(e, ChecklistError::Rules(ref m) if m.contains("section_floor_percent")),
+            "{e}"
+        );
+        let e = broken_v2(
+            "[[sections.items]]",
+            "floor_percent = 150\n\n[[sections.items]]",
+        );
+        assert!(
+            matches!(e, ChecklistError::Section { ref problem, .. } if problem.contains("floor_percent")),
+            "{e}"
+        );
+        // An applicability rule naming an unknown field, or testing a known one wrongly.
+        let e = broken_v2("fact = \"head_count\"", "fact = \"floor_area\"");
+        assert!(
+            item_problem(&e).contains("unknown field `floor_area`"),
+            "{e}"
+        );
+        let e = broken_v2(
+            "fact = \"head_count\", below = 200",
+            "fact = \"head_count\", equals = true",
+        );
+        assert!(item_problem(&e).contains("below = N"), "{e}");
+        // A statute that is not a section, good practice that claims one or is critical.
+        let e = broken_v2("statute = \"s.9\"", "statute = \"section nine\"");
+        assert!(item_problem(&e).contains("s.N"), "{e}");
+        let e = broken_v2(
+            "basis = \"statutory\"\nstatute = \"s.4\"",
+            "basis = \"good_practice\"",
+        );
+        assert!(item_problem(&e).contains("cannot be critical"), "{e}");
+        // A floor that would refuse a single non-critical gap.
+        let e = broken_v2("section_floor_percent = 50", "section_floor_percent = 90");
+        assert!(matches!(e, ChecklistError::SingleGap { .. }), "{e}");
+        let e = broken_v2("evidence_from_score = 3", "evidence_from_score = 9");
+        assert!(matches!(e, ChecklistError::Rules(_)), "{e}");
+    }
+
+    #[test]
+    fn statutes_read_as_sections() {
+        for good in ["s.5", "s.6(1)(a)", "s.10", "s.5(3)"] {
+            assert!(valid_statute(good), "{good}");
+        }
+        for bad in [
+            "",
+            "s.",
+            "5",
+            "s.5(",
+            "s.5()",
+            "s.5(a)(1)",
+            "s.5(1)(a)(i)",
+            "S.5",
+            "s.5 ",
+        ] {
+            assert!(!valid_statute(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -607,7 +607,7 @@ pub fn certifying_scores<R: Rng>(
     let mut scores: HashMap<String, Option<u8>> = items
         .iter()
         .map(|(_, item)| {
-            let score = if !item.critical && rng.gen_bool(0.05) {
+            let score = if !item.critical_at(tier) && rng.gen_bool(0.05) {
                 None
             } else {
                 Some(rng.gen_range(good_low..=rules.max_score))
@@ -615,15 +615,15 @@ pub fn certifying_scores<R: Rng>(
             (item.id.clone(), score)
         })
         .collect();
-    if conditional {
-        let below = rules
-            .condition_below
-            .saturating_sub(1)
-            .max(rules.critical_fail_below);
-        for _ in 0..rng.gen_range(1..=2) {
-            let (_, item) = items[rng.gen_range(0..items.len())];
-            scores.insert(item.id.clone(), Some(below));
-        }
+    // One gap on a non-critical item: a condition, never a refusal (the
+    // checklist loader checks that a single gap at 0 certifies with conditions).
+    let gaps: Vec<_> = items.iter().filter(|(_, i)| !i.critical_at(tier)).collect();
+    if conditional && !gaps.is_empty() {
+        let (_, item) = gaps[rng.gen_range(0..gaps.len())];
+        scores.insert(
+            item.id.clone(),
+            Some(rules.condition_below.saturating_sub(1)),
+        );
     }
     scores
 }
@@ -675,24 +675,27 @@ mod tests {
 
     #[test]
     fn certifying_scores_certify_and_conditional_ones_raise_conditions() {
-        use crate::domain::scoring::{Outcome, assess};
-        let source = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/config/checklists/building.toml"
-        ))
-        .expect("checklist");
-        let checklist = Checklist::parse(&source).expect("parse");
-        let mut rng = StdRng::seed_from_u64(3);
+        use crate::domain::scoring::{Case, Outcome, assess};
         let now = time::macros::datetime!(2026-12-01 12:00 UTC);
-        for tier in [Tier::Standard, Tier::Enhanced] {
-            for _ in 0..200 {
-                let clean = certifying_scores(&mut rng, &checklist, tier, false);
-                let a = assess(&checklist, tier, &clean, now).expect("assess");
-                assert_eq!(a.outcome, Outcome::Certified);
-                let cond = certifying_scores(&mut rng, &checklist, tier, true);
-                let a = assess(&checklist, tier, &cond, now).expect("assess");
-                assert_eq!(a.outcome, Outcome::CertifiedWithConditions);
-                assert!(!a.conditions.is_empty());
+        for file in ["building.toml", "building-v2.toml", "event-v2.toml"] {
+            let source = std::fs::read_to_string(format!(
+                "{}/config/checklists/{file}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .expect("checklist");
+            let checklist = Checklist::parse(&source).expect("parse");
+            let mut rng = StdRng::seed_from_u64(3);
+            for tier in [Tier::Standard, Tier::Enhanced] {
+                let case = Case::fully_evidenced(&checklist, tier);
+                for _ in 0..200 {
+                    let clean = certifying_scores(&mut rng, &checklist, tier, false);
+                    let a = assess(&checklist, &case, &clean, now).expect("assess");
+                    assert_eq!(a.outcome, Outcome::Certified);
+                    let cond = certifying_scores(&mut rng, &checklist, tier, true);
+                    let a = assess(&checklist, &case, &cond, now).expect("assess");
+                    assert_eq!(a.outcome, Outcome::CertifiedWithConditions);
+                    assert!(!a.conditions.is_empty());
+                }
             }
         }
     }

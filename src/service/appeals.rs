@@ -20,13 +20,13 @@ use super::access::{
     admits_appeal, appeal_scope, may_read_appeal_evidence, require_appeal_reviewer,
     require_may_review, require_operator, require_owner, require_role,
 };
-use super::applications::assessment::ScoresRequest;
+use super::applications::assessment::{ScoresRequest, event_window, score_problem};
 use super::applications::evidence::{EvidenceFile, Upload, check_file, clean_filename};
 use super::applications::views::{
     AdvisorSummary, AnswerView, CertificateSummary, EvidenceView, PremisesSummary, ScoreView,
     StoredAssessment, stored_assessment,
 };
-use super::applications::{checklist_for, load_visible};
+use super::applications::{case_for, checklist_for, load_visible};
 use super::page::PageQuery;
 use super::validate::Check;
 use super::{FieldError, ServiceError, ServiceResult, today};
@@ -40,7 +40,7 @@ use crate::domain::appeal::{
     self, AppealAction, AppealState, Consequence, NotAppealable, transition,
 };
 use crate::domain::application::ApplicationStatus;
-use crate::domain::scoring::{self, AssessmentResult, ConditionDraft, Outcome, ScoringError};
+use crate::domain::scoring::{self, AssessmentResult, ConditionDraft, Outcome};
 use crate::domain::status::StoredStatus;
 use crate::service::certificates::issue::{Issuance, issue_certificate};
 use crate::state::AppState;
@@ -393,6 +393,7 @@ fn only_scores(m: &HashMap<String, (Option<u8>, String)>) -> HashMap<String, Opt
 
 /// The assessment on appeal as of `at`, from what is stored.
 fn reassessment(
+    st: &AppState,
     conn: &mut DbConnection,
     checklist: &StoredChecklist,
     appeal: &Appeal,
@@ -403,14 +404,15 @@ fn reassessment(
     let original = only_scores(&stored_scores(conn, &app.id)?);
     let rescored = only_scores(&appeal_scores(conn, &appeal.id)?);
     let appealed: HashSet<String> = appeal.item_ids().into_iter().collect();
+    let case = case_for(st, conn, app, prem)?;
     appeal::reassess(
         &checklist.checklist,
-        app.tier,
+        &case,
         &original,
         &appealed,
         &rescored,
         to_utc(at),
-        prem.event_end.map(to_utc),
+        event_window(prem),
     )
     .map_err(|e| bad_row("scores", &appeal.id, format!("{e:?}")))
 }
@@ -475,7 +477,7 @@ fn detail(
     );
     if appeal.state == AppealState::InReview && caller.role != Role::Operator {
         view.preview_outcome =
-            Some(reassessment(conn, &checklist, appeal, app, prem, now())?.outcome);
+            Some(reassessment(st, conn, &checklist, appeal, app, prem, now())?.outcome);
     }
     Ok(view)
 }
@@ -858,8 +860,9 @@ pub async fn score(
         .db
         .run(move |conn| {
             write_tx(conn, |tx| {
-                let (appeal, app, _) = load_for_review(tx, &caller, &id, AppealAction::Score)?;
+                let (appeal, app, prem) = load_for_review(tx, &caller, &id, AppealAction::Score)?;
                 let checklist = checklist_for(&st, tx, &app)?;
+                let case = case_for(&st, tx, &app, &prem)?;
                 let max = checklist.checklist.scoring.max_score;
                 let appealed = appeal.item_ids();
                 let original = stored_scores(tx, &app.id)?;
@@ -896,16 +899,16 @@ pub async fn score(
                             continue;
                         }
                     };
-                    if let Err(e) =
-                        scoring::check_score(&checklist.checklist, app.tier, &entry.item_id, as_u8)
-                    {
-                        let message = match e {
-                            ScoringError::CriticalNotApplicable(_) => {
-                                "a critical item cannot be marked not applicable".to_string()
-                            }
-                            other => other.to_string(),
-                        };
-                        errors.push(FieldError::new(format!("scores[{i}].score"), message));
+                    let note = entry.note.as_deref().unwrap_or_default();
+                    if let Err(e) = scoring::check_score(
+                        &checklist.checklist,
+                        &case,
+                        &entry.item_id,
+                        as_u8,
+                        note,
+                    ) {
+                        let (field, message) = score_problem(&e);
+                        errors.push(FieldError::new(format!("scores[{i}].{field}"), message));
                         continue;
                     }
                     let note = entry.note.clone().unwrap_or_default().trim().to_string();
@@ -1078,7 +1081,7 @@ pub async fn decide(state: &AppState, caller: &Caller, id: &str) -> ServiceResul
                 let (appeal, app, prem) = load_for_review(tx, &caller, &id, AppealAction::Decide)?;
                 let checklist = checklist_for(&st, tx, &app)?;
                 let at = now();
-                let mut assessment = reassessment(tx, &checklist, &appeal, &app, &prem, at)?;
+                let mut assessment = reassessment(&st, tx, &checklist, &appeal, &app, &prem, at)?;
                 let before = stored_assessment(&app)?
                     .map(|s| s.conditions)
                     .unwrap_or_default();

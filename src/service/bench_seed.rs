@@ -484,12 +484,14 @@ fn certificate<R: Rng + rand::CryptoRng>(
     let (advisor_id, advisor_name, accreditation, _) = &eligible[rng.gen_range(0..eligible.len())];
     let conditional = rng.gen_bool(0.2);
     let scores = synthetic::certifying_scores(rng, &checklist.checklist, tier, conditional);
+    // Generated registers have evidence on every item.
+    let case = scoring::Case::fully_evidenced(&checklist.checklist, tier);
     let assessment = scoring::assess_until(
         &checklist.checklist,
-        tier,
+        &case,
         &scores,
         issued_at,
-        prem.event_end.map(crate::db::to_utc),
+        crate::service::applications::assessment::event_window(prem),
     )
     .map_err(|e| anyhow::anyhow!("generated scores do not assess: {e}"))?;
     anyhow::ensure!(

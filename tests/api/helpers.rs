@@ -387,7 +387,16 @@ impl TestApp {
             .as_array()
             .expect("items")
             .iter()
-            .map(|item| json!({"item_id": item["id"], "score": score_for(item), "note": ""}))
+            .map(|item| {
+                let score = score_for(item);
+                // Not applicable needs its reason (checklist version 2).
+                let note = if score.is_null() {
+                    "does not apply to these premises"
+                } else {
+                    ""
+                };
+                json!({"item_id": item["id"], "score": score, "note": note})
+            })
             .collect();
         self.put(
             &format!("/api/v1/applications/{id}/scores"),

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use super::views::{self, ApplicationView, CertificateSummary, StoredAssessment};
-use super::{checklist_for, load_visible, require_status};
+use super::{case_for, checklist_for, load_visible, require_status};
 use crate::auth::{Caller, Role};
 use crate::checklists::StoredChecklist;
 use crate::db::models::{Application, Premises, Score};
@@ -57,13 +57,34 @@ pub struct ScoresResponse {
     pub unscored: Vec<String>,
 }
 
-fn score_message(e: &ScoringError) -> String {
+/// The field a refused score is about, and what to tell the advisor, naming the item.
+pub(crate) fn score_problem(e: &ScoringError) -> (&'static str, String) {
+    let item = e.item_id().unwrap_or_default();
     match e {
-        ScoringError::OutOfRange { max, .. } => format!("must be from 0 to {max}, or null"),
-        ScoringError::CriticalNotApplicable(_) => {
-            "a critical item cannot be marked not applicable".to_string()
+        ScoringError::OutOfRange { max, .. } => {
+            ("score", format!("must be from 0 to {max}, or null"))
         }
-        other => format!("{other:?}"),
+        ScoringError::CriticalNotApplicable(_) => (
+            "score",
+            format!(
+                "{item} is critical and the law applies to these premises: it cannot be marked not applicable"
+            ),
+        ),
+        ScoringError::NotApplicableWithoutReason(_) => (
+            "note",
+            format!("{item}: say in the note why it does not apply here"),
+        ),
+        ScoringError::EvidenceMissing { score, .. } => (
+            "score",
+            format!(
+                "{item}: a score of {score} needs evidence linked to this item; attach it first or score lower"
+            ),
+        ),
+        ScoringError::UnknownItem(_) => (
+            "item_id",
+            format!("`{item}` is not a checklist item of this application"),
+        ),
+        ScoringError::Unscored(items) => ("score", format!("unscored: {}", items.join(", "))),
     }
 }
 
@@ -90,6 +111,7 @@ pub async fn score(
                 require_may_assess(&caller, &app, advisor.as_ref(), prem.kind, today())?;
                 require_status(&app, &[ApplicationStatus::InReview])?;
                 let checklist = checklist_for(&st, tx, &app)?;
+                let case = case_for(&st, tx, &app, &prem)?;
                 let max = checklist.checklist.scoring.max_score;
                 let mut errors = Vec::new();
                 let mut valid: Vec<Score> = Vec::new();
@@ -113,11 +135,13 @@ pub async fn score(
                             continue;
                         }
                     };
+                    let note = entry.note.as_deref().unwrap_or_default();
                     match scoring::check_score(
                         &checklist.checklist,
-                        app.tier,
+                        &case,
                         &entry.item_id,
                         as_u8,
+                        note,
                     ) {
                         Ok(()) => valid.push(Score {
                             application_id: app.id.clone(),
@@ -126,14 +150,10 @@ pub async fn score(
                             note: entry.note.clone().unwrap_or_default().trim().to_string(),
                             updated_at: at,
                         }),
-                        Err(ScoringError::UnknownItem(item)) => errors.push(FieldError::new(
-                            format!("scores[{i}].item_id"),
-                            format!("`{item}` is not a checklist item of this application"),
-                        )),
-                        Err(e) => errors.push(FieldError::new(
-                            format!("scores[{i}].score"),
-                            score_message(&e),
-                        )),
+                        Err(e) => {
+                            let (field, message) = score_problem(&e);
+                            errors.push(FieldError::new(format!("scores[{i}].{field}"), message));
+                        }
                     }
                     if entry
                         .note
@@ -205,19 +225,27 @@ pub(super) struct Decision {
     pub(super) blocked: Option<String>,
 }
 
+/// When an event's gates open and it ends; none for a building.
+pub(crate) fn event_window(prem: &Premises) -> Option<scoring::EventWindow> {
+    Some(scoring::EventWindow {
+        start: to_utc(prem.event_start?),
+        end: to_utc(prem.event_end?),
+    })
+}
+
 pub(super) fn decide(
     checklist: &StoredChecklist,
-    app: &Application,
+    case: &scoring::Case,
     prem: &Premises,
     scores: &HashMap<String, Option<u8>>,
     at: time::PrimitiveDateTime,
 ) -> ServiceResult<Decision> {
     let assessment = match scoring::assess_until(
         &checklist.checklist,
-        app.tier,
+        case,
         scores,
         to_utc(at),
-        prem.event_end.map(to_utc),
+        event_window(prem),
     ) {
         Ok(a) => a,
         Err(ScoringError::Unscored(items)) => {
@@ -231,10 +259,15 @@ pub(super) fn decide(
                 items,
             });
         }
+        // A score saved before its evidence was withdrawn, or before the facts
+        // changed (the Act came into force): the advisor rescores that item.
         Err(e) => {
-            return Err(ServiceError::internal(anyhow::anyhow!(
-                "stored scores invalid: {e:?}"
-            )));
+            let (_, detail) = score_problem(&e);
+            return Err(ServiceError::Conflict {
+                code: "score_no_longer_valid",
+                detail: format!("rescore the item: {detail}"),
+                items: e.item_id().map(str::to_string).into_iter().collect(),
+            });
         }
     };
     let blocked = match prem.event_end {
@@ -282,6 +315,7 @@ pub struct PreviewResponse {
 
 fn preview_of(
     checklist: &StoredChecklist,
+    case: &scoring::Case,
     app: &Application,
     prem: &Premises,
     scores: &HashMap<String, Option<u8>>,
@@ -302,7 +336,7 @@ fn preview_of(
         blocked_by: None,
     };
     if tally.unscored.is_empty() {
-        let decision = decide(checklist, app, prem, scores, at)?;
+        let decision = decide(checklist, case, prem, scores, at)?;
         preview.outcome = Some(decision.assessment.outcome);
         preview.result = Some(decision.assessment.result);
         preview.conditions = decision.conditions;
@@ -329,8 +363,9 @@ pub async fn preview(
             require_assigned(&caller, &app)?;
             require_status(&app, &[ApplicationStatus::InReview])?;
             let checklist = checklist_for(&st, conn, &app)?;
+            let case = case_for(&st, conn, &app, &prem)?;
             let scores = stored_scores(conn, &app)?;
-            preview_of(&checklist, &app, &prem, &scores, now())
+            preview_of(&checklist, &case, &app, &prem, &scores, now())
         })
         .await
 }
@@ -358,7 +393,8 @@ pub async fn sheet(state: &AppState, caller: &Caller, id: &str) -> ServiceResult
             let assigned_to_caller = require_assigned(&caller, &app).is_ok();
             let preview = if assigned_to_caller && app.status == ApplicationStatus::InReview {
                 let scores = stored_scores(conn, &app)?;
-                Some(preview_of(&checklist, &app, &prem, &scores, now())?)
+                let case = case_for(&st, conn, &app, &prem)?;
+                Some(preview_of(&checklist, &case, &app, &prem, &scores, now())?)
             } else {
                 None
             };
@@ -522,7 +558,8 @@ fn completion_in(
     require_status(&app, &[ApplicationStatus::InReview])?;
     let checklist = checklist_for(st, conn, &app)?;
     let by_item = stored_scores(conn, &app)?;
-    let decision = decide(&checklist, &app, &prem, &by_item, completed_at)?;
+    let case = case_for(st, conn, &app, &prem)?;
+    let decision = decide(&checklist, &case, &prem, &by_item, completed_at)?;
     Ok(Completion {
         app,
         prem,

@@ -24,7 +24,9 @@ use crate::checklists::{ChecklistStore, StoredChecklist};
 use crate::db::models::{Application, Premises};
 use crate::db::{self, DbConnection};
 use crate::domain::application::ApplicationStatus;
+use crate::domain::checklist::Facts;
 use crate::domain::scope::ApplicationScope;
+use crate::domain::scoring::Case;
 use crate::state::AppState;
 
 /// The caller's application scope (an advisor's depends on their accreditation).
@@ -60,6 +62,31 @@ pub(crate) fn checklist_for(
     app: &Application,
 ) -> ServiceResult<StoredChecklist> {
     checklist_in(&state.checklists, conn, app)
+}
+
+/// What scoring needs to know about the premises: the facts that applicability
+/// rules test, and which items have evidence linked to them.
+pub(crate) fn case_for(
+    state: &AppState,
+    conn: &mut DbConnection,
+    app: &Application,
+    prem: &Premises,
+) -> ServiceResult<Case> {
+    let commencement = state
+        .settings
+        .commencement()
+        .map_err(ServiceError::internal)?;
+    let facts = Facts {
+        head_count: u32::try_from(prem.capacity).unwrap_or(0),
+        tier: app.tier,
+        responsible_person: "organisation".to_string(),
+        before_commencement: today() < commencement,
+    };
+    let evidenced = crate::db::evidence::list(conn, &app.id)?
+        .into_iter()
+        .filter_map(|e| e.item_id)
+        .collect();
+    Ok(Case::new(facts, evidenced))
 }
 
 pub(crate) fn checklist_in(

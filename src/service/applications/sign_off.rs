@@ -324,7 +324,8 @@ fn approval_in(
     }
     let checklist = checklist_for(st, tx, app)?;
     let scores = stored_scores(tx, app)?;
-    let decision = decide(&checklist, app, prem, &scores, at)?;
+    let case = super::case_for(st, tx, app, prem)?;
+    let decision = decide(&checklist, &case, prem, &scores, at)?;
     if let Some(why) = decision.blocked {
         return Err(ServiceError::conflict("event_ended", why));
     }

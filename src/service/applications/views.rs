@@ -12,6 +12,7 @@ use crate::checklists::{ChecklistStore, StoredChecklist};
 use crate::db::models::{Answer, Application, Certificate, EvidenceMeta, Premises, Score};
 use crate::db::{self, DbConnection, to_utc};
 use crate::domain::application::{AnswerStatus, ApplicationStatus};
+use crate::domain::checklist::Basis;
 use crate::domain::scoring::{AssessmentResult, ConditionDraft, Outcome};
 use crate::domain::tier::{PremisesKind, Tier};
 use crate::service::access::{may_see_scores, may_see_withdrawals_after_scoring};
@@ -106,10 +107,19 @@ pub struct ItemView {
     pub section_title: String,
     pub text: String,
     pub guidance: String,
+    /// Critical at this application's tier (only duties can be critical).
     pub critical: bool,
     pub evidence_required: bool,
     pub weight: u32,
     pub max_score: u8,
+    /// `statutory`: a duty under the Act at this tier, which decides the outcome;
+    /// `good_practice`: scored and reported, never a refusal.
+    pub basis: Basis,
+    /// The section of the Act (e.g. `s.6(1)(a)`); null for good practice.
+    pub statute: Option<String>,
+    /// When the law does not apply, in plain words: then the item may be marked
+    /// not applicable with a reason even if critical.
+    pub not_applicable_when: Vec<String>,
     pub answer: Option<AnswerView>,
     /// Shown to operators only once the assessment is completed.
     pub score: Option<ScoreView>,
@@ -238,10 +248,13 @@ pub(crate) fn build(
             section_title: section.title.clone(),
             text: item.text.clone(),
             guidance: item.guidance.clone(),
-            critical: item.critical,
+            critical: item.critical_at(app.tier),
             evidence_required: item.evidence_required,
             weight: item.weight,
             max_score: checklist.checklist.scoring.max_score,
+            basis: item.basis_at(app.tier),
+            statute: item.statute_at(app.tier).map(str::to_string),
+            not_applicable_when: item.not_applicable_rules(),
             answer: answers_by.get(item.id.as_str()).map(|a| AnswerView {
                 status: a.status,
                 note: a.note.clone(),

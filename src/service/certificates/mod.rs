@@ -21,6 +21,8 @@ pub mod conditions;
 
 pub use status_history::{CertificateHistory, HistoryEntry, HistoryEvent, history};
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -121,6 +123,37 @@ pub struct CertificateView {
     /// statement (the full record only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub appeal_and_reply: Option<crate::service::appeals::RecordAppeal>,
+    // Issue 13: checklist version 2.
+    /// The checklist items the advisor marked not applicable, each with the reason
+    /// (the full record only: police see why a duty was left out).
+    pub not_applicable: Vec<NotApplicableItem>,
+}
+
+#[derive(Serialize, ToSchema, Clone, Debug, PartialEq)]
+pub struct NotApplicableItem {
+    pub item_id: String,
+    pub reason: String,
+}
+
+/// Issue 13: the items marked not applicable on each certificate's assessment (one query).
+fn with_not_applicable(
+    conn: &mut DbConnection,
+    views: &mut [CertificateView],
+) -> ServiceResult<()> {
+    let ids: Vec<&str> = views.iter().map(|v| v.application_id.as_str()).collect();
+    let mut by: HashMap<String, Vec<NotApplicableItem>> = HashMap::new();
+    for s in db::applications::not_applicable_of(conn, &ids)? {
+        by.entry(s.application_id)
+            .or_default()
+            .push(NotApplicableItem {
+                item_id: s.item_id,
+                reason: s.note,
+            });
+    }
+    for view in views {
+        view.not_applicable = by.remove(&view.application_id).unwrap_or_default();
+    }
+    Ok(())
 }
 
 impl CertificateView {
@@ -155,6 +188,7 @@ impl CertificateView {
             review: None,
             fire_safety: Default::default(),
             appeal_and_reply: None,
+            not_applicable: Vec::new(),
         })
     }
 }
@@ -270,6 +304,7 @@ pub(crate) fn record_views(
         .collect::<ServiceResult<Vec<_>>>()?;
     with_sign_off(conn, &mut views)?;
     with_fire_safety(conn, &mut views)?;
+    with_not_applicable(conn, &mut views)?;
     Ok(views)
 }
 
