@@ -38,7 +38,7 @@ async fn published_checklists_are_listed_with_their_hash() {
 
 fn copy_checklists(to: &std::path::Path) {
     std::fs::create_dir_all(to).expect("mkdir");
-    for kind in ["building", "event"] {
+    for kind in ["building", "event", "building-v2", "event-v2"] {
         std::fs::copy(
             format!(
                 "{}/config/checklists/{kind}.toml",
@@ -92,8 +92,14 @@ async fn a_published_version_is_immutable() {
         err.contains("building.toml") && err.contains("immutable"),
         "{err}"
     );
-    // A new version number publishes beside the old one.
-    std::fs::write(&path, text.replacen("version = 1", "version = 2", 1)).expect("write");
+    std::fs::write(&path, &text).expect("write");
+    // A new version number publishes beside the old ones.
+    let v2 = std::fs::read_to_string(dir.path().join("building-v2.toml")).expect("read");
+    std::fs::write(
+        dir.path().join("building-v3.toml"),
+        v2.replacen("version = 2", "version = 3", 1),
+    )
+    .expect("write");
     let state = protectcert::startup::prepare(settings)
         .await
         .expect("v2 publishes");
@@ -103,5 +109,7 @@ async fn a_published_version_is_immutable() {
         .iter()
         .map(|c| c.id.clone())
         .collect();
-    assert!(ids.contains(&"building-v1".to_string()) && ids.contains(&"building-v2".to_string()));
+    for id in ["building-v1", "building-v2", "building-v3"] {
+        assert!(ids.contains(&id.to_string()), "{id} in {ids:?}");
+    }
 }

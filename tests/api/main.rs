@@ -51,3 +51,6 @@ mod issuance;
 
 // Issue 12 part A: the register generator.
 mod bench_seed;
+
+// Issue 13: checklist version 2 and its scoring rules.
+mod scoring_v2;

@@ -95,8 +95,15 @@ async fn items_carry_what_the_operator_and_advisor_need() {
         .await
         .expect(201);
     assert_eq!(s["tier"], "standard");
-    assert_eq!(s["checklist_id"], "building-v1");
+    assert_eq!(s["checklist_id"], "building-v2");
     let item = &s["items"][0];
+    assert_eq!(item["basis"], "statutory", "{item}");
+    assert!(
+        item["statute"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("s.")),
+        "{item}"
+    );
     for key in [
         "id",
         "section",
