@@ -231,6 +231,18 @@ pub struct ItemRow {
     note_field: String,
     note_label: String,
     options: Vec<ScoreOption>,
+    /// "Statutory duty, s.5(3)(a)" or "Good practice".
+    basis: String,
+    /// When the law does not apply, in plain words ("" where the item says nothing).
+    not_applicable_when: String,
+}
+
+fn basis_label(item: &crate::service::applications::views::ItemView) -> String {
+    match (item.basis, &item.statute) {
+        (crate::domain::checklist::Basis::Statutory, Some(s)) => format!("Statutory duty, {s}"),
+        (crate::domain::checklist::Basis::Statutory, None) => "Statutory duty".to_string(),
+        (crate::domain::checklist::Basis::GoodPractice, _) => "Good practice".to_string(),
+    }
 }
 
 pub struct SectionRow {
@@ -349,8 +361,9 @@ fn score_page(
                 label: v.to_string(),
             })
             .collect();
-        // Critical items cannot be marked not applicable (scoring::check_score).
-        if !item.critical {
+        // Critical items only where the law does not apply (scoring::check_score
+        // decides, from the premises' facts).
+        if !item.critical || !item.not_applicable_when.is_empty() {
             options.push(ScoreOption {
                 value: "na".to_string(),
                 label: "Not applicable".to_string(),
@@ -376,6 +389,8 @@ fn score_page(
             note_field: format!("note-{}", item.id),
             note_label: format!("Your note on {}", item.id),
             options,
+            basis: basis_label(item),
+            not_applicable_when: item.not_applicable_when.join("; or "),
         };
         if let Some(section) = sections.last_mut() {
             section.items.push(row);
@@ -641,6 +656,9 @@ pub struct ConditionRow {
 pub struct SectionTotal {
     title: String,
     percent: String,
+    /// The statutory items against the section's floor: "80% (floor 50%, met)";
+    /// "—" where the section has no statutory items or no floor.
+    statutory: String,
     scored: u32,
     not_applicable: u32,
 }
@@ -664,6 +682,21 @@ fn section_totals(sections: &[SectionResult]) -> Vec<SectionTotal> {
             percent: s
                 .percent
                 .map_or_else(|| "not applicable".to_string(), percent_text),
+            // A floor of 0 is no floor (a section with a single duty).
+            statutory: match (
+                s.statutory_percent,
+                s.floor_percent.filter(|f| *f > 0),
+                s.floor_met,
+            ) {
+                (Some(p), Some(floor), Some(true)) => {
+                    format!("{} (floor {floor}%, met)", percent_text(p))
+                }
+                (Some(p), Some(floor), _) => {
+                    format!("{} (floor {floor}%, NOT met)", percent_text(p))
+                }
+                (Some(p), None, _) => percent_text(p),
+                (None, _, _) => "—".to_string(),
+            },
             scored: s.items_scored,
             not_applicable: s.items_not_applicable,
         })

@@ -132,11 +132,19 @@ describe('advisor', () => {
       assert.equal(file.status(), 200);
       assert.match((await file.body()).toString('latin1'), /^%PDF-/);
     }
-    // Critical items cannot be marked not applicable; the others can.
-    const critical = items.find((i) => i.critical);
+    // Critical items cannot be marked not applicable, unless the checklist says
+    // when the law does not apply (notification); the others can.
+    const critical = items.find((i) => i.critical && i.not_applicable_when.length === 0);
     const optional = items.filter((i) => !i.critical);
     assert.equal(await item(page, critical.id).getByRole('radio', { name: 'Not applicable' }).count(), 0);
     assert.equal(await item(page, optional[0].id).getByRole('radio', { name: 'Not applicable' }).count(), 1);
+    const lawful = items.find((i) => i.critical && i.not_applicable_when.length > 0);
+    assert.equal(await item(page, lawful.id).getByRole('radio', { name: 'Not applicable' }).count(), 1);
+    assert.match(await item(page, lawful.id).innerText(), /unless the law does not apply: the head count is below 200/);
+    // Each item says whether it is a duty (and under which section) or good practice.
+    assert.match(await item(page, first.id).innerText(), /Statutory duty, s\.\d/);
+    const goodPractice = items.find((i) => i.basis === 'good_practice');
+    assert.match(await item(page, goodPractice.id).innerText(), /Good practice/);
 
     // The percentages follow the scores live.
     const scores = new Map();
@@ -205,6 +213,17 @@ describe('advisor', () => {
     await screenshots(page, 'advisor-scoring');
     await tabletScreenshot(page, 'advisor-scoring');
 
+    // Not applicable needs its reason: refused next to the note, the scores kept.
+    const [noReason] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/advisor/applications/${id}`)),
+      page.getByRole('button', { name: 'Save scores' }).click(),
+    ]);
+    assert.equal(noReason.status(), 422);
+    await page.waitForLoadState();
+    assert.match(await item(page, na.id).innerText(), /say in the note why it does not apply here/);
+    assert.equal(await item(page, na.id).getByRole('radio', { name: 'Not applicable' }).isChecked(), true);
+    await page.getByLabel(`Your note on ${na.id}`).fill('Nobody else shares control of the premises');
+
     // Saving and previewing: the server's percentages are the script's.
     await Promise.all([
       page.waitForURL(new RegExp(`/advisor/applications/${id}/preview$`)),
@@ -216,7 +235,7 @@ describe('advisor', () => {
     assert.match(await page.locator('main').innerText(), new RegExp(`Overall score: ${expected.replace('.', '\\.')}`));
     const due = longDate(new Date(Date.now() + 90 * 24 * 3600 * 1000));
     const condition = page.getByRole('row').filter({ hasText: gap.id });
-    assert.match(await condition.innerText(), /Bring fully into place/);
+    assert.match(await condition.innerText(), gap.basis === "good_practice" ? /Good practice to bring into place/ : /Bring fully into place/);
     assert.match(await condition.innerText(), new RegExp(due));
     assert.match(await page.locator('main').innerText(), /1 item\(s\) scored below 3 and raise conditions/);
     await checkAccessibility(page, 'advisor-preview');

@@ -168,7 +168,7 @@ describe('operator', () => {
       assert.ok(items > 0);
       assert.equal(await page.locator('.guidance').count(), items, 'every item has its guidance beside it');
       if (sections === 1) {
-        assert.match(await page.locator('.guidance').first().innerText(), /Ask who is accountable/);
+        assert.match(await page.locator('.guidance').first().innerText(), /the responsible person is whoever has control/);
         await check(page, 'operator-section');
       }
       for (const radio of await page.locator('input[type=radio][value=in_place]').all()) await radio.check();
