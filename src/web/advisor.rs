@@ -231,16 +231,17 @@ pub struct ItemRow {
     note_field: String,
     note_label: String,
     options: Vec<ScoreOption>,
-    /// "Statutory duty, s.5(3)(a)" or "Good practice".
+    /// "Legal duty (s.5(3)(a))" or "Good practice".
     basis: String,
     /// When the law does not apply, in plain words ("" where the item says nothing).
     not_applicable_when: String,
 }
 
-fn basis_label(item: &crate::service::applications::views::ItemView) -> String {
+/// How an item's basis reads on the pages, for advisors and operators alike.
+pub(crate) fn basis_label(item: &crate::service::applications::views::ItemView) -> String {
     match (item.basis, &item.statute) {
-        (crate::domain::checklist::Basis::Statutory, Some(s)) => format!("Statutory duty, {s}"),
-        (crate::domain::checklist::Basis::Statutory, None) => "Statutory duty".to_string(),
+        (crate::domain::checklist::Basis::Statutory, Some(s)) => format!("Legal duty ({s})"),
+        (crate::domain::checklist::Basis::Statutory, None) => "Legal duty".to_string(),
         (crate::domain::checklist::Basis::GoodPractice, _) => "Good practice".to_string(),
     }
 }

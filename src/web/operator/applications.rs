@@ -283,6 +283,8 @@ pub struct ItemForm {
     pub guidance: String,
     pub critical: bool,
     pub evidence_required: bool,
+    /// "Legal duty (s.5(3)(a))" or "Good practice".
+    pub basis: String,
     pub lacks_evidence: bool,
     pub choices: Vec<Choice>,
     pub note: String,
@@ -347,6 +349,7 @@ fn section_page(
                 guidance: i.guidance.clone(),
                 critical: i.critical,
                 evidence_required: i.evidence_required,
+                basis: crate::web::advisor::basis_label(i),
                 lacks_evidence: i.lacks_evidence(),
                 choices: CHOICES
                     .iter()

@@ -142,7 +142,7 @@ describe('advisor', () => {
     assert.equal(await item(page, lawful.id).getByRole('radio', { name: 'Not applicable' }).count(), 1);
     assert.match(await item(page, lawful.id).innerText(), /unless the law does not apply: the head count is below 200/);
     // Each item says whether it is a duty (and under which section) or good practice.
-    assert.match(await item(page, first.id).innerText(), /Statutory duty, s\.\d/);
+    assert.match(await item(page, first.id).innerText(), /Legal duty \(s\.\d/);
     const goodPractice = items.find((i) => i.basis === 'good_practice');
     assert.match(await item(page, goodPractice.id).innerText(), /Good practice/);
 
