@@ -142,7 +142,13 @@ export async function assessUntilSignOff(advisor, app, score = (item) => item.ma
   const claimed = await api('POST', `/api/v1/applications/${app.id}/claim`, { token: advisor.token, body: {} });
   await api('PUT', `/api/v1/applications/${app.id}/scores`, {
     token: advisor.token,
-    body: { scores: claimed.items.map((item) => ({ item_id: item.id, score: score(item), note: '' })) },
+    body: {
+      scores: claimed.items.map((item) => {
+        const s = score(item);
+        // Not applicable needs its reason (checklist version 2).
+        return { item_id: item.id, score: s, note: s === null ? 'Nobody else shares control of the premises' : '' };
+      }),
+    },
   });
   return api('POST', `/api/v1/applications/${app.id}/complete`, { token: advisor.token, body: {} });
 }

@@ -31,6 +31,7 @@ describe('police', () => {
   let police;
   let number;
   let gapItem;
+  let naItem;
   let advisor;
 
   before(async () => {
@@ -47,7 +48,10 @@ describe('police', () => {
     });
     const app = await submitApplication(operator, premises.id);
     gapItem = app.items.find((i) => !i.critical);
-    const done = await assess(advisor, app, (item) => (item.id === gapItem.id ? 2 : item.max_score));
+    naItem = app.items.find((i) => !i.critical && i.id !== gapItem.id);
+    const done = await assess(advisor, app, (item) =>
+      item.id === gapItem.id ? 2 : item.id === naItem.id ? null : item.max_score,
+    );
     assert.equal(done.outcome, 'certified_with_conditions');
     number = done.certificate.number;
     for (const [action, reason] of [
@@ -127,6 +131,11 @@ describe('police', () => {
     assert.equal(await condition.count(), 1);
     assert.match(await condition.innerText(), new RegExp(`Due by ${due}`));
     assert.match(await condition.innerText(), new RegExp(gapItem.id));
+    // The items left out, each with the advisor's reason.
+    assert.match(
+      await page.locator('#not-applicable').innerText(),
+      new RegExp(`${naItem.id}\\s+Nobody else shares control of the premises`),
+    );
     // The status history, oldest first, with the reasons given.
     const rows = page.getByRole('table').getByRole('row');
     const history = (await rows.allInnerTexts()).slice(1);
