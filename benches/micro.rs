@@ -17,7 +17,7 @@ use protectcert::certificates::token::{self, CertificateClaims, StatusEntry, Tok
 use protectcert::db::Db;
 use protectcert::domain::checklist::Checklist;
 use protectcert::domain::reminders::Schedule;
-use protectcert::domain::scoring::assess;
+use protectcert::domain::scoring::{Case, assess};
 use protectcert::domain::tier::Tier;
 use time::macros::{date, datetime};
 
@@ -53,9 +53,10 @@ fn main() -> anyhow::Result<()> {
     // Scoring: an enhanced-tier building assessment, every item scored.
     let source = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/config/checklists/building.toml"
+        "/config/checklists/building-v2.toml"
     ))?;
     let checklist = Checklist::parse(&source)?;
+    let case = Case::fully_evidenced(&checklist, Tier::Enhanced);
     let scores: HashMap<String, Option<u8>> = checklist
         .applicable_items(Tier::Enhanced)
         .iter()
@@ -63,7 +64,7 @@ fn main() -> anyhow::Result<()> {
         .map(|(i, (_, item))| (item.id.clone(), Some(if i % 7 == 3 { 2 } else { 4 })))
         .collect();
     let completed = datetime!(2026-12-01 12:00 UTC);
-    let outcome = assess(&checklist, Tier::Enhanced, &scores, completed)?.outcome;
+    let outcome = assess(&checklist, &case, &scores, completed)?.outcome;
     measure(
         &format!(
             "score an enhanced building assessment ({} items, {outcome:?})",
@@ -72,7 +73,7 @@ fn main() -> anyhow::Result<()> {
         batches,
         per_batch,
         || {
-            black_box(assess(&checklist, Tier::Enhanced, black_box(&scores), completed).ok());
+            black_box(assess(&checklist, &case, black_box(&scores), completed).ok());
         },
     );
 
