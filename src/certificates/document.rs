@@ -181,6 +181,17 @@ impl CertificateDocuments {
                     due: clock::long_date(c.due_at, &self.time_zone),
                 })
                 .collect(),
+            lapse_terms: cert
+                .lapses_on
+                .as_deref()
+                .map(|t| {
+                    let t: Vec<&str> = t.split(',').collect();
+                    format!(
+                        "Lapses sooner on {}.",
+                        crate::domain::qualifying::lapse_words(&t)
+                    )
+                })
+                .unwrap_or_default(),
         })
     }
 }
@@ -233,7 +244,7 @@ pub fn tier_label(tier: Tier) -> &'static str {
     match tier {
         Tier::Enhanced => "Enhanced tier",
         Tier::Standard => "Standard tier",
-        Tier::OutOfScope => "Below the Act's thresholds (voluntary certification)",
+        Tier::OutOfScope => "Outside the Act's tiers (voluntary certification)",
     }
 }
 

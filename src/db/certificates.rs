@@ -391,3 +391,19 @@ pub fn find_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Certi
         .first(conn)
         .optional()
 }
+
+// Issue 13 part 9 (validity): the change of the premises it lapsed on.
+pub fn record_lapse(
+    conn: &mut DbConnection,
+    id: &str,
+    record: &str,
+    at: PrimitiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(certificates::table.find(id))
+        .set((
+            certificates::lapse_recorded.eq(Some(record)),
+            certificates::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(drop)
+}

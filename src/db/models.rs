@@ -96,6 +96,14 @@ pub struct Premises {
     pub dsi_email: Option<String>,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+    // Issue 13 part 7 (scope).
+    /// Who is responsible (s.4): `ResponsiblePerson::as_str()` is `individual` or
+    /// `organisation` (stored so; `organisation` for premises registered before).
+    pub responsible_person: crate::domain::qualifying::ResponsiblePerson,
+    /// The Schedule 1 use, `none` included; None: not stated (registered before
+    /// it was asked, or an event).
+    pub schedule1_use: Option<crate::domain::qualifying::Schedule1Use>,
+    pub schedule2_exclusion: crate::domain::qualifying::Schedule2Exclusion,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]
@@ -190,6 +198,12 @@ pub struct Certificate {
     /// `db::certificates::insert` writes them from the postcode, whatever is here.
     pub postcode_key: String,
     pub district: String,
+    // Issue 13 part 9 (validity).
+    /// What the certificate lapses on (`domain::qualifying::LAPSE_TRIGGERS`,
+    /// comma-separated); None for certificates issued before it was recorded.
+    pub lapses_on: Option<String>,
+    /// JSON `{"at", "changes"}`: the edit of the premises that made it lapse.
+    pub lapse_recorded: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable)]

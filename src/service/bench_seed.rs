@@ -458,6 +458,10 @@ fn premises<R: Rng>(
         }),
         created_at: created,
         updated_at: created,
+        // Issue 13 part 7 (scope): not stated, as for premises registered before.
+        responsible_person: crate::domain::qualifying::ResponsiblePerson::Organisation,
+        schedule1_use: None,
+        schedule2_exclusion: crate::domain::qualifying::Schedule2Exclusion::None,
     };
     (prem, district, issues)
 }
@@ -571,6 +575,9 @@ fn certificate<R: Rng + rand::CryptoRng>(
         accreditation_status_at_issue: Some("active".to_string()),
         postcode_key: crate::domain::search_keys::postcode_key(&prem.postcode),
         district: crate::domain::search_keys::district(&prem.postcode),
+        // Issue 13 part 9: the bulk writer stores neither (as for older certificates).
+        lapses_on: None,
+        lapse_recorded: None,
     };
     let condition_rows = conditions
         .iter()

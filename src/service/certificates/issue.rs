@@ -138,6 +138,9 @@ fn draft(
         // Issue 12 part C: the search keys.
         postcode_key: crate::domain::search_keys::postcode_key(&prem.postcode),
         district: crate::domain::search_keys::district(&prem.postcode),
+        // Issue 13 part 9: what it lapses on, recorded with it.
+        lapses_on: Some(crate::domain::qualifying::lapse_triggers(prem.kind).join(",")),
+        lapse_recorded: None,
     })
 }
 

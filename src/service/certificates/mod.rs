@@ -121,6 +121,37 @@ pub struct CertificateView {
     /// statement (the full record only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub appeal_and_reply: Option<crate::service::appeals::RecordAppeal>,
+    // Issue 13 part 9 (validity).
+    /// What the certificate lapses on, recorded at issue: any of
+    /// `responsible_person`, `tier`, `layout`, `use` (empty for certificates
+    /// issued before this was recorded).
+    pub lapses_on: Vec<String>,
+    /// The same in plain words ("It lapses on a change of ..."); null when not recorded.
+    pub lapse_terms: Option<String>,
+    /// The edit of the premises, while the certificate was current, that changed
+    /// something it lapses on; null if none. The stored status is not changed (no
+    /// status means "lapsed"): apply again for a new assessment.
+    pub lapse_recorded: Option<LapseRecord>,
+}
+
+/// A change of the premises that made a certificate lapse.
+#[derive(Serialize, Deserialize, ToSchema, Clone, Debug, PartialEq, Eq)]
+pub struct LapseRecord {
+    /// When the premises were edited (RFC 3339).
+    pub at: String,
+    /// What changed: `responsible_person`, `tier`, `use`.
+    pub changes: Vec<String>,
+}
+
+impl LapseRecord {
+    /// "Lapsed on 2 December 2026 with a change of tier."
+    pub fn sentence(&self, date: &str) -> String {
+        let changes: Vec<&str> = self.changes.iter().map(String::as_str).collect();
+        format!(
+            "Lapsed on {date} with {} of the premises.",
+            crate::domain::qualifying::lapse_words(&changes)
+        )
+    }
 }
 
 impl CertificateView {
@@ -155,6 +186,22 @@ impl CertificateView {
             review: None,
             fire_safety: Default::default(),
             appeal_and_reply: None,
+            lapses_on: c
+                .lapses_on
+                .as_deref()
+                .map(|t| t.split(',').map(str::to_string).collect())
+                .unwrap_or_default(),
+            lapse_terms: c.lapses_on.as_deref().map(|t| {
+                let t: Vec<&str> = t.split(',').collect();
+                format!(
+                    "It lapses on {} of the premises.",
+                    crate::domain::qualifying::lapse_words(&t)
+                )
+            }),
+            lapse_recorded: c
+                .lapse_recorded
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok()),
         })
     }
 }
