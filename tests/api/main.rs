@@ -51,3 +51,6 @@ mod issuance;
 
 // Issue 12 part A: the register generator.
 mod bench_seed;
+
+// Issue 13 parts 7 and 9: premises in scope and certificate validity.
+mod premises_scope;
