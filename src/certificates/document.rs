@@ -181,17 +181,12 @@ impl CertificateDocuments {
                     due: clock::long_date(c.due_at, &self.time_zone),
                 })
                 .collect(),
-            lapse_terms: cert
-                .lapses_on
-                .as_deref()
-                .map(|t| {
-                    let t: Vec<&str> = t.split(',').collect();
-                    format!(
-                        "Lapses sooner on {}.",
-                        crate::domain::qualifying::lapse_words(&t)
-                    )
-                })
-                .unwrap_or_default(),
+            lapse_terms: format!(
+                "Lapses sooner on {}.",
+                crate::domain::qualifying::lapse_words(crate::domain::qualifying::lapse_triggers(
+                    cert.kind
+                ))
+            ),
         })
     }
 }

@@ -478,7 +478,8 @@ impl CertificateFields {
                 text: "Condition".into(),
                 due: "1 March 2026".into(),
             }],
-            lapse_terms: "Lapses sooner on a change of responsible person, tier, layout or use.".into(),
+            lapse_terms: "Lapses sooner on a change of responsible person, tier, layout or use."
+                .into(),
         }
     }
 }

@@ -198,12 +198,6 @@ pub struct Certificate {
     /// `db::certificates::insert` writes them from the postcode, whatever is here.
     pub postcode_key: String,
     pub district: String,
-    // Issue 13 part 9 (validity).
-    /// What the certificate lapses on (`domain::qualifying::LAPSE_TRIGGERS`,
-    /// comma-separated); None for certificates issued before it was recorded.
-    pub lapses_on: Option<String>,
-    /// JSON `{"at", "changes"}`: the edit of the premises that made it lapse.
-    pub lapse_recorded: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable)]

@@ -156,8 +156,14 @@ diesel::table! {
         // Issue 12 part C: search keys (domain::search_keys).
         postcode_key -> Text,
         district -> Text,
-        // Issue 13 part 9 (validity).
-        lapses_on -> Nullable<Text>,
+    }
+}
+
+// Issue 13 part 9 (validity): what a certificate lapses on, and a lapse recorded.
+diesel::table! {
+    certificate_lapses (certificate_id) {
+        certificate_id -> Text,
+        lapses_on -> Text,
         lapse_recorded -> Nullable<Text>,
     }
 }

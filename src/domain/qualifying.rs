@@ -204,10 +204,7 @@ mod tests {
         for e in Schedule2Exclusion::ALL {
             assert_eq!(Schedule2Exclusion::parse(e.as_str()), Some(*e));
         }
-        assert_eq!(
-            ResponsiblePerson::names(),
-            "`individual` or `organisation`"
-        );
+        assert_eq!(ResponsiblePerson::names(), "`individual` or `organisation`");
         assert_eq!(Schedule1Use::ALL.len(), 18);
         assert_eq!(Schedule1Use::parse("church"), None);
         assert_eq!(
@@ -248,7 +245,9 @@ mod tests {
         );
         assert!(lapsing_changes(building, false, false, false).is_empty());
         // An event's certificate has no use to change.
-        assert!(lapsing_changes(lapse_triggers(PremisesKind::Event), false, false, true).is_empty());
+        assert!(
+            lapsing_changes(lapse_triggers(PremisesKind::Event), false, false, true).is_empty()
+        );
     }
 
     #[test]

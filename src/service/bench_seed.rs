@@ -575,9 +575,6 @@ fn certificate<R: Rng + rand::CryptoRng>(
         accreditation_status_at_issue: Some("active".to_string()),
         postcode_key: crate::domain::search_keys::postcode_key(&prem.postcode),
         district: crate::domain::search_keys::district(&prem.postcode),
-        // Issue 13 part 9: the bulk writer stores neither (as for older certificates).
-        lapses_on: None,
-        lapse_recorded: None,
     };
     let condition_rows = conditions
         .iter()

@@ -321,11 +321,13 @@ fn record_lapses(
     let tier_changed = current_tier(state, before) != current_tier(state, after);
     let at = now();
     let mut warnings = Vec::new();
-    for cert in db::certificates::of_premises(tx, &after.id)? {
+    let certs = db::certificates::of_premises(tx, &after.id)?;
+    let ids: Vec<&str> = certs.iter().map(|c| c.id.as_str()).collect();
+    let lapses = db::certificates::lapses_of(tx, &ids)?;
+    for cert in &certs {
         let current = matches!(cert.status, StoredStatus::Active | StoredStatus::Suspended)
-            && cert.expires_at > at
-            && cert.lapse_recorded.is_none();
-        let Some(terms) = cert.lapses_on.as_deref().filter(|_| current) else {
+            && cert.expires_at > at;
+        let Some((terms, None)) = lapses.get(&cert.id).filter(|_| current) else {
             continue;
         };
         let triggers: Vec<&str> = terms.split(',').collect();
@@ -338,12 +340,11 @@ fn record_lapses(
             "at": crate::domain::audit::format_time(at),
             "changes": changes,
         });
-        db::certificates::record_lapse(tx, &cert.id, &record.to_string(), at)?;
+        db::certificates::record_lapse(tx, &cert.id, &record.to_string())?;
         audit(
             tx,
             Some(caller),
-            Change::new("certificate.lapse_recorded", "certificate", &cert.number)
-                .after(record),
+            Change::new("certificate.lapse_recorded", "certificate", &cert.number).after(record),
         )?;
         warnings.push(LapseWarning {
             certificate_number: cert.number.clone(),
@@ -526,7 +527,10 @@ fn checked(
     let responsible_person = match body.responsible_person.as_deref().map(str::trim) {
         None | Some("") => before.map_or(ResponsiblePerson::Organisation, |b| b.responsible_person),
         Some(text) => ResponsiblePerson::parse(text).unwrap_or_else(|| {
-            check.fail("responsible_person", format!("must be {}", ResponsiblePerson::names()));
+            check.fail(
+                "responsible_person",
+                format!("must be {}", ResponsiblePerson::names()),
+            );
             ResponsiblePerson::Organisation
         }),
     };
@@ -535,7 +539,10 @@ fn checked(
         None | Some("") => None,
         Some(text) => Schedule1Use::parse(text).or_else(|| {
             if building {
-                check.fail("schedule1_use", format!("must be one of {}", Schedule1Use::names()));
+                check.fail(
+                    "schedule1_use",
+                    format!("must be one of {}", Schedule1Use::names()),
+                );
             }
             None
         }),
@@ -563,7 +570,10 @@ fn checked(
         _ if !building => Schedule2Exclusion::None,
         None | Some("") => before.map_or(Schedule2Exclusion::None, |b| b.schedule2_exclusion),
         Some(text) => Schedule2Exclusion::parse(text).unwrap_or_else(|| {
-            check.fail("schedule2_exclusion", format!("must be one of {}", Schedule2Exclusion::names()));
+            check.fail(
+                "schedule2_exclusion",
+                format!("must be one of {}", Schedule2Exclusion::names()),
+            );
             Schedule2Exclusion::None
         }),
     };

@@ -17,7 +17,8 @@ fn building(extra: Value) -> Value {
 }
 
 async fn register(app: &TestApp, op: &str, extra: Value) -> Reply {
-    app.post("/api/v1/premises", Some(op), building(extra)).await
+    app.post("/api/v1/premises", Some(op), building(extra))
+        .await
 }
 
 #[tokio::test]
@@ -25,9 +26,15 @@ async fn bad_scope_fields_are_refused_naming_the_field() {
     let app = spawn_app().await;
     let (op, _) = app.operator("Venues").await;
     for (extra, field) in [
-        (json!({"responsible_person": "sole_trader"}), "responsible_person"),
+        (
+            json!({"responsible_person": "sole_trader"}),
+            "responsible_person",
+        ),
         (json!({"schedule1_use": "church"}), "schedule1_use"),
-        (json!({"schedule2_exclusion": "embassy"}), "schedule2_exclusion"),
+        (
+            json!({"schedule2_exclusion": "embassy"}),
+            "schedule2_exclusion",
+        ),
         (
             json!({"schedule1_use": "shop", "place_of_worship": true}),
             "place_of_worship",
@@ -74,9 +81,13 @@ async fn no_schedule_1_use_or_an_exclusion_is_out_of_scope_whatever_the_head_cou
     assert_eq!(shop["tier"], "enhanced");
     assert_eq!(shop["outside_the_act"], Value::Null);
     assert_eq!(shop["schedule2_exclusion"], "none");
-    let offices = register(&app, &op, json!({"schedule1_use": "none", "capacity": 5000}))
-        .await
-        .expect(201);
+    let offices = register(
+        &app,
+        &op,
+        json!({"schedule1_use": "none", "capacity": 5000}),
+    )
+    .await
+    .expect(201);
     assert_eq!(offices["tier"], "out_of_scope");
     assert!(
         offices["outside_the_act"]
@@ -119,9 +130,13 @@ async fn no_schedule_1_use_or_an_exclusion_is_out_of_scope_whatever_the_head_cou
 async fn places_of_worship_keep_their_flag_consistent_with_the_use() {
     let app = spawn_app().await;
     let (op, _) = app.operator("Faiths").await;
-    let by_flag = register(&app, &op, json!({"place_of_worship": true, "capacity": 2000}))
-        .await
-        .expect(201);
+    let by_flag = register(
+        &app,
+        &op,
+        json!({"place_of_worship": true, "capacity": 2000}),
+    )
+    .await
+    .expect(201);
     assert_eq!(by_flag["schedule1_use"], "place_of_worship");
     assert_eq!(by_flag["tier"], "standard");
     let by_use = register(
@@ -135,9 +150,13 @@ async fn places_of_worship_keep_their_flag_consistent_with_the_use() {
     assert_eq!(by_use["tier"], "standard");
     // Version 1 checklists cap places of worship only; a school is enhanced there
     // (the version 2 file caps schools, further education and childcare too).
-    let school = register(&app, &op, json!({"schedule1_use": "school", "capacity": 2000}))
-        .await
-        .expect(201);
+    let school = register(
+        &app,
+        &op,
+        json!({"schedule1_use": "school", "capacity": 2000}),
+    )
+    .await
+    .expect(201);
     assert_eq!(school["place_of_worship"], false);
     let cap: Vec<String> = app
         .get("/api/v1/checklists", Some(&op))
@@ -200,7 +219,10 @@ async fn a_certificate_records_what_it_lapses_on_and_an_edit_records_the_lapse()
     let scheme = certified_scheme(&app).await;
     let number = scheme.number().to_string();
     let cert = app
-        .get(&format!("/api/v1/certificates/{number}"), Some(&scheme.operator))
+        .get(
+            &format!("/api/v1/certificates/{number}"),
+            Some(&scheme.operator),
+        )
         .await
         .ok();
     assert_eq!(
@@ -217,7 +239,11 @@ async fn a_certificate_records_what_it_lapses_on_and_an_edit_records_the_lapse()
     let id = scheme.premises["id"].as_str().unwrap();
     let path = format!("/api/v1/premises/{id}");
     let same = app
-        .put(&path, Some(&scheme.operator), building(json!({"capacity": 460})))
+        .put(
+            &path,
+            Some(&scheme.operator),
+            building(json!({"capacity": 460})),
+        )
         .await
         .ok();
     assert!(same.get("lapse_warnings").is_none());
@@ -241,7 +267,10 @@ async fn a_certificate_records_what_it_lapses_on_and_an_edit_records_the_lapse()
             .contains("lapses on this change of responsible person")
     );
     let cert = app
-        .get(&format!("/api/v1/certificates/{number}"), Some(&scheme.operator))
+        .get(
+            &format!("/api/v1/certificates/{number}"),
+            Some(&scheme.operator),
+        )
         .await
         .ok();
     assert_eq!(
@@ -267,7 +296,8 @@ async fn a_change_of_tier_or_use_lapses_the_certificate() {
     let scheme = certified_scheme(&app).await;
     let id = scheme.premises["id"].as_str().unwrap();
     let path = format!("/api/v1/premises/{id}");
-    // 450 people to 900: standard to enhanced; and the use becomes "none".
+    // 450 people to 900: standard to enhanced (stating a use for the first time is
+    // not a change of use).
     let changed = app
         .put(
             &path,

@@ -5,9 +5,12 @@ ALTER TABLE premises ADD COLUMN responsible_person TEXT NOT NULL DEFAULT 'organi
 ALTER TABLE premises ADD COLUMN schedule1_use TEXT;
 -- A Schedule 2 Part 1 exclusion, or `none`.
 ALTER TABLE premises ADD COLUMN schedule2_exclusion TEXT NOT NULL DEFAULT 'none';
--- What a certificate lapses on (comma-separated: responsible_person, tier, layout,
--- use); NULL for certificates issued before it was recorded.
-ALTER TABLE certificates ADD COLUMN lapses_on TEXT;
--- The change to the premises that made a current certificate lapse, as JSON
--- ({"at": ..., "changes": [...]}); NULL while none was recorded.
-ALTER TABLE certificates ADD COLUMN lapse_recorded TEXT;
+-- What a certificate lapses on, recorded at issue (comma-separated:
+-- responsible_person, tier, layout, use), and the change to the premises that made
+-- it lapse ({"at": ..., "changes": [...]}, NULL while none was recorded). A table of
+-- its own: widening certificates moves PostgreSQL's estimates for the register search.
+CREATE TABLE certificate_lapses (
+    certificate_id TEXT PRIMARY KEY NOT NULL REFERENCES certificates (id),
+    lapses_on TEXT NOT NULL,
+    lapse_recorded TEXT
+);

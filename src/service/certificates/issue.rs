@@ -138,9 +138,6 @@ fn draft(
         // Issue 12 part C: the search keys.
         postcode_key: crate::domain::search_keys::postcode_key(&prem.postcode),
         district: crate::domain::search_keys::district(&prem.postcode),
-        // Issue 13 part 9: what it lapses on, recorded with it.
-        lapses_on: Some(crate::domain::qualifying::lapse_triggers(prem.kind).join(",")),
-        lapse_recorded: None,
     })
 }
 
@@ -176,6 +173,12 @@ pub fn issue_certificate(
     };
     let cert = draft(tx, what, &number, status_index)?;
     db::certificates::insert(tx, &cert)?;
+    // Issue 13 part 9: what it lapses on, recorded with it.
+    db::certificates::insert_lapse_terms(
+        tx,
+        &cert.id,
+        &crate::domain::qualifying::lapse_triggers(prem.kind).join(","),
+    )?;
     super::conditions::insert_for_new_certificate(
         tx,
         &cert.id,

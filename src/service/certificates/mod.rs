@@ -143,6 +143,19 @@ pub struct LapseRecord {
     pub changes: Vec<String>,
 }
 
+impl CertificateView {
+    /// Issue 13 part 9: what it lapses on (comma-separated) and a lapse recorded.
+    pub fn set_lapses(&mut self, lapses_on: &str, recorded: Option<&str>) {
+        let t: Vec<&str> = lapses_on.split(',').filter(|t| !t.is_empty()).collect();
+        self.lapses_on = t.iter().map(|t| t.to_string()).collect();
+        self.lapse_terms = Some(format!(
+            "It lapses on {} of the premises.",
+            crate::domain::qualifying::lapse_words(&t)
+        ));
+        self.lapse_recorded = recorded.and_then(|r| serde_json::from_str(r).ok());
+    }
+}
+
 impl LapseRecord {
     /// "Lapsed on 2 December 2026 with a change of tier."
     pub fn sentence(&self, date: &str) -> String {
@@ -186,22 +199,9 @@ impl CertificateView {
             review: None,
             fire_safety: Default::default(),
             appeal_and_reply: None,
-            lapses_on: c
-                .lapses_on
-                .as_deref()
-                .map(|t| t.split(',').map(str::to_string).collect())
-                .unwrap_or_default(),
-            lapse_terms: c.lapses_on.as_deref().map(|t| {
-                let t: Vec<&str> = t.split(',').collect();
-                format!(
-                    "It lapses on {} of the premises.",
-                    crate::domain::qualifying::lapse_words(&t)
-                )
-            }),
-            lapse_recorded: c
-                .lapse_recorded
-                .as_deref()
-                .and_then(|r| serde_json::from_str(r).ok()),
+            lapses_on: Vec::new(),
+            lapse_terms: None,
+            lapse_recorded: None,
         })
     }
 }
@@ -302,6 +302,8 @@ pub(crate) fn record_views(
     let mut reviews = super::oversight::record_reviews(conn, &cert_ids)?;
     // issue 11 part 2: appeals
     let mut appeals = crate::service::appeals::on_certificates(conn, certs)?;
+    // Issue 13 part 9.
+    let mut lapses = db::certificates::lapses_of(conn, &cert_ids)?;
     let mut views = certs
         .iter()
         .map(|c| {
@@ -312,6 +314,9 @@ pub(crate) fn record_views(
             )?;
             view.review = reviews.remove(&c.id);
             view.appeal_and_reply = appeals.remove(&c.id);
+            if let Some((on, recorded)) = lapses.remove(&c.id) {
+                view.set_lapses(&on, recorded.as_deref());
+            }
             Ok(view)
         })
         .collect::<ServiceResult<Vec<_>>>()?;

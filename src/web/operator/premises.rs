@@ -534,7 +534,9 @@ pub(super) async fn premises_page(
             None if p.designated_senior_individual_required => {
                 "None named (required in law for these premises)".into()
             }
-            None if p.responsible_person == crate::domain::qualifying::ResponsiblePerson::Individual => {
+            None if p.responsible_person
+                == crate::domain::qualifying::ResponsiblePerson::Individual =>
+            {
                 "None named (not needed: the responsible person is an individual)".into()
             }
             None => "None named".into(),
