@@ -92,5 +92,7 @@ fn fields(scheme: &str) -> CertificateFields {
             text: "Bring fully into place: a way to alert staff and the public quickly".into(),
             due: "22 February 2027".into(),
         }],
+        // Issue 13 part 9.
+        lapse_terms: String::new(),
     }
 }

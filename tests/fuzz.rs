@@ -215,6 +215,8 @@ fn fields(scheme: &str) -> CertificateFields {
         accreditation_number: "PSA-0001".into(),
         checklist_version: "1".into(),
         conditions: Vec::new(),
+        // Issue 13 part 9.
+        lapse_terms: String::new(),
     }
 }
 

@@ -181,6 +181,12 @@ impl CertificateDocuments {
                     due: clock::long_date(c.due_at, &self.time_zone),
                 })
                 .collect(),
+            lapse_terms: format!(
+                "Lapses sooner on {}.",
+                crate::domain::qualifying::lapse_words(crate::domain::qualifying::lapse_triggers(
+                    cert.kind
+                ))
+            ),
         })
     }
 }
@@ -233,7 +239,7 @@ pub fn tier_label(tier: Tier) -> &'static str {
     match tier {
         Tier::Enhanced => "Enhanced tier",
         Tier::Standard => "Standard tier",
-        Tier::OutOfScope => "Below the Act's thresholds (voluntary certification)",
+        Tier::OutOfScope => "Outside the Act's tiers (voluntary certification)",
     }
 }
 

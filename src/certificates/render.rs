@@ -98,6 +98,9 @@ pub struct CertificateFields {
     pub accreditation_number: String,
     pub checklist_version: String,
     pub conditions: Vec<ConditionFields>,
+    // Issue 13 part 9 (validity).
+    /// "Lapses before then on a change of ...", or empty (older certificates).
+    pub lapse_terms: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -475,6 +478,8 @@ impl CertificateFields {
                 text: "Condition".into(),
                 due: "1 March 2026".into(),
             }],
+            lapse_terms: "Lapses sooner on a change of responsible person, tier, layout or use."
+                .into(),
         }
     }
 }

@@ -391,3 +391,36 @@ pub fn find_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Certi
         .first(conn)
         .optional()
 }
+
+// Issue 13 part 9 (validity): what a certificate lapses on, and a lapse recorded.
+pub fn insert_lapse_terms(conn: &mut DbConnection, id: &str, lapses_on: &str) -> QueryResult<()> {
+    use super::schema::certificate_lapses as l;
+    diesel::insert_into(l::table)
+        .values((l::certificate_id.eq(id), l::lapses_on.eq(lapses_on)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// (lapses_on, lapse_recorded) by certificate id; certificates issued before
+/// this was recorded have none.
+pub fn lapses_of(
+    conn: &mut DbConnection,
+    ids: &[&str],
+) -> QueryResult<HashMap<String, (String, Option<String>)>> {
+    use super::schema::certificate_lapses as l;
+    Ok(l::table
+        .filter(l::certificate_id.eq_any(ids))
+        .select((l::certificate_id, l::lapses_on, l::lapse_recorded))
+        .load::<(String, String, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(id, on, rec)| (id, (on, rec)))
+        .collect())
+}
+
+pub fn record_lapse(conn: &mut DbConnection, id: &str, record: &str) -> QueryResult<()> {
+    use super::schema::certificate_lapses as l;
+    diesel::update(l::table.find(id))
+        .set(l::lapse_recorded.eq(Some(record)))
+        .execute(conn)
+        .map(drop)
+}

@@ -63,6 +63,10 @@ stored_as_text!(
     // issue 11 part 2: appeals
     AppealState,
     Consequence,
+    // Issue 13 part 7 (scope).
+    crate::domain::qualifying::ResponsiblePerson,
+    crate::domain::qualifying::Schedule1Use,
+    crate::domain::qualifying::Schedule2Exclusion,
 );
 
 #[cfg(test)]

@@ -96,6 +96,14 @@ pub struct Premises {
     pub dsi_email: Option<String>,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+    // Issue 13 part 7 (scope).
+    /// Who is responsible (s.4): `ResponsiblePerson::as_str()` is `individual` or
+    /// `organisation` (stored so; `organisation` for premises registered before).
+    pub responsible_person: crate::domain::qualifying::ResponsiblePerson,
+    /// The Schedule 1 use, `none` included; None: not stated (registered before
+    /// it was asked, or an event).
+    pub schedule1_use: Option<crate::domain::qualifying::Schedule1Use>,
+    pub schedule2_exclusion: crate::domain::qualifying::Schedule2Exclusion,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]

@@ -63,6 +63,10 @@ diesel::table! {
         dsi_email -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        // Issue 13 part 7 (scope).
+        responsible_person -> Text,
+        schedule1_use -> Nullable<Text>,
+        schedule2_exclusion -> Text,
     }
 }
 
@@ -152,6 +156,15 @@ diesel::table! {
         // Issue 12 part C: search keys (domain::search_keys).
         postcode_key -> Text,
         district -> Text,
+    }
+}
+
+// Issue 13 part 9 (validity): what a certificate lapses on, and a lapse recorded.
+diesel::table! {
+    certificate_lapses (certificate_id) {
+        certificate_id -> Text,
+        lapses_on -> Text,
+        lapse_recorded -> Nullable<Text>,
     }
 }
 

@@ -36,3 +36,6 @@ pub mod metrics;
 
 // Issue 12 part A: a made-up national-scale register for load tests.
 pub mod synthetic;
+
+// Issue 13 part 7 (scope): Schedule 1 use, Schedule 2 exclusion, responsible person.
+pub mod qualifying;

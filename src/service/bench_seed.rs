@@ -458,6 +458,10 @@ fn premises<R: Rng>(
         }),
         created_at: created,
         updated_at: created,
+        // Issue 13 part 7 (scope): not stated, as for premises registered before.
+        responsible_person: crate::domain::qualifying::ResponsiblePerson::Organisation,
+        schedule1_use: None,
+        schedule2_exclusion: crate::domain::qualifying::Schedule2Exclusion::None,
     };
     (prem, district, issues)
 }

@@ -94,6 +94,9 @@ pub fn premises(conn: &mut DbConnection, id: &str, org: &str, kind: PremisesKind
         dsi_email: None,
         created_at: at,
         updated_at: at,
+        responsible_person: crate::domain::qualifying::ResponsiblePerson::Organisation,
+        schedule1_use: None,
+        schedule2_exclusion: crate::domain::qualifying::Schedule2Exclusion::None,
     };
     db::premises::insert(conn, &p).expect("premises");
     p

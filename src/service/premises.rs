@@ -11,7 +11,8 @@ use crate::auth::Caller;
 use crate::db::models::Premises;
 use crate::db::sequences::{Change, audit};
 use crate::db::{self, DbConnection, from_utc, now, to_utc, write_tx};
-use crate::domain::tier::{PremisesKind, Tier};
+use crate::domain::qualifying::{self, ResponsiblePerson, Schedule1Use, Schedule2Exclusion};
+use crate::domain::tier::{PremisesKind, Tier, TierThresholds};
 use crate::state::AppState;
 
 #[derive(Deserialize, Serialize, ToSchema, Clone, Debug, PartialEq, Eq)]
@@ -46,7 +47,9 @@ pub struct PremisesInput {
     #[serde(deserialize_with = "super::whole_number::required")]
     #[schema(minimum = 1, maximum = 1000000)]
     pub capacity: i64,
-    /// Places of worship stay standard tier whatever their size.
+    /// Places of worship stay standard tier whatever their size. `true` is the
+    /// same as `schedule1_use` = `place_of_worship` (give both or either; any
+    /// other use with `true` is refused).
     #[serde(default)]
     pub place_of_worship: bool,
     /// RFC 3339; required for events.
@@ -55,8 +58,38 @@ pub struct PremisesInput {
     /// RFC 3339, after `event_start` and in the future; required for events.
     #[schema(format = DateTime)]
     pub event_end: Option<String>,
-    /// The designated senior individual (required by law for enhanced-tier premises).
+    /// The designated senior individual: required by law for enhanced-tier
+    /// premises and events whose responsible person is not an individual (s.10).
     pub designated_senior_individual: Option<Person>,
+    // Issue 13 part 7 (scope).
+    /// Who is responsible for the premises (s.4): `individual` or `organisation`
+    /// (the default; on an edit, omitted keeps what is stored). An individual
+    /// needs no designated senior individual.
+    #[schema(value_type = Option<ResponsiblePerson>)]
+    pub responsible_person: Option<String>,
+    /// Buildings only: the Schedule 1 use the premises are wholly or mainly used
+    /// for, or `none`, which makes them `out_of_scope` whatever the head count
+    /// (voluntary certification). Omitted: `place_of_worship` when that is true,
+    /// else not stated (read by head count, as before); on an edit, omitted keeps
+    /// what is stored.
+    #[schema(value_type = Option<Schedule1Use>)]
+    pub schedule1_use: Option<String>,
+    /// Buildings only: an exclusion in Part 1 of Schedule 2, or `none` (the
+    /// default; on an edit, omitted keeps what is stored). Excluded premises are
+    /// `out_of_scope` whatever the head count.
+    #[schema(value_type = Option<Schedule2Exclusion>)]
+    pub schedule2_exclusion: Option<String>,
+}
+
+/// A current certificate that lapses on a change just made to its premises (the
+/// answer to an edit only).
+#[derive(Serialize, ToSchema, Clone, Debug, PartialEq, Eq)]
+pub struct LapseWarning {
+    pub certificate_number: String,
+    /// What changed of what it lapses on: `responsible_person`, `tier`, `use`.
+    pub changes: Vec<String>,
+    /// In plain words, for the operator.
+    pub message: String,
 }
 
 #[derive(Serialize, ToSchema, Clone, Debug)]
@@ -79,6 +112,22 @@ pub struct PremisesView {
     pub designated_senior_individual: Option<Person>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: time::OffsetDateTime,
+    // Issue 13 part 7 (scope).
+    pub responsible_person: ResponsiblePerson,
+    /// Null: not stated (registered before it was asked; events).
+    pub schedule1_use: Option<Schedule1Use>,
+    pub schedule2_exclusion: Schedule2Exclusion,
+    /// Why the premises are `out_of_scope` whatever their head count (no Schedule
+    /// 1 use, or a Schedule 2 exclusion), in plain words; null otherwise.
+    pub outside_the_act: Option<String>,
+    /// Whether the Act asks for a designated senior individual here: enhanced
+    /// tier (or an event) and a responsible person who is not an individual.
+    pub designated_senior_individual_required: bool,
+    // Issue 13 part 9 (validity).
+    /// Only in the answer to an edit: the current certificates that lapse on
+    /// the change just made (they stay on the register; apply again to renew).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lapse_warnings: Vec<LapseWarning>,
 }
 
 impl PremisesView {
@@ -98,6 +147,15 @@ impl PremisesView {
             tier,
             designated_senior_individual: designated_senior_individual(p),
             created_at: to_utc(p.created_at),
+            responsible_person: p.responsible_person,
+            schedule1_use: p.schedule1_use,
+            schedule2_exclusion: p.schedule2_exclusion,
+            outside_the_act: qualifying::outside_the_act(p.schedule1_use, p.schedule2_exclusion)
+                .map(str::to_string),
+            designated_senior_individual_required: (tier == Tier::Enhanced
+                || (p.kind == PremisesKind::Event && tier != Tier::OutOfScope))
+                && qualifying::needs_designated_senior_individual(p.responsible_person),
+            lapse_warnings: Vec::new(),
         }
     }
 }
@@ -114,12 +172,21 @@ pub fn designated_senior_individual(p: &Premises) -> Option<Person> {
 
 /// The tier of premises under the newest checklist of its kind.
 pub fn current_tier(state: &AppState, p: &Premises) -> Tier {
-    let capacity = u32::try_from(p.capacity).unwrap_or(0);
     state
         .checklists
         .latest(p.kind)
-        .map(|c| c.checklist.tiers.tier_for(capacity, p.place_of_worship))
+        .map(|c| tier_under(&c.checklist.tiers, p))
         .unwrap_or(Tier::OutOfScope)
+}
+
+/// The tier of premises under these thresholds: head count, Schedule 1 use (a
+/// place of worship by its flag when the use is not stated) and exclusion.
+pub fn tier_under(tiers: &TierThresholds, p: &Premises) -> Tier {
+    let capacity = u32::try_from(p.capacity).unwrap_or(0);
+    let use_ = p
+        .schedule1_use
+        .or(p.place_of_worship.then_some(Schedule1Use::PlaceOfWorship));
+    tiers.tier_for_premises(capacity, use_, p.schedule2_exclusion)
 }
 
 fn view(state: &AppState, p: &Premises) -> PremisesView {
@@ -143,6 +210,7 @@ pub async fn register(
         uuid::Uuid::new_v4().to_string(),
         organisation_id,
         at,
+        None,
     )?;
     let caller = caller.clone();
     let stored = row.clone();
@@ -158,6 +226,9 @@ pub async fn register(
                         serde_json::json!({
                             "name": stored.name, "kind": stored.kind, "capacity": stored.capacity,
                             "postcode": stored.postcode,
+                            "responsible_person": stored.responsible_person.as_str(),
+                            "schedule1_use": stored.schedule1_use.map(Schedule1Use::as_str),
+                            "schedule2_exclusion": stored.schedule2_exclusion.as_str(),
                         }),
                     ),
                 )?;
@@ -179,7 +250,8 @@ pub async fn update(
     require_operator(caller)?;
     let (caller, id) = (caller.clone(), id.to_string());
     let rules = PremisesRules::of(state);
-    let row = state
+    let st = state.clone();
+    let (row, warnings) = state
         .db
         .run(move |conn| {
             write_tx(conn, |tx| {
@@ -191,7 +263,7 @@ pub async fn update(
                         "these premises have an open application; they can be edited once it is completed or withdrawn",
                     ));
                 }
-                let mut row = checked(&input, rules, before.id.clone(), before.organisation_id.clone(), now())?;
+                let mut row = checked(&input, rules, before.id.clone(), before.organisation_id.clone(), now(), Some(&before))?;
                 if row.kind != before.kind {
                     return Err(ServiceError::field("kind", "cannot change: register new premises instead"));
                 }
@@ -203,14 +275,93 @@ pub async fn update(
                     tx,
                     Some(&caller),
                     Change::new("premises.updated", "premises", &row.id)
-                        .before(serde_json::json!({"name": before.name, "capacity": before.capacity, "postcode": before.postcode}))
-                        .after(serde_json::json!({"name": row.name, "capacity": row.capacity, "postcode": row.postcode})),
+                        .before(serde_json::json!({"name": before.name, "capacity": before.capacity, "postcode": before.postcode,
+                            "responsible_person": before.responsible_person.as_str(),
+                            "schedule1_use": before.schedule1_use.map(Schedule1Use::as_str),
+                            "schedule2_exclusion": before.schedule2_exclusion.as_str()}))
+                        .after(serde_json::json!({"name": row.name, "capacity": row.capacity, "postcode": row.postcode,
+                            "responsible_person": row.responsible_person.as_str(),
+                            "schedule1_use": row.schedule1_use.map(Schedule1Use::as_str),
+                            "schedule2_exclusion": row.schedule2_exclusion.as_str()})),
                 )?;
-                Ok(row)
+                // Issue 13 part 9: a current certificate lapses on a change of
+                // responsible person, tier or use; no stored status says "lapsed",
+                // so the lapse is recorded on it and said here.
+                let warnings = record_lapses(tx, &st, &caller, &before, &row)?;
+                Ok((row, warnings))
             })
         })
         .await?;
-    Ok(view(state, &row))
+    let mut view = view(state, &row);
+    view.lapse_warnings = warnings;
+    Ok(view)
+}
+
+/// Records on each current certificate of the premises the change, among those
+/// it lapses on, that this edit made; returns what to tell the operator.
+fn record_lapses(
+    tx: &mut DbConnection,
+    state: &AppState,
+    caller: &Caller,
+    before: &Premises,
+    after: &Premises,
+) -> ServiceResult<Vec<LapseWarning>> {
+    use crate::domain::status::StoredStatus;
+    let use_of = |p: &Premises| {
+        p.schedule1_use
+            .or(p.place_of_worship.then_some(Schedule1Use::PlaceOfWorship))
+    };
+    // Stating a use for the first time is not a change of use (the tier says
+    // whether it matters).
+    let use_changed = match (use_of(before), use_of(after)) {
+        (Some(a), Some(b)) => a != b || before.schedule2_exclusion != after.schedule2_exclusion,
+        _ => before.schedule2_exclusion != after.schedule2_exclusion,
+    };
+    let responsible_changed = before.responsible_person != after.responsible_person;
+    let tier_changed = current_tier(state, before) != current_tier(state, after);
+    let at = now();
+    let mut warnings = Vec::new();
+    let certs = db::certificates::of_premises(tx, &after.id)?;
+    let ids: Vec<&str> = certs.iter().map(|c| c.id.as_str()).collect();
+    let lapses = db::certificates::lapses_of(tx, &ids)?;
+    for cert in &certs {
+        let current = matches!(cert.status, StoredStatus::Active | StoredStatus::Suspended)
+            && cert.expires_at > at;
+        let Some((terms, None)) = lapses.get(&cert.id).filter(|_| current) else {
+            continue;
+        };
+        let triggers: Vec<&str> = terms.split(',').collect();
+        let changes =
+            qualifying::lapsing_changes(&triggers, responsible_changed, tier_changed, use_changed);
+        if changes.is_empty() {
+            continue;
+        }
+        let record = serde_json::json!({
+            "at": crate::domain::audit::format_time(at),
+            "changes": changes,
+        });
+        db::certificates::record_lapse(tx, &cert.id, &record.to_string())?;
+        audit(
+            tx,
+            Some(caller),
+            Change::new("certificate.lapse_recorded", "certificate", &cert.number).after(record),
+        )?;
+        warnings.push(LapseWarning {
+            certificate_number: cert.number.clone(),
+            changes: changes.iter().map(|c| c.to_string()).collect(),
+            message: lapse_message(&cert.number, &changes),
+        });
+    }
+    Ok(warnings)
+}
+
+/// "Certificate X lapses on this change of tier: ..." in plain words.
+pub fn lapse_message(number: &str, changes: &[&str]) -> String {
+    format!(
+        "Certificate {number} lapses on this {}: its terms say it lapses on {}. Apply for a new assessment of the premises as they are now.",
+        qualifying::lapse_words(changes).trim_start_matches("a "),
+        qualifying::lapse_words(&["responsible_person", "tier", "layout", "use"]),
+    )
 }
 
 pub async fn list(
@@ -282,6 +433,7 @@ fn checked(
     id: String,
     organisation_id: String,
     at: time::PrimitiveDateTime,
+    before: Option<&Premises>,
 ) -> ServiceResult<Premises> {
     let body = input;
     let mut check = Check::new();
@@ -343,6 +495,17 @@ fn checked(
             if body.place_of_worship {
                 check.fail("place_of_worship", "applies to buildings only");
             }
+            if present(&body.schedule1_use) {
+                check.fail("schedule1_use", "applies to buildings only");
+            }
+            // Schedule 2 Part 2 (excluded events) is not asked here.
+            if body
+                .schedule2_exclusion
+                .as_deref()
+                .is_some_and(|e| !e.trim().is_empty() && e.trim() != "none")
+            {
+                check.fail("schedule2_exclusion", "applies to buildings only");
+            }
         }
         Some(PremisesKind::Building) => {
             if present(&body.event_start) {
@@ -360,6 +523,60 @@ fn checked(
             check.email("designated_senior_individual.email", &p.email),
         )
     });
+    // Issue 13 part 7 (scope).
+    let responsible_person = match body.responsible_person.as_deref().map(str::trim) {
+        None | Some("") => before.map_or(ResponsiblePerson::Organisation, |b| b.responsible_person),
+        Some(text) => ResponsiblePerson::parse(text).unwrap_or_else(|| {
+            check.fail(
+                "responsible_person",
+                format!("must be {}", ResponsiblePerson::names()),
+            );
+            ResponsiblePerson::Organisation
+        }),
+    };
+    let building = kind == Some(PremisesKind::Building);
+    let stated_use = match body.schedule1_use.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Schedule1Use::parse(text).or_else(|| {
+            if building {
+                check.fail(
+                    "schedule1_use",
+                    format!("must be one of {}", Schedule1Use::names()),
+                );
+            }
+            None
+        }),
+    };
+    let schedule1_use = if !building {
+        None
+    } else if let Some(u) = stated_use {
+        if body.place_of_worship && u != Schedule1Use::PlaceOfWorship {
+            check.fail(
+                "place_of_worship",
+                format!("contradicts schedule1_use `{}`: a place of worship has the use `place_of_worship`", u.as_str()),
+            );
+        }
+        Some(u)
+    } else if body.place_of_worship {
+        Some(Schedule1Use::PlaceOfWorship)
+    } else {
+        // Omitted: what is stored, but a place of worship no longer flagged as one
+        // is no longer stated to be one.
+        before
+            .and_then(|b| b.schedule1_use)
+            .filter(|u| *u != Schedule1Use::PlaceOfWorship)
+    };
+    let schedule2_exclusion = match body.schedule2_exclusion.as_deref().map(str::trim) {
+        _ if !building => Schedule2Exclusion::None,
+        None | Some("") => before.map_or(Schedule2Exclusion::None, |b| b.schedule2_exclusion),
+        Some(text) => Schedule2Exclusion::parse(text).unwrap_or_else(|| {
+            check.fail(
+                "schedule2_exclusion",
+                format!("must be one of {}", Schedule2Exclusion::names()),
+            );
+            Schedule2Exclusion::None
+        }),
+    };
     check.finish()?;
     let kind = kind.ok_or_else(|| ServiceError::field("kind", "must be `building` or `event`"))?;
     Ok(Premises {
@@ -371,13 +588,16 @@ fn checked(
         town,
         postcode,
         capacity: i32::try_from(body.capacity).unwrap_or(i32::MAX),
-        place_of_worship: body.place_of_worship,
+        place_of_worship: schedule1_use == Some(Schedule1Use::PlaceOfWorship),
         event_start: start.map(from_utc),
         event_end: end.map(from_utc),
         dsi_name: dsi.as_ref().map(|d| d.0.clone()),
         dsi_email: dsi.as_ref().map(|d| d.1.clone()),
         created_at: at,
         updated_at: at,
+        responsible_person,
+        schedule1_use,
+        schedule2_exclusion,
     })
 }
 

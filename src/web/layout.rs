@@ -125,6 +125,10 @@ fn notice(code: &str) -> Option<&'static str> {
         }
         "logged_out" => "You are logged out.",
         "premises_saved" => "The premises are saved.",
+        // Issue 13 part 9 (validity).
+        "premises_saved_certificate_lapses" => {
+            "The premises are saved. The change lapses the current certificate (see below): its terms say it lapses on a change of responsible person, tier, layout or use. Apply for a new assessment."
+        }
         "answers_saved" => "Your answers are saved.",
         "evidence_added" => "The evidence is attached.",
         "section_saved" => "Your answers are saved and the files are attached.",

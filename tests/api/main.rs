@@ -54,3 +54,6 @@ mod bench_seed;
 
 // Issue 13: checklist version 2 and its scoring rules.
 mod scoring_v2;
+
+// Issue 13 parts 7 and 9: premises in scope and certificate validity.
+mod premises_scope;

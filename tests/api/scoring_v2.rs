@@ -19,10 +19,30 @@ async fn claimed(
     capacity: u32,
     without_evidence: Option<&str>,
 ) -> (String, String, Value) {
+    claimed_with(app, json!({"capacity": capacity}), without_evidence).await
+}
+
+/// As `claimed`, for a building with these fields (over the defaults).
+async fn claimed_with(
+    app: &TestApp,
+    fields: Value,
+    without_evidence: Option<&str>,
+) -> (String, String, Value) {
     let admin = app.admin().await;
     let (op, _) = app.operator("Riverside Venues Ltd").await;
     let (advisor, _) = app.advisor(&admin, &["building"], None).await;
-    let premises = app.building(&op, capacity).await;
+    let mut body = json!({
+        "kind": "building", "name": "Riverside Hall", "address": "1 Quay Street, Bristol",
+        "postcode": "BS1 4DJ", "capacity": 450,
+    });
+    for (k, v) in fields.as_object().expect("fields") {
+        body[k] = v.clone();
+    }
+    let premises = app
+        .post("/api/v1/premises", Some(&op), body)
+        .await
+        .expect(201);
+    app.record_fire_safety(&op, &premises).await;
     let created = app
         .post(
             "/api/v1/applications",
@@ -344,5 +364,44 @@ async fn the_result_names_each_statutory_section_against_its_floor() {
             .iter()
             .any(|r| r.as_str().is_some_and(|r| r.contains("refused below 50%"))),
         "{done}"
+    );
+}
+
+#[tokio::test]
+async fn no_designated_senior_individual_where_the_responsible_person_is_an_individual() {
+    let app = spawn_app().await;
+    let (_, advisor, claimed) = claimed_with(
+        &app,
+        json!({"capacity": 1200, "responsible_person": "individual"}),
+        None,
+    )
+    .await;
+    assert_eq!(claimed["tier"], "enhanced");
+    save(
+        &app,
+        &advisor,
+        &id(&claimed),
+        "gov-04",
+        Value::Null,
+        "a sole trader runs the venue",
+    )
+    .await
+    .ok();
+    // For a company the same is refused, naming the item.
+    let app = spawn_app().await;
+    let (_, advisor, claimed) = claimed_with(&app, json!({"capacity": 1200}), None).await;
+    let refused = save(
+        &app,
+        &advisor,
+        &id(&claimed),
+        "gov-04",
+        Value::Null,
+        "nobody",
+    )
+    .await
+    .expect(422);
+    assert!(
+        field_error(&refused, "scores[0].score").contains("gov-04"),
+        "{refused}"
     );
 }

@@ -79,7 +79,7 @@ pub(crate) fn case_for(
     let facts = Facts {
         head_count: u32::try_from(prem.capacity).unwrap_or(0),
         tier: app.tier,
-        responsible_person: "organisation".to_string(),
+        responsible_person: prem.responsible_person.as_str().to_string(),
         before_commencement: today() < commencement,
     };
     let evidenced = crate::db::evidence::list(conn, &app.id)?

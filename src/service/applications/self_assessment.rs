@@ -147,10 +147,8 @@ fn start(
     let checklist = st.checklists.latest(prem.kind).ok_or_else(|| {
         ServiceError::internal(anyhow::anyhow!("no checklist for {}", prem.kind.as_str()))
     })?;
-    let tier = checklist.checklist.tiers.tier_for(
-        u32::try_from(prem.capacity).unwrap_or(0),
-        prem.place_of_worship,
-    );
+    // Issue 13 part 7: head count, Schedule 1 use and Schedule 2 exclusion.
+    let tier = crate::service::premises::tier_under(&checklist.checklist.tiers, prem);
     let at = now();
     let app = Application {
         id: uuid::Uuid::new_v4().to_string(),

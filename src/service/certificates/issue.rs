@@ -173,6 +173,12 @@ pub fn issue_certificate(
     };
     let cert = draft(tx, what, &number, status_index)?;
     db::certificates::insert(tx, &cert)?;
+    // Issue 13 part 9: what it lapses on, recorded with it.
+    db::certificates::insert_lapse_terms(
+        tx,
+        &cert.id,
+        &crate::domain::qualifying::lapse_triggers(prem.kind).join(","),
+    )?;
     super::conditions::insert_for_new_certificate(
         tx,
         &cert.id,

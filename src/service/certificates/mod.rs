@@ -127,6 +127,50 @@ pub struct CertificateView {
     /// The checklist items the advisor marked not applicable, each with the reason
     /// (the full record only: police see why a duty was left out).
     pub not_applicable: Vec<NotApplicableItem>,
+    // Issue 13 part 9 (validity).
+    /// What the certificate lapses on, recorded at issue: any of
+    /// `responsible_person`, `tier`, `layout`, `use` (empty for certificates
+    /// issued before this was recorded).
+    pub lapses_on: Vec<String>,
+    /// The same in plain words ("It lapses on a change of ..."); null when not recorded.
+    pub lapse_terms: Option<String>,
+    /// The edit of the premises, while the certificate was current, that changed
+    /// something it lapses on; null if none. The stored status is not changed (no
+    /// status means "lapsed"): apply again for a new assessment.
+    pub lapse_recorded: Option<LapseRecord>,
+}
+
+/// A change of the premises that made a certificate lapse.
+#[derive(Serialize, Deserialize, ToSchema, Clone, Debug, PartialEq, Eq)]
+pub struct LapseRecord {
+    /// When the premises were edited (RFC 3339).
+    pub at: String,
+    /// What changed: `responsible_person`, `tier`, `use`.
+    pub changes: Vec<String>,
+}
+
+impl CertificateView {
+    /// Issue 13 part 9: what it lapses on (comma-separated) and a lapse recorded.
+    pub fn set_lapses(&mut self, lapses_on: &str, recorded: Option<&str>) {
+        let t: Vec<&str> = lapses_on.split(',').filter(|t| !t.is_empty()).collect();
+        self.lapses_on = t.iter().map(|t| t.to_string()).collect();
+        self.lapse_terms = Some(format!(
+            "It lapses on {} of the premises.",
+            crate::domain::qualifying::lapse_words(&t)
+        ));
+        self.lapse_recorded = recorded.and_then(|r| serde_json::from_str(r).ok());
+    }
+}
+
+impl LapseRecord {
+    /// "Lapsed on 2 December 2026 with a change of tier."
+    pub fn sentence(&self, date: &str) -> String {
+        let changes: Vec<&str> = self.changes.iter().map(String::as_str).collect();
+        format!(
+            "Lapsed on {date} with {} of the premises.",
+            crate::domain::qualifying::lapse_words(&changes)
+        )
+    }
 }
 
 #[derive(Serialize, ToSchema, Clone, Debug, PartialEq)]
@@ -189,6 +233,9 @@ impl CertificateView {
             fire_safety: Default::default(),
             appeal_and_reply: None,
             not_applicable: Vec::new(),
+            lapses_on: Vec::new(),
+            lapse_terms: None,
+            lapse_recorded: None,
         })
     }
 }
@@ -289,6 +336,8 @@ pub(crate) fn record_views(
     let mut reviews = super::oversight::record_reviews(conn, &cert_ids)?;
     // issue 11 part 2: appeals
     let mut appeals = crate::service::appeals::on_certificates(conn, certs)?;
+    // Issue 13 part 9.
+    let mut lapses = db::certificates::lapses_of(conn, &cert_ids)?;
     let mut views = certs
         .iter()
         .map(|c| {
@@ -299,6 +348,9 @@ pub(crate) fn record_views(
             )?;
             view.review = reviews.remove(&c.id);
             view.appeal_and_reply = appeals.remove(&c.id);
+            if let Some((on, recorded)) = lapses.remove(&c.id) {
+                view.set_lapses(&on, recorded.as_deref());
+            }
             Ok(view)
         })
         .collect::<ServiceResult<Vec<_>>>()?;

@@ -220,6 +220,9 @@ pub struct CertificateRow {
     /// The open application of the premises, if any (a renewal under way).
     pub open_application: Option<String>,
     pub pdf_href: String,
+    // Issue 13 part 9 (validity): what it lapses on, and a lapse recorded.
+    pub lapse_terms: String,
+    pub lapsed: String,
 }
 
 /// A certificate this close to its expiry is shown as due for renewal.
@@ -315,6 +318,24 @@ impl CertificateRow {
                 && matches!(c.status, VerifiedStatus::Valid | VerifiedStatus::Expired),
             open_application: open_application.map(str::to_string),
             pdf_href: format!("/operator/certificates/{}/pdf", c.number),
+            lapse_terms: if live {
+                c.lapse_terms.clone().unwrap_or_default()
+            } else {
+                String::new()
+            },
+            lapsed: c
+                .lapse_recorded
+                .as_ref()
+                .map(|r| {
+                    let date = time::OffsetDateTime::parse(
+                        &r.at,
+                        &time::format_description::well_known::Rfc3339,
+                    )
+                    .map(|t| chrome.date(&t))
+                    .unwrap_or_else(|_| r.at.clone());
+                    r.sentence(&date)
+                })
+                .unwrap_or_default(),
         }
     }
 }

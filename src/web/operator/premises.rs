@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::{ApplicationRow, CertificateRow, kind_word, see_other};
 use crate::certificates::document::tier_label;
 use crate::domain::clock;
+use crate::domain::qualifying::{Schedule1Use, Schedule2Exclusion};
 use crate::domain::tier::PremisesKind;
 use crate::service::applications::self_assessment::{self, CreateApplicationRequest};
 use crate::service::premises::{self, Person, PremisesInput, PremisesView};
@@ -46,6 +47,13 @@ pub struct PremisesForm {
     pub dsi_name: String,
     #[serde(default, rename = "designated_senior_individual.email")]
     pub dsi_email: String,
+    // Issue 13 part 7 (scope).
+    #[serde(default)]
+    pub responsible_person: String,
+    #[serde(default)]
+    pub schedule1_use: String,
+    #[serde(default)]
+    pub schedule2_exclusion: String,
 }
 
 impl PremisesForm {
@@ -70,15 +78,47 @@ impl PremisesForm {
             event_end: local(p.event_end),
             dsi_name: dsi.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
             dsi_email: dsi.map(|d| d.email).unwrap_or_default(),
+            responsible_person: p.responsible_person.as_str().to_string(),
+            schedule1_use: p
+                .schedule1_use
+                .map(|u| u.as_str().to_string())
+                .unwrap_or_default(),
+            schedule2_exclusion: p.schedule2_exclusion.as_str().to_string(),
         }
+    }
+
+    /// The Schedule 1 uses as (value, label, chosen) for the form's list.
+    fn uses(&self) -> Vec<(&'static str, &'static str, bool)> {
+        Schedule1Use::ALL
+            .iter()
+            .map(|u| (u.as_str(), u.label(), self.schedule1_use == u.as_str()))
+            .collect()
+    }
+
+    /// The Schedule 2 exclusions as (value, label, chosen); `none` when none is chosen.
+    fn exclusions(&self) -> Vec<(&'static str, &'static str, bool)> {
+        let chosen = if self.schedule2_exclusion.is_empty() {
+            "none"
+        } else {
+            self.schedule2_exclusion.as_str()
+        };
+        Schedule2Exclusion::ALL
+            .iter()
+            .map(|e| (e.as_str(), e.label(), chosen == e.as_str()))
+            .collect()
+    }
+
+    fn individual(&self) -> bool {
+        self.responsible_person == "individual"
     }
 
     fn is_event(&self) -> bool {
         self.kind == "event"
     }
 
+    /// A place of worship: the old tick box (still accepted) or the use chosen.
     fn worship(&self) -> bool {
-        !self.place_of_worship.is_empty()
+        !self.place_of_worship.is_empty() || self.schedule1_use == "place_of_worship"
     }
 
     /// The service's input, and what the page itself could not read (a head
@@ -137,6 +177,9 @@ impl PremisesForm {
             event_start,
             event_end,
             designated_senior_individual: dsi,
+            responsible_person: Some(self.responsible_person.clone()),
+            schedule1_use: Some(self.schedule1_use.clone()),
+            schedule2_exclusion: Some(self.schedule2_exclusion.clone()),
         };
         (input, faults)
     }
@@ -165,6 +208,9 @@ fn for_page(e: ServiceError, faults: Vec<FieldError>) -> ServiceError {
             "designated_senior_individual.email" => {
                 "The designated senior individual's email address"
             }
+            "responsible_person" => "Who is responsible",
+            "schedule1_use" => "The use",
+            "schedule2_exclusion" => "The exclusion",
             _ => "This",
         };
         let message = match (f.field.as_str(), f.message.as_str()) {
@@ -194,6 +240,8 @@ pub struct PremisesFormPage {
     /// None: registering new premises.
     editing: Option<String>,
     zone: String,
+    // Issue 13 part 9: a current certificate lapses on some edits.
+    lapse_warning: Option<String>,
 }
 
 impl PremisesFormPage {
@@ -232,6 +280,7 @@ pub async fn new_form(
         },
         editing: None,
         zone: zone_name(&state),
+        lapse_warning: None,
     })
 }
 
@@ -271,6 +320,7 @@ fn form_again(
         form,
         editing,
         zone: zone_name(state),
+        lapse_warning: None,
     };
     Ok(html(status, render(&page)?))
 }
@@ -294,12 +344,32 @@ pub async fn edit_form(
         )),
         None => FieldErrors::none(),
     };
+    // Issue 13 part 9: said before any typing, when a certificate is current.
+    let lapse_warning = overview
+        .certificates
+        .iter()
+        .find(|c| {
+            matches!(
+                c.status,
+                crate::domain::status::VerifiedStatus::Valid
+                    | crate::domain::status::VerifiedStatus::Suspended
+            ) && c.lapse_recorded.is_none()
+                && !c.lapses_on.is_empty()
+        })
+        .map(|c| {
+            format!(
+                "Certificate {} is current. {} Changing who is responsible, the use or the head count so that the tier changes makes it lapse.",
+                c.number,
+                c.lapse_terms.clone().unwrap_or_default()
+            )
+        });
     let page = PremisesFormPage {
         chrome,
         errors,
         form,
         editing: Some(id),
         zone: zone_name(&state),
+        lapse_warning,
     };
     Ok(html(StatusCode::OK, render(&page)?))
 }
@@ -315,6 +385,11 @@ pub async fn update(
     let tz = clock::zone(&state.settings.time_zone);
     let (input, faults) = form.input(&tz);
     match premises::update(&state, &caller, &path, input).await {
+        // Issue 13 part 9: the page then says which certificate lapsed, and why.
+        Ok(p) if !p.lapse_warnings.is_empty() => Ok(see_other(format!(
+            "/operator/premises/{}?done=premises_saved_certificate_lapses",
+            p.id
+        ))),
         Ok(p) => Ok(see_other(format!(
             "/operator/premises/{}?done=premises_saved",
             p.id
@@ -405,12 +480,43 @@ pub(super) async fn premises_page(
             value: tier_label(p.tier).to_string(),
         },
     ];
+    // Issue 13 part 7 (scope).
+    if p.kind == PremisesKind::Building {
+        facts.push(Fact {
+            label: "Use (Schedule 1)",
+            value: match p.schedule1_use {
+                Some(u) => u.label().to_string(),
+                None if p.place_of_worship => {
+                    crate::domain::qualifying::Schedule1Use::PlaceOfWorship
+                        .label()
+                        .to_string()
+                }
+                None => "Not stated".into(),
+            },
+        });
+        if p.schedule2_exclusion != crate::domain::qualifying::Schedule2Exclusion::None {
+            facts.push(Fact {
+                label: "Exclusion (Schedule 2)",
+                value: p.schedule2_exclusion.label().to_string(),
+            });
+        }
+    }
+    if let Some(why) = &p.outside_the_act {
+        facts.push(Fact {
+            label: "Outside the Act",
+            value: why.clone(),
+        });
+    }
     if p.place_of_worship {
         facts.push(Fact {
             label: "Place of worship",
             value: "Yes (standard tier whatever its size)".into(),
         });
     }
+    facts.push(Fact {
+        label: "Responsible person",
+        value: p.responsible_person.label().to_string(),
+    });
     if let (Some(start), Some(end)) = (p.event_start, p.event_end) {
         facts.push(Fact {
             label: "Starts",
@@ -425,6 +531,14 @@ pub(super) async fn premises_page(
         label: "Designated senior individual",
         value: match &p.designated_senior_individual {
             Some(d) => format!("{} ({})", d.name, d.email),
+            None if p.designated_senior_individual_required => {
+                "None named (required in law for these premises)".into()
+            }
+            None if p.responsible_person
+                == crate::domain::qualifying::ResponsiblePerson::Individual =>
+            {
+                "None named (not needed: the responsible person is an individual)".into()
+            }
             None => "None named".into(),
         },
     });
