@@ -769,17 +769,19 @@ mod tests {
     }
 
     #[test]
-    fn version_1_refused_the_same_small_venue() {
-        // The issue's worked case: v1 refused 57.1% where v2 certifies.
+    fn version_1_counts_every_item_as_statutory() {
+        // The four items the issue calls good practice, at 0 under version 1:
+        // each counts in the deciding percentage and raises a condition.
         let c = parsed(0);
         let mut s = all_max(&c, Tier::Standard);
         for id in ["gov-05", "proc-05", "coop-02", "doc-02"] {
-            if s.contains_key(id) {
-                s.insert(id.to_string(), Some(0));
-            }
+            assert!(s.contains_key(id), "{id} in version 1");
+            s.insert(id.to_string(), Some(0));
         }
         let a = assess(&c, &case(&c, Tier::Standard), &s, AT).expect("assess");
         assert_eq!(a.result.statutory_percent, Some(a.result.overall_percent));
+        assert!(a.result.statutory_percent < Some(100.0));
+        assert_eq!(a.conditions.len(), 4);
     }
 
     fn facts(head_count: u32, tier: Tier, person: &str, before_commencement: bool) -> Facts {
