@@ -831,8 +831,17 @@ impl TestApp {
 /// A second instance of the app on `app`'s database and data dir (the same audit
 /// key, signing keys and register), as a second server behind a load balancer.
 pub async fn spawn_second_instance(app: &TestApp) -> TestApp {
+    spawn_second_instance_with(app, |_| {}).await
+}
+
+/// As `spawn_second_instance`, with settings changed (a later commencement date, …).
+pub async fn spawn_second_instance_with(
+    app: &TestApp,
+    customise: impl FnOnce(&mut Settings),
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let settings = app.settings.clone();
+    let mut settings = app.settings.clone();
+    customise(&mut settings);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let state = protectcert::startup::prepare(settings.clone())

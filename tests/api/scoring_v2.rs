@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with, spawn_second_instance_with};
 
 fn id(v: &Value) -> String {
     v["id"].as_str().expect("id").to_string()
@@ -404,4 +404,66 @@ async fn no_designated_senior_individual_where_the_responsible_person_is_an_indi
         field_error(&refused, "scores[0].score").contains("gov-04"),
         "{refused}"
     );
+}
+
+#[tokio::test]
+async fn a_score_the_facts_no_longer_allow_is_named_and_can_be_rescored() {
+    // Notification marked not applicable before the Act's duties are in force ...
+    let app = spawn_app_with(|s| s.act_commencement = "2099-01-01".into()).await;
+    let (_, advisor, claimed) = claimed(&app, 450, None).await;
+    let app_id = id(&claimed);
+    app.score_all(&advisor, &claimed, |item| {
+        if item["id"] == "gov-02" {
+            Value::Null
+        } else {
+            item["max_score"].clone()
+        }
+    })
+    .await;
+    // ... and completed once they are (an instance with the date passed).
+    let later =
+        spawn_second_instance_with(&app, |s| s.act_commencement = "2025-04-03".into()).await;
+    let preview = later
+        .get(
+            &format!("/api/v1/applications/{app_id}/preview"),
+            Some(&advisor),
+        )
+        .await
+        .ok();
+    assert_eq!(preview["can_complete"], false, "{preview}");
+    assert!(
+        preview["blocked_by"]
+            .as_str()
+            .is_some_and(|b| b.contains("gov-02")),
+        "{preview}"
+    );
+    let done = later
+        .post(
+            &format!("/api/v1/applications/{app_id}/complete"),
+            Some(&advisor),
+            json!({}),
+        )
+        .await
+        .expect(409);
+    assert_eq!(done["code"], "score_no_longer_valid", "{done}");
+    // Rescored, it completes.
+    save(
+        &later,
+        &advisor,
+        &app_id,
+        "gov-02",
+        json!(4),
+        "SIA notification reference seen",
+    )
+    .await
+    .ok();
+    let done = later
+        .post(
+            &format!("/api/v1/applications/{app_id}/complete"),
+            Some(&advisor),
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(done["outcome"], "certified", "{done}");
 }

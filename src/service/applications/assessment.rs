@@ -336,12 +336,23 @@ fn preview_of(
         blocked_by: None,
     };
     if tally.unscored.is_empty() {
-        let decision = decide(checklist, case, prem, scores, at)?;
-        preview.outcome = Some(decision.assessment.outcome);
-        preview.result = Some(decision.assessment.result);
-        preview.conditions = decision.conditions;
-        preview.can_complete = decision.blocked.is_none();
-        preview.blocked_by = decision.blocked;
+        match decide(checklist, case, prem, scores, at) {
+            Ok(decision) => {
+                preview.outcome = Some(decision.assessment.outcome);
+                preview.result = Some(decision.assessment.result);
+                preview.conditions = decision.conditions;
+                preview.can_complete = decision.blocked.is_none();
+                preview.blocked_by = decision.blocked;
+            }
+            // A saved score the facts no longer allow: the sheet stays open to
+            // rescore it, and the preview says which.
+            Err(ServiceError::Conflict {
+                code: "score_no_longer_valid",
+                detail,
+                ..
+            }) => preview.blocked_by = Some(detail),
+            Err(e) => return Err(e),
+        }
     }
     Ok(preview)
 }
