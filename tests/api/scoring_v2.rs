@@ -90,6 +90,15 @@ async fn save(
     .await
 }
 
+async fn complete(app: &TestApp, advisor: &str, app_id: &str) -> crate::helpers::Reply {
+    app.post(
+        &format!("/api/v1/applications/{app_id}/complete"),
+        Some(advisor),
+        json!({}),
+    )
+    .await
+}
+
 fn field_error<'a>(problem: &'a Value, field: &str) -> &'a str {
     problem["errors"]
         .as_array()
@@ -186,14 +195,7 @@ async fn notification_may_be_not_applicable_with_a_reason_for_a_150_person_premi
     )
     .await
     .ok();
-    let done = app
-        .post(
-            &format!("/api/v1/applications/{app_id}/complete"),
-            Some(&advisor),
-            json!({}),
-        )
-        .await
-        .ok();
+    let done = complete(&app, &advisor, &app_id).await.ok();
     assert_eq!(done["outcome"], "certified", "{done}");
     let number = done["certificate"]["number"]
         .as_str()
@@ -336,14 +338,7 @@ async fn the_result_names_each_statutory_section_against_its_floor() {
         }
     })
     .await;
-    let done = app
-        .post(
-            &format!("/api/v1/applications/{app_id}/complete"),
-            Some(&advisor),
-            json!({}),
-        )
-        .await
-        .ok();
+    let done = complete(&app, &advisor, &app_id).await.ok();
     assert_eq!(done["outcome"], "refused", "{done}");
     let sections = done["result"]["sections"].as_array().expect("sections");
     let section = |id: &str| {
@@ -437,14 +432,7 @@ async fn a_score_the_facts_no_longer_allow_is_named_and_can_be_rescored() {
             .is_some_and(|b| b.contains("gov-02")),
         "{preview}"
     );
-    let done = later
-        .post(
-            &format!("/api/v1/applications/{app_id}/complete"),
-            Some(&advisor),
-            json!({}),
-        )
-        .await
-        .expect(409);
+    let done = complete(&later, &advisor, &app_id).await.expect(409);
     assert_eq!(done["code"], "score_no_longer_valid", "{done}");
     // Rescored, it completes.
     save(
@@ -457,13 +445,6 @@ async fn a_score_the_facts_no_longer_allow_is_named_and_can_be_rescored() {
     )
     .await
     .ok();
-    let done = later
-        .post(
-            &format!("/api/v1/applications/{app_id}/complete"),
-            Some(&advisor),
-            json!({}),
-        )
-        .await
-        .ok();
+    let done = complete(&later, &advisor, &app_id).await.ok();
     assert_eq!(done["outcome"], "certified", "{done}");
 }
