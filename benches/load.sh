@@ -15,7 +15,8 @@
 # CONNECTIONS (32), DATA_DIR (target/load/sqlite-$CERTIFICATES or pg-…), PORT
 # (18080), NOOP_PORT (18081), BIN (target/release/protectcert, built if missing),
 # NOOP_BIN (the noop_server bench binary, built if unset),
-# PASSWORD (the seed's default), SERVER_CORE (0), WRK_CORE (1).
+# PASSWORD (the seed's default), SERVER_CORE (0), WRK_CORE (1), ONLY (an extended
+# regular expression: only the targets whose name matches, beside the yardstick).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -174,6 +175,9 @@ for round in $(seq 1 "$ROUNDS"); do
     yardstick=0
     for target in "${TARGETS[@]}"; do
         IFS='|' read -r name base prefix lines suffix auth conns <<<"$target"
+        if [[ -n ${ONLY:-} && $name != yardstick* ]] && ! grep -Eq "$ONLY" <<<"$name"; then
+            continue
+        fi
         read -r _ rps p50 p99 bad sockets _ <<<"$(run_wrk "$base" "$prefix" "$lines" "$suffix" "$auth" "$conns")"
         [[ $yardstick == 0 ]] && yardstick=$rps
         ratio=$(awk -v a="$rps" -v b="$yardstick" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')

@@ -110,6 +110,16 @@ pub struct Settings {
     /// applicable.
     #[serde(default = "default_act_commencement")]
     pub act_commencement: String,
+
+    // Issue 12: the public cache (README "Verification at gate speed").
+    /// How many public records (and as many verified QR tokens) each instance
+    /// keeps in memory; 0 keeps none.
+    #[serde(default = "default_public_cache_entries")]
+    pub public_cache_entries: usize,
+}
+
+fn default_public_cache_entries() -> usize {
+    20_000
 }
 
 // Issue 13.

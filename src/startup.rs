@@ -105,6 +105,11 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         &db,
         std::time::Duration::from_secs(settings.metrics_refresh_secs),
     )?);
+    // Issue 12: public records and verified tokens in memory.
+    let public_cache = Arc::new(
+        crate::service::certificates::public_cache::PublicCache::new(settings.public_cache_entries),
+    );
+    db.after_public_change(public_cache.refresher());
     Ok(AppState {
         health,
         metrics,
@@ -118,6 +123,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         login_throttle: Arc::new(login_throttle),
         // Issue 12 part B.
         token_key_cache: Arc::new(crate::certificates::key_cache::KeyCache::new()),
+        public_cache,
     })
 }
 
@@ -140,7 +146,8 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
     let limit = crate::rate_limit::PublicLimit::new(&state.settings);
     // Issue 12 part F: the database check behind /healthz runs beside the server.
     state.health.start_checks(&state.db);
-    let request_metrics = state.metrics.http.clone();
+    // Issue 12: the register version behind the public cache.
+    state.public_cache.start_polling(&state.db);
 
     // Issue 12 part B: a bounded blocking pool per worker (0: actix's default).
     let blocking_threads = state.settings.blocking_threads_per_worker;
@@ -164,10 +171,11 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .wrap(actix_web::middleware::NormalizePath::new(
                 actix_web::middleware::TrailingSlash::Trim,
             ))
-            .wrap(request_metrics.clone())
+            .wrap(actix_web::middleware::from_fn(crate::metrics::middleware))
             .app_data(state.clone())
+            .configure(|cfg| crate::web::configure_public(cfg, &limit))
             .configure(|cfg| api::configure(cfg, &limit))
-            .configure(|cfg| crate::web::configure(cfg, &limit))
+            .configure(crate::web::configure)
             .default_service(web::to(not_found))
     });
     let server = if blocking_threads > 0 {

@@ -30,4 +30,7 @@ pub struct AppState {
 
     // Issue 12 part B: the published QR token keys, kept in memory.
     pub token_key_cache: Arc<crate::certificates::key_cache::KeyCache>,
+
+    // Issue 12: public records and verified QR tokens, kept in memory.
+    pub public_cache: Arc<crate::service::certificates::public_cache::PublicCache>,
 }

@@ -112,9 +112,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &crate::rate_limit::Public
     for e in endpoints() {
         by_path.entry(e.path.clone()).or_default().push(e);
     }
-    for (path, endpoints) in by_path {
+    // Issue 12: the public verification routes first, since the router tries
+    // routes in order (each pattern with a parameter is a regular expression).
+    let (public, rest): (Vec<_>, Vec<_>) = by_path
+        .into_iter()
+        .partition(|(path, _)| crate::rate_limit::PUBLIC_PATHS.contains(&path.as_str()));
+    for (path, endpoints) in public.into_iter().chain(rest) {
         let public = crate::rate_limit::PUBLIC_PATHS.contains(&path.as_str());
-        let mut resource = web::resource(path);
+        let pattern = crate::metrics::RoutePattern::new(&path);
+        let mut resource = web::resource(path).app_data(pattern);
         for e in endpoints {
             resource = resource.route((e.route)().method(e.method));
         }

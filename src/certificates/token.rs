@@ -214,6 +214,11 @@ pub fn verify<T: serde::de::DeserializeOwned>(
         })
 }
 
+/// The id of the key a token names in its header (of a token already verified).
+pub fn key_id(token: &str) -> Option<String> {
+    jsonwebtoken::decode_header(token).ok()?.kid
+}
+
 /// The keys as a JWK set (RFC 7517, OKP keys per RFC 8037).
 pub fn jwks(keys: &[PublicKey]) -> serde_json::Value {
     let keys: Vec<serde_json::Value> = keys

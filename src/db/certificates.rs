@@ -279,6 +279,7 @@ pub fn set_status(
         certificates::updated_at.eq(at),
     ))
     .execute(conn)?;
+    super::public::mark_changed();
     Ok(updated == 1)
 }
 
@@ -300,6 +301,7 @@ pub fn supersede(
     by_number: &str,
     at: PrimitiveDateTime,
 ) -> QueryResult<()> {
+    super::public::mark_changed();
     diesel::update(certificates::table.find(id))
         .set((
             certificates::status.eq(StoredStatus::Superseded),
@@ -368,6 +370,7 @@ pub fn set_status_index(conn: &mut DbConnection, id: &str, index: i32) -> QueryR
 /// Moves a certificate's expiry (the demo's "about to lapse" certificate only:
 /// nothing in the service changes an expiry).
 pub fn set_expiry(conn: &mut DbConnection, number: &str, at: PrimitiveDateTime) -> QueryResult<()> {
+    super::public::mark_changed();
     diesel::update(certificates::table.filter(certificates::number.eq(number)))
         .set(certificates::expires_at.eq(at))
         .execute(conn)

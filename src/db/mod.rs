@@ -213,6 +213,9 @@ pub struct Db {
     // Issue 12 part B: the SQLite file that `read` opens per thread (None: `run`).
     reader_path: Option<Arc<str>>,
     reader_cache_kib: u32,
+
+    // Issue 12: told, on the connection, when work on it changed a public record.
+    after_public_change: Arc<std::sync::OnceLock<public::AfterChange>>,
 }
 
 thread_local! {
@@ -317,6 +320,7 @@ impl Db {
 
             reader_path: reader::inline_reads(backend, url).then(|| Arc::from(url)),
             reader_cache_kib: DEFAULT_READER_CACHE_KIB,
+            after_public_change: Arc::default(),
         })
     }
 
@@ -406,7 +410,22 @@ impl Db {
     {
         let mut conn = self.pool.get().map_err(|e| E::from(e.into()))?;
         let _scope = AuditKeyScope::enter(self.audit_key.clone());
-        f(&mut conn)
+        public::take_changed();
+        let done = f(&mut conn);
+        // Issue 12: this instance shows its own status changes at once.
+        if public::take_changed()
+            && let Some(after) = self.after_public_change.get()
+        {
+            after(&mut conn);
+        }
+        done
+    }
+
+    /// Issue 12: what to run, once the work that changed a public record (a
+    /// certificate's status or dates: `public::mark_changed`) is done, on its
+    /// connection. Set once (the public cache); later calls are ignored.
+    pub fn after_public_change(&self, after: public::AfterChange) {
+        let _ = self.after_public_change.set(after);
     }
 }
 

@@ -39,3 +39,31 @@ pub fn by_number(conn: &mut DbConnection, number: &str) -> QueryResult<Option<Pu
         .first(conn)
         .optional()
 }
+
+/// Issue 12: the register version, which a trigger moves whenever a column above
+/// changes on any certificate (migration `register_version`).
+pub fn register_version(conn: &mut DbConnection) -> QueryResult<i64> {
+    use super::schema::register_version;
+    register_version::table
+        .select(register_version::version)
+        .first(conn)
+}
+
+/// Issue 12: run on a connection after work on it changed a public record.
+pub type AfterChange = Box<dyn Fn(&mut DbConnection) + Send + Sync>;
+
+thread_local! {
+    static CHANGED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Notes that work on this thread changed a public column of a certificate, so
+/// that [`super::Db::blocking`] tells this instance's public cache when it is done
+/// (other instances see the register version move). Every write of those columns
+/// calls it.
+pub(crate) fn mark_changed() {
+    CHANGED.with(|c| c.set(true));
+}
+
+pub(super) fn take_changed() -> bool {
+    CHANGED.with(|c| c.replace(false))
+}

@@ -498,3 +498,12 @@ diesel::table! {
         certificate_id -> Text,
     }
 }
+
+// Issue 12: moves whenever what public verification shows of a certificate changes
+// (a trigger on `certificates`); each instance's public cache polls it.
+diesel::table! {
+    register_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}

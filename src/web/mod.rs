@@ -37,16 +37,25 @@ use actix_web::web;
 pub use error::not_found;
 pub use session::pages as middleware;
 
-pub fn configure(cfg: &mut web::ServiceConfig, limit: &crate::rate_limit::PublicLimit) {
+/// The public verification pages, limited per client address. Registered before
+/// every other route (issue 12): the router tries routes in order, and these are
+/// what a gate sends in bursts.
+pub fn configure_public(cfg: &mut web::ServiceConfig, limit: &crate::rate_limit::PublicLimit) {
+    use crate::metrics::RoutePattern;
+    use web::{get, resource};
+    for (path, page) in [
+        ("/verify", get().to(verify::by_number)),
+        ("/v/{token}", get().to(verify::by_token)),
+    ] {
+        let resource = resource(path).app_data(RoutePattern::new(path));
+        limit.register(cfg, resource.route(page));
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
     use web::{get, post, resource};
     cfg.service(resource("/static/style.css").route(get().to(assets::style)))
         .service(resource("/static/app.js").route(get().to(assets::script)));
-    // The public verification pages, limited per client address.
-    limit.register(cfg, resource("/verify").route(get().to(verify::by_number)));
-    limit.register(
-        cfg,
-        resource("/v/{token}").route(get().to(verify::by_token)),
-    );
     cfg.service(resource("/").route(get().to(home::home)))
         .service(
             resource("/login")

@@ -16,6 +16,8 @@ pub mod status_history;
 pub mod status_list;
 pub mod verify;
 pub mod verify_pdf;
+// Issue 12: public records and verified tokens in memory.
+pub mod public_cache;
 // Part 1 of issue 11: conditions to closure.
 pub mod conditions;
 
@@ -271,17 +273,18 @@ impl From<&Certificate> for PublicVerification {
 }
 
 // Issue 12 part B: the public view from the few columns it needs.
-impl From<db::public::PublicRow> for PublicVerification {
-    fn from(c: db::public::PublicRow) -> Self {
+// The status is worked out from the dates now, so a kept record expires on time.
+impl From<&db::public::PublicRow> for PublicVerification {
+    fn from(c: &db::public::PublicRow) -> Self {
         PublicVerification {
             status: verified_status(
                 c.status,
                 to_utc(c.expires_at),
                 time::OffsetDateTime::now_utc(),
             ),
-            number: c.number,
-            premises_name: c.premises_name,
-            town: c.town,
+            number: c.number.clone(),
+            premises_name: c.premises_name.clone(),
+            town: c.town.clone(),
             tier: c.tier,
             kind: c.kind,
             issued_at: to_utc(c.issued_at),

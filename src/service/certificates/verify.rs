@@ -7,6 +7,7 @@ use std::time::Instant;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::public_cache::VerifiedToken;
 use super::{PublicVerification, parse_number};
 use crate::certificates::token::{self, CertificateClaims, PublicKey, TokenError, TokenType};
 use crate::db;
@@ -41,12 +42,22 @@ pub async fn by_number(state: &AppState, number: &str) -> ServiceResult<PublicVe
 }
 
 async fn lookup(state: &AppState, number: String) -> ServiceResult<Option<PublicVerification>> {
-    // Issue 12 part B: the public columns only, read on this thread on SQLite.
+    // Issue 12: from memory while it is fresh (`public_cache`), else the public
+    // columns only, read on this thread on SQLite.
+    let cache = &state.public_cache;
+    if let Some(row) = cache.record(&number, Instant::now()) {
+        return Ok(Some(PublicVerification::from(&*row)));
+    }
+    let ticket = cache.ticket();
     let found = state
         .db
         .read(move |conn| db::public::by_number(conn, &number).map_err(ServiceError::from))
         .await?;
-    Ok(found.map(PublicVerification::from))
+    Ok(found.map(|row| {
+        let row = Arc::new(row);
+        cache.keep(ticket, &row);
+        PublicVerification::from(&*row)
+    }))
 }
 
 /// Issue 12 part B: the published keys, from this instance's copy (read from the
@@ -76,13 +87,27 @@ async fn check_signature(
     token: &str,
 ) -> ServiceResult<Result<CertificateClaims, TokenError>> {
     let keys = cached_keys(state).await?;
-    match token::verify(token, &keys, TokenType::Certificate) {
-        Err(TokenError::UnknownKey(_)) => {
-            let keys = reload_keys(state).await?;
-            Ok(token::verify(token, &keys, TokenType::Certificate))
-        }
-        checked => Ok(checked),
+    // Issue 12: a token found genuine before, while its key is still published.
+    if let Some(known) = state.public_cache.token(token)
+        && keys.iter().any(|k| k.kid == known.kid)
+    {
+        return Ok(Ok(known.claims.clone()));
     }
+    let checked: Result<CertificateClaims, TokenError> =
+        match token::verify(token, &keys, TokenType::Certificate) {
+            Err(TokenError::UnknownKey(_)) => {
+                let keys = reload_keys(state).await?;
+                token::verify(token, &keys, TokenType::Certificate)
+            }
+            checked => checked,
+        };
+    if let (Ok(claims), Some(kid)) = (&checked, token::key_id(token)) {
+        let claims = claims.clone();
+        state
+            .public_cache
+            .keep_token(token, VerifiedToken { kid, claims });
+    }
+    Ok(checked)
 }
 
 #[derive(Serialize, ToSchema, Debug, Clone)]
