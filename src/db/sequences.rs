@@ -14,13 +14,6 @@ use crate::domain::audit::{
     verify_sha256_chain,
 };
 
-fn advance(conn: &mut DbConnection, name: &str) -> QueryResult<(i64, String)> {
-    diesel::update(sequences::table.find(name))
-        .set(sequences::value.eq(sequences::value + 1))
-        .returning((sequences::value, sequences::last_hash))
-        .get_result(conn)
-}
-
 /// What changed, for the audit log.
 pub struct Change<'a> {
     pub action: &'a str,
@@ -60,45 +53,71 @@ pub fn audit(
     actor: Option<&Caller>,
     change: Change<'_>,
 ) -> QueryResult<i64> {
+    audit_all(conn, actor, vec![change])
+}
+
+/// Appends entries to the audit chain in this order, as [`audit`] does one each,
+/// with one advance of the chain (three statements however many there are: issue
+/// 12, a backlog of reminders recorded a batch at a time). Gives the last entry's
+/// sequence number (0, writing nothing, when there are none).
+pub fn audit_all(
+    conn: &mut DbConnection,
+    actor: Option<&Caller>,
+    changes: Vec<Change<'_>>,
+) -> QueryResult<i64> {
     let key = super::audit_key_in_scope().ok_or_else(|| {
         diesel::result::Error::QueryBuilderError(
             "no audit key in scope: audit entries are written through Db::run or Db::blocking"
                 .into(),
         )
     })?;
-    let (seq, prev_hash) = advance(conn, "audit")?;
+    if changes.is_empty() {
+        return Ok(0);
+    }
+    let count = i64::try_from(changes.len()).unwrap_or(i64::MAX);
+    let (last, mut prev_hash) = diesel::update(sequences::table.find("audit"))
+        .set(sequences::value.eq(sequences::value + count))
+        .returning((sequences::value, sequences::last_hash))
+        .get_result::<(i64, String)>(conn)?;
     let at = super::now();
-    let record = AuditRecord {
-        seq,
-        at: format_time(at),
-        actor_id: actor.map(|a| a.user_id.clone()),
-        actor_role: actor.map(|a| a.role.as_str().to_string()),
-        action: change.action.to_string(),
-        entity_type: change.entity_type.to_string(),
-        entity_id: change.entity_id.to_string(),
-        before: change.before.map(|v| v.to_string()),
-        after: change.after.map(|v| v.to_string()),
-    };
-    let hash = chain_hash(&key, &prev_hash, &record);
-    diesel::insert_into(audit_log::table)
-        .values((
+    let mut rows = Vec::with_capacity(changes.len());
+    for (seq, change) in (last - count + 1..).zip(changes) {
+        let record = AuditRecord {
+            seq,
+            at: format_time(at),
+            actor_id: actor.map(|a| a.user_id.clone()),
+            actor_role: actor.map(|a| a.role.as_str().to_string()),
+            action: change.action.to_string(),
+            entity_type: change.entity_type.to_string(),
+            entity_id: change.entity_id.to_string(),
+            before: change.before.map(|v| v.to_string()),
+            after: change.after.map(|v| v.to_string()),
+        };
+        let hash = chain_hash(&key, &prev_hash, &record);
+        rows.push((
             audit_log::seq.eq(seq),
             audit_log::at.eq(at),
-            audit_log::actor_id.eq(&record.actor_id),
-            audit_log::actor_role.eq(&record.actor_role),
-            audit_log::action.eq(&record.action),
-            audit_log::entity_type.eq(&record.entity_type),
-            audit_log::entity_id.eq(&record.entity_id),
-            audit_log::before.eq(&record.before),
-            audit_log::after.eq(&record.after),
-            audit_log::prev_hash.eq(&prev_hash),
-            audit_log::hash.eq(&hash),
-        ))
-        .execute(conn)?;
+            audit_log::actor_id.eq(record.actor_id),
+            audit_log::actor_role.eq(record.actor_role),
+            audit_log::action.eq(record.action),
+            audit_log::entity_type.eq(record.entity_type),
+            audit_log::entity_id.eq(record.entity_id),
+            audit_log::before.eq(record.before),
+            audit_log::after.eq(record.after),
+            audit_log::prev_hash.eq(std::mem::replace(&mut prev_hash, hash.clone())),
+            audit_log::hash.eq(hash),
+        ));
+    }
+    // One multi-row INSERT; diesel builds those per backend, not for the enum.
+    let insert = diesel::insert_into(audit_log::table).values(rows);
+    match conn {
+        DbConnection::Sqlite(c) => insert.execute(c)?,
+        DbConnection::Postgres(c) => insert.execute(c)?,
+    };
     diesel::update(sequences::table.find("audit"))
-        .set(sequences::last_hash.eq(&hash))
+        .set(sequences::last_hash.eq(&prev_hash))
         .execute(conn)?;
-    Ok(seq)
+    Ok(last)
 }
 
 type Link = (AuditRecord, String, String);

@@ -14,7 +14,7 @@ use crate::db::models::Notification;
 use crate::db::schema::{
     advisors, certificates, fire_safety_records, notifications, premises, users,
 };
-use crate::db::sequences::{Change, audit};
+use crate::db::sequences::{Change, audit, audit_all};
 use crate::db::{DbConnection, from_utc, write_tx};
 use crate::domain::accreditation::AccreditationStatus;
 use crate::domain::clock;
@@ -995,11 +995,17 @@ pub fn record_all(
     instance: &str,
     now: PrimitiveDateTime,
 ) -> QueryResult<Vec<bool>> {
+    // Issue 12: the batch's audit entries with one advance of the chain.
     let together = write_tx(conn, |tx| {
-        outcomes
-            .iter()
-            .map(|(row, outcome)| record_in(tx, row, instance, now, outcome))
-            .collect::<QueryResult<Vec<bool>>>()
+        let mut kept = Vec::with_capacity(outcomes.len());
+        let mut changes = Vec::new();
+        for (row, outcome) in outcomes {
+            let recorded = record_row(tx, row, instance, now, outcome)?;
+            kept.push(recorded.is_some());
+            changes.extend(recorded.flatten());
+        }
+        audit_all(tx, None, changes)?;
+        Ok::<_, diesel::result::Error>(kept)
     });
     if let Ok(kept) = together {
         return Ok(kept);
@@ -1028,6 +1034,26 @@ fn record_in(
     now: PrimitiveDateTime,
     outcome: &Outcome,
 ) -> QueryResult<bool> {
+    Ok(match record_row(tx, row, instance, now, outcome)? {
+        None => false,
+        Some(change) => {
+            if let Some(change) = change {
+                audit(tx, None, change)?;
+            }
+            true
+        }
+    })
+}
+
+/// Writes one outcome on its row: `None` when this instance no longer holds the
+/// claim, else the audit entry it calls for (a retry calls for none).
+fn record_row<'a>(
+    tx: &mut DbConnection,
+    row: &'a Notification,
+    instance: &str,
+    now: PrimitiveDateTime,
+    outcome: &'a Outcome,
+) -> QueryResult<Option<Option<Change<'a>>>> {
     let mine = notifications::table
         .find(&row.id)
         .filter(notifications::claimed_by.eq(instance))
@@ -1073,7 +1099,7 @@ fn record_in(
             .execute(tx)?,
     };
     if n != 1 {
-        return Ok(false);
+        return Ok(None);
     }
     let action = match outcome {
         Outcome::Sent => Some("notification.sent"),
@@ -1082,25 +1108,20 @@ fn record_in(
         // Retries are visible on the row itself; not a business event.
         Outcome::Retrying { .. } => None,
     };
-    if let Some(action) = action {
+    Ok(Some(action.map(|action| {
         let detail = match outcome {
             Outcome::Failed { error } => Some(error.as_str()),
             Outcome::Skipped { reason } => Some(reason.as_str()),
             _ => None,
         };
-        audit(
-            tx,
-            None,
-            Change::new(action, "notification", &row.id).after(json!({
-                "subject": row.subject,
-                "kind": row.kind.as_str(),
-                "offset_days": row.offset_days,
-                "attempts": attempts,
-                "detail": detail,
-            })),
-        )?;
-    }
-    Ok(true)
+        Change::new(action, "notification", &row.id).after(json!({
+            "subject": row.subject,
+            "kind": row.kind.as_str(),
+            "offset_days": row.offset_days,
+            "attempts": attempts,
+            "detail": detail,
+        }))
+    })))
 }
 
 /// Part 4 (advisor oversight): who is emailed about one premises: the

@@ -155,6 +155,19 @@ async fn a_backlog_of_several_batches_is_sent_once_each_by_two_instances() {
         audited, BACKLOG as i64,
         "every sent email has its audit entry"
     );
+    // Each batch's entries were chained with one advance, by two instances at
+    // once: the chain still verifies, link by link.
+    let verified = std::process::Command::new(env!("CARGO_BIN_EXE_protectcert"))
+        .args(["audit", "verify"])
+        .env("PROTECTCERT_DATABASE_URL", &app.settings.database_url)
+        .env("PROTECTCERT_DATA_DIR", &app.settings.data_dir)
+        .output()
+        .expect("run protectcert");
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
 
     // Nothing is left to send.
     let mut again = SweepReport::default();
