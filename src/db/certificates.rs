@@ -451,10 +451,7 @@ fn in_order(conn: &mut DbConnection, numbers: Vec<String>) -> QueryResult<Vec<Ce
         .into_iter()
         .map(|c| (c.number.clone(), c))
         .collect();
-    Ok(numbers
-        .iter()
-        .filter_map(|n| by_number.remove(n))
-        .collect())
+    Ok(numbers.iter().filter_map(|n| by_number.remove(n)).collect())
 }
 
 /// The search served from the certificates' own indexes (number, postcode,
