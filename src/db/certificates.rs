@@ -132,28 +132,337 @@ pub fn by_applications(
 /// How far the rarity of a word is counted: past this, a word is common.
 const SELECTIVITY_CAP: i64 = 2_000;
 
-/// How many terms fall in `[word, end)`, counted up to `cap`.
-fn term_matches_up_to(
-    conn: &mut DbConnection,
-    word: &str,
-    end: &str,
-    cap: i64,
-) -> QueryResult<usize> {
-    certificate_terms::table
-        .select(certificate_terms::issued_at)
-        .filter(certificate_terms::term.ge(word))
-        .filter(certificate_terms::term.lt(end))
-        .limit(cap)
-        .load::<PrimitiveDateTime>(conn)
-        .map(|rows| rows.len())
-}
+/// How many distinct terms a word may begin and still be searched term by term
+/// (each term's index walked newest first and the walks merged).
+const TERMS_CAP: usize = 50;
+
+/// A word beginning more than `TERMS_CAP` terms is searched through the register:
+/// with fewer matches than this, its matches are collected and sorted (cost: the
+/// matches); with more, the register is walked newest first and each certificate
+/// checked (cost: about `limit` × register ÷ matches).
+const DENSE_MATCHES: i64 = 5_000;
 
 /// The certificates in `scope` matching `search`, newest first (issue time, then
 /// number, both descending), after `after` when given; at most `limit`.
+///
+/// Name words (issue 12): the driving word is the rarest (counted up to
+/// `SELECTIVITY_CAP`); the distinct terms it begins are found by skipping through
+/// the `(term, issued_at, number)` index, and each term's run of that index is
+/// read newest first, only as far as `limit` rows that pass the other filters,
+/// the runs merged. The other words are checked per certificate on
+/// `(number, term)`. No page reads more than (terms × `limit`) index rows plus
+/// the checks, however common the word.
 pub fn search(
     conn: &mut DbConnection,
     scope: &OrgScope,
     search: &Search,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> QueryResult<Vec<Certificate>> {
+    let mut words = Vec::new();
+    match &search.text {
+        // No word at all (only punctuation): nothing is named that.
+        Some(NameOrNumber::Words(given)) if given.is_empty() => return Ok(Vec::new()),
+        Some(NameOrNumber::Words(given)) => {
+            // Words are letters and digits, so each has an end.
+            for word in given {
+                let Some(end) = search_keys::prefix_end(word) else {
+                    return Ok(Vec::new());
+                };
+                words.push(WordRange {
+                    word: word.clone(),
+                    end,
+                });
+            }
+        }
+        Some(NameOrNumber::Number(_)) | None => {
+            return through_register(conn, scope, search, &[], Driver::None, after, limit);
+        }
+    }
+    if words.len() > 1 {
+        let mut counted = Vec::with_capacity(words.len());
+        for w in words {
+            let n = term_matches_up_to(conn, &w, SELECTIVITY_CAP)?;
+            counted.push((n, w));
+        }
+        // Fewest matches first; among equally common words the longer.
+        counted.sort_by(|(a, x), (b, y)| a.cmp(b).then(y.word.len().cmp(&x.word.len())));
+        words = counted.into_iter().map(|(_, w)| w).collect();
+    }
+    let terms = distinct_terms(conn, &words[0], TERMS_CAP + 1)?;
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    if terms.len() <= TERMS_CAP {
+        let numbers = newest_by_terms(conn, scope, search, &terms, &words[1..], after, limit)?;
+        return in_order(conn, numbers);
+    }
+    let driver = if term_matches_up_to(conn, &words[0], DENSE_MATCHES)? < DENSE_MATCHES as usize {
+        Driver::Collect
+    } else {
+        Driver::Walk
+    };
+    through_register(conn, scope, search, &words, driver, after, limit)
+}
+
+/// A name word and the least text after every text it begins.
+struct WordRange {
+    word: String,
+    end: String,
+}
+
+/// How the first of the words is matched when the register drives the search.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Driver {
+    /// No words.
+    None,
+    /// The word's matches are collected (`IN`), then sorted.
+    Collect,
+    /// The register is walked newest first and every word checked (`EXISTS`).
+    Walk,
+}
+
+/// A bind value of the hand-written search statements.
+enum Bind {
+    Text(String),
+    Time(PrimitiveDateTime),
+}
+
+/// A statement written by hand (a `UNION` of limited runs, and a recursive skip
+/// through an index, which diesel's query builder does not offer over both
+/// backends), with its bind values and each backend's placeholders.
+struct Statement {
+    sql: String,
+    binds: Vec<Bind>,
+    postgres: bool,
+}
+
+impl Statement {
+    fn new(conn: &DbConnection) -> Statement {
+        Statement {
+            sql: String::new(),
+            binds: Vec::new(),
+            postgres: matches!(conn, DbConnection::Postgres(_)),
+        }
+    }
+
+    fn sql(&mut self, text: &str) -> &mut Self {
+        self.sql.push_str(text);
+        self
+    }
+
+    fn bind(&mut self, value: Bind) -> &mut Self {
+        self.binds.push(value);
+        if self.postgres {
+            self.sql.push_str(&format!("${}", self.binds.len()));
+        } else {
+            self.sql.push('?');
+        }
+        self
+    }
+
+    fn text(&mut self, value: &str) -> &mut Self {
+        self.bind(Bind::Text(value.to_string()))
+    }
+
+    fn time(&mut self, value: PrimitiveDateTime) -> &mut Self {
+        self.bind(Bind::Time(value))
+    }
+
+    fn load<T>(self, conn: &mut DbConnection) -> QueryResult<Vec<T>>
+    where
+        T: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static,
+    {
+        use diesel::sql_types::{Text, Timestamp};
+        macro_rules! run {
+            ($backend:ty, $c:expr) => {{
+                let mut q = diesel::sql_query(self.sql).into_boxed::<$backend>();
+                for b in self.binds {
+                    q = match b {
+                        Bind::Text(v) => q.bind::<Text, _>(v),
+                        Bind::Time(v) => q.bind::<Timestamp, _>(v),
+                    };
+                }
+                q.load::<T>($c)
+            }};
+        }
+        match conn {
+            DbConnection::Sqlite(c) => run!(diesel::sqlite::Sqlite, c),
+            DbConnection::Postgres(c) => run!(diesel::pg::Pg, c),
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Term {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    term: String,
+}
+
+#[derive(QueryableByName)]
+struct Hit {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    number: String,
+}
+
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// How many terms `word` begins (rows of `certificate_terms`), counted up to `cap`.
+fn term_matches_up_to(conn: &mut DbConnection, w: &WordRange, cap: i64) -> QueryResult<usize> {
+    let mut s = Statement::new(conn);
+    s.sql("SELECT count(*) AS n FROM (SELECT 1 AS one FROM certificate_terms WHERE term >= ")
+        .text(&w.word)
+        .sql(" AND term < ")
+        .text(&w.end)
+        .sql(&format!(" LIMIT {cap}) AS capped"));
+    let rows: Vec<Counted> = s.load(conn)?;
+    Ok(rows.first().map_or(0, |r| r.n.max(0) as usize))
+}
+
+/// The distinct terms `word` begins, in order, at most `cap`: one index seek each
+/// (the next term after the last), never a read of the terms' rows.
+fn distinct_terms(conn: &mut DbConnection, w: &WordRange, cap: usize) -> QueryResult<Vec<String>> {
+    let mut s = Statement::new(conn);
+    s.sql("WITH RECURSIVE d (term, n) AS (SELECT (SELECT term FROM certificate_terms WHERE term >= ")
+        .text(&w.word)
+        .sql(" AND term < ")
+        .text(&w.end)
+        .sql(" ORDER BY term LIMIT 1), 1 UNION ALL SELECT (SELECT term FROM certificate_terms WHERE term > d.term AND term < ")
+        .text(&w.end)
+        .sql(&format!(
+            " ORDER BY term LIMIT 1), d.n + 1 FROM d WHERE d.term IS NOT NULL AND d.n < {cap}) \
+             SELECT term FROM d WHERE term IS NOT NULL"
+        ));
+    let rows: Vec<Term> = s.load(conn)?;
+    Ok(rows.into_iter().map(|r| r.term).collect())
+}
+
+/// The numbers of the newest `limit` certificates (after `after`) holding one of
+/// `terms` and beginning a word with each of `others`, passing the other filters
+/// of `search`, newest first. Each term's run of `(term, issued_at, number)` is
+/// read backwards, stopping at `limit` rows; the runs are merged (a certificate
+/// holding two of the terms counted once).
+fn newest_by_terms(
+    conn: &mut DbConnection,
+    scope: &OrgScope,
+    search: &Search,
+    terms: &[String],
+    others: &[WordRange],
+    after: Option<&Cursor>,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    let register_filters = matches!(scope, OrgScope::Organisation(_))
+        || search.postcode.is_some()
+        || search.district.is_some()
+        || search.status.is_some();
+    let now = now();
+    let mut s = Statement::new(conn);
+    let merged = terms.len() > 1;
+    if merged {
+        s.sql("SELECT number FROM (");
+    }
+    for (i, term) in terms.iter().enumerate() {
+        if merged {
+            if i > 0 {
+                s.sql(" UNION ");
+            }
+            s.sql("SELECT * FROM (");
+        }
+        s.sql("SELECT certificate_terms.issued_at AS issued_at, certificate_terms.number AS number FROM certificate_terms");
+        if register_filters {
+            // CROSS JOIN: SQLite keeps the terms outermost (their order is the
+            // answer's); PostgreSQL plans it as any inner join.
+            s.sql(" CROSS JOIN certificates c");
+        }
+        s.sql(" WHERE certificate_terms.term = ").text(term);
+        if let Some(after) = after {
+            // `<=` on the issue time bounds the index range; the rest breaks ties.
+            s.sql(" AND certificate_terms.issued_at <= ")
+                .time(after.issued_at)
+                .sql(" AND (certificate_terms.issued_at < ")
+                .time(after.issued_at)
+                .sql(" OR certificate_terms.number < ")
+                .text(&after.number)
+                .sql(")");
+        }
+        if register_filters {
+            s.sql(" AND c.number = certificate_terms.number");
+            if let OrgScope::Organisation(org) = scope {
+                s.sql(" AND c.organisation_id = ").text(org);
+            }
+            if let Some(prefix) = &search.postcode {
+                s.sql(" AND c.postcode_key >= ").text(prefix);
+                if let Some(end) = search_keys::prefix_end(prefix) {
+                    s.sql(" AND c.postcode_key < ").text(&end);
+                }
+            }
+            if let Some(district) = &search.district {
+                s.sql(" AND c.district = ").text(district);
+            }
+            if let Some((stored, expiry)) = search.status {
+                s.sql(" AND c.status = ").text(stored.as_str());
+                match expiry {
+                    Some(Expiry::NotYet) => {
+                        s.sql(" AND c.expires_at > ").time(now);
+                    }
+                    Some(Expiry::Passed) => {
+                        s.sql(" AND c.expires_at <= ").time(now);
+                    }
+                    None => {}
+                }
+            }
+        }
+        for w in others {
+            s.sql(" AND EXISTS (SELECT 1 FROM certificate_terms o WHERE o.number = certificate_terms.number AND o.term >= ")
+                .text(&w.word)
+                .sql(" AND o.term < ")
+                .text(&w.end)
+                .sql(")");
+        }
+        s.sql(&format!(
+            " ORDER BY certificate_terms.issued_at DESC, certificate_terms.number DESC LIMIT {limit}"
+        ));
+        if merged {
+            s.sql(&format!(") AS run{i}"));
+        }
+    }
+    if merged {
+        s.sql(&format!(
+            ") AS merged ORDER BY issued_at DESC, number DESC LIMIT {limit}"
+        ));
+    }
+    let rows: Vec<Hit> = s.load(conn)?;
+    Ok(rows.into_iter().map(|r| r.number).collect())
+}
+
+/// The certificates numbered `numbers`, in that order.
+fn in_order(conn: &mut DbConnection, numbers: Vec<String>) -> QueryResult<Vec<Certificate>> {
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut by_number: HashMap<String, Certificate> = certificates::table
+        .filter(certificates::number.eq_any(&numbers))
+        .select(certificates::all_columns)
+        .load::<Certificate>(conn)?
+        .into_iter()
+        .map(|c| (c.number.clone(), c))
+        .collect();
+    Ok(numbers.iter().filter_map(|n| by_number.remove(n)).collect())
+}
+
+/// The search served from the certificates' own indexes (number, postcode,
+/// district, organisation, status, or newest first), the words matched as
+/// `driver` says for the first and by `EXISTS` for the rest.
+fn through_register(
+    conn: &mut DbConnection,
+    scope: &OrgScope,
+    search: &Search,
+    words: &[WordRange],
+    driver: Driver,
     after: Option<&Cursor>,
     limit: i64,
 ) -> QueryResult<Vec<Certificate>> {
@@ -172,52 +481,24 @@ pub fn search(
     if let Some(district) = &search.district {
         q = q.filter(certificates::district.eq(district.clone()));
     }
-    match &search.text {
-        Some(NameOrNumber::Number(number)) => {
-            q = q.filter(certificates::number.eq(number.clone()));
+    if let Some(NameOrNumber::Number(number)) = &search.text {
+        q = q.filter(certificates::number.eq(number.clone()));
+    }
+    for (i, w) in words.iter().enumerate() {
+        if i == 0 && driver == Driver::Collect {
+            let matching = certificate_terms::table
+                .select(certificate_terms::number)
+                .filter(certificate_terms::term.ge(w.word.clone()))
+                .filter(certificate_terms::term.lt(w.end.clone()));
+            q = q.filter(certificates::number.eq_any(matching));
+        } else {
+            q = q.filter(diesel::dsl::exists(
+                certificate_terms::table
+                    .filter(certificate_terms::number.eq(certificates::number))
+                    .filter(certificate_terms::term.ge(w.word.clone()))
+                    .filter(certificate_terms::term.lt(w.end.clone())),
+            ));
         }
-        // No word at all (only punctuation): nothing is named that.
-        Some(NameOrNumber::Words(words)) if words.is_empty() => return Ok(Vec::new()),
-        Some(NameOrNumber::Words(words)) => {
-            // Words are letters and digits, so each has an end.
-            let mut ranges = Vec::with_capacity(words.len());
-            for word in words {
-                let Some(end) = search_keys::prefix_end(word) else {
-                    return Ok(Vec::new());
-                };
-                ranges.push((word.clone(), end));
-            }
-            // The rarest word drives (its certificates are read through the
-            // index); the others are checked per certificate on `(number, term)`.
-            // Reading every word's list and intersecting costs the sum of the
-            // common words' lists.
-            if ranges.len() > 1 {
-                let mut counted = Vec::with_capacity(ranges.len());
-                for (word, end) in ranges {
-                    let n = term_matches_up_to(conn, &word, &end, SELECTIVITY_CAP)?;
-                    counted.push((n, word, end));
-                }
-                counted.sort_by_key(|(n, _, _)| *n);
-                ranges = counted.into_iter().map(|(_, w, e)| (w, e)).collect();
-            }
-            let mut ranges = ranges.into_iter();
-            if let Some((word, end)) = ranges.next() {
-                let driver = certificate_terms::table
-                    .select(certificate_terms::number)
-                    .filter(certificate_terms::term.ge(word))
-                    .filter(certificate_terms::term.lt(end));
-                q = q.filter(certificates::number.eq_any(driver));
-            }
-            for (word, end) in ranges {
-                q = q.filter(diesel::dsl::exists(
-                    certificate_terms::table
-                        .filter(certificate_terms::number.eq(certificates::number))
-                        .filter(certificate_terms::term.ge(word))
-                        .filter(certificate_terms::term.lt(end)),
-                ));
-            }
-        }
-        None => {}
     }
     if let Some((stored, expiry)) = search.status {
         q = q.filter(certificates::status.eq(stored));

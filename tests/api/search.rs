@@ -146,9 +146,11 @@ async fn postcode_district_name_and_number_find_what_they_say() {
     assert!(search("q=hall&status=revoked").await.is_empty());
 }
 
-/// Sets the issue time of `numbers` to one instant, as a burst of issues would.
+/// Sets the issue time of `numbers` to one instant, as a burst of issues would
+/// (their name terms too: they are written with the certificate's issue time,
+/// which nothing in the service changes afterwards).
 fn issue_together(app: &TestApp, numbers: &[&str]) {
-    use protectcert::db::schema::certificates;
+    use protectcert::db::schema::{certificate_terms, certificates};
     let at = protectcert::db::now();
     let mut conn = app.db.get().expect("conn");
     let n = diesel::update(certificates::table.filter(certificates::number.eq_any(numbers)))
@@ -156,6 +158,10 @@ fn issue_together(app: &TestApp, numbers: &[&str]) {
         .execute(&mut *conn)
         .expect("update issue time");
     assert_eq!(n, numbers.len());
+    diesel::update(certificate_terms::table.filter(certificate_terms::number.eq_any(numbers)))
+        .set(certificate_terms::issued_at.eq(at))
+        .execute(&mut *conn)
+        .expect("update the terms' issue time");
 }
 
 #[tokio::test]
@@ -349,10 +355,17 @@ fn search_sql(conn: &mut DbConnection, search: &Search) -> String {
     protectcert::db::certificates::search(conn, &OrgScope::All, search, None, 21).expect("search");
     conn.set_instrumentation(|_: diesel::connection::InstrumentationEvent<'_>| {});
     let seen = seen.lock().expect("lock");
+    // A name search's own statement reads the terms (the certificates are then
+    // loaded by number); the others read the register.
     let sql = seen
         .iter()
         .rev()
-        .find(|q| q.contains("FROM `certificates`") || q.contains("FROM \"certificates\""))
+        .find(|q| q.contains("certificate_terms.number AS number"))
+        .or_else(|| {
+            seen.iter()
+                .rev()
+                .find(|q| q.contains("FROM `certificates`") || q.contains("FROM \"certificates\""))
+        })
         .unwrap_or_else(|| panic!("no search among {seen:?}"));
     sql.split(" -- binds:").next().unwrap_or(sql).to_string()
 }
@@ -371,7 +384,7 @@ struct PgPlanRow {
 }
 
 /// The query plan of `sql`, one line a step (parameters unbound: the generic plan).
-fn plan(conn: &mut DbConnection, sql: &str) -> String {
+fn plan(conn: &mut DbConnection, sql: &str, price_out_sorts: bool) -> String {
     match conn {
         DbConnection::Sqlite(c) => diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
             .load::<SqlitePlanRow>(c)
@@ -385,6 +398,13 @@ fn plan(conn: &mut DbConnection, sql: &str) -> String {
             // serves the search, so scans are priced out, and the plan is the
             // generic one every execution would use.
             diesel::sql_query("SET enable_seqscan = off")
+                .execute(c)
+                .expect("set");
+            // Likewise sorting a handful of rows is cheaper than reading them in
+            // order; priced out (when asked), a sort left in the plan is one no
+            // index avoids.
+            let sorts = if price_out_sorts { "off" } else { "on" };
+            diesel::sql_query(format!("SET enable_sort = {sorts}"))
                 .execute(c)
                 .expect("set");
             diesel::sql_query("SET plan_cache_mode = force_generic_plan")
@@ -422,6 +442,8 @@ fn plan(conn: &mut DbConnection, sql: &str) -> String {
 #[tokio::test]
 async fn each_search_is_served_by_its_index() {
     let app = spawn_app().await;
+    // A name to find (a word that begins no term is answered without a search).
+    register(&app).await;
     let mut conn = app.db.get().expect("conn");
     let conn: &mut DbConnection = &mut conn;
     for (search, index) in [
@@ -449,7 +471,8 @@ async fn each_search_is_served_by_its_index() {
         (Search::default(), "certificates_newest"),
     ] {
         let sql = search_sql(conn, &search);
-        let plan = plan(conn, &sql);
+        let words = matches!(search.text, Some(NameOrNumber::Words(_)));
+        let plan = plan(conn, &sql, words);
         assert!(
             plan.contains(index),
             "{search:?} should use {index}:\n{plan}\n{sql}"
@@ -463,5 +486,306 @@ async fn each_search_is_served_by_its_index() {
                 || (!unfiltered && l.contains("using certificates_newest"))
         });
         assert!(!scans_table, "{search:?} scans the register:\n{plan}");
+        // Issue 12: a name word is read in the index's order, never sorted.
+        if words {
+            let sorts = plan
+                .lines()
+                .any(|l| l.contains("TEMP B-TREE FOR ORDER BY") || l.contains("Sort"));
+            assert!(!sorts, "{search:?} sorts its matches:\n{plan}\n{sql}");
+        }
+    }
+}
+
+// Issue 12 (police search by name at a million certificates): a word is read term
+// by term, newest first, the runs merged; the answers are the register's own
+// order, as if every certificate were read and filtered.
+
+/// Every certificate in the register as `token` sees it, newest first: (number,
+/// premises name).
+async fn everything(app: &TestApp, token: &str) -> Vec<(String, String)> {
+    let body = app
+        .get("/api/v1/certificates?limit=200", Some(token))
+        .await
+        .ok();
+    body.as_array()
+        .expect("a list")
+        .iter()
+        .map(|c| {
+            (
+                c["number"].as_str().expect("number").to_string(),
+                c["premises_name"].as_str().expect("name").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// What a name search for `query` must answer, from the whole register: every
+/// word of the query begins a word of the name; the register's order.
+fn expected(all: &[(String, String)], query: &str) -> Vec<String> {
+    let asked = protectcert::domain::search_keys::words(query);
+    all.iter()
+        .filter(|(_, name)| {
+            let held = protectcert::domain::search_keys::name_terms(name);
+            asked
+                .iter()
+                .all(|a| held.iter().any(|h| h.starts_with(a.as_str())))
+        })
+        .map(|(number, _)| number.clone())
+        .collect()
+}
+
+/// Every page of `query` at `limit` a page, followed by its next links.
+async fn walk(app: &TestApp, token: &str, query: &str, limit: usize) -> Vec<String> {
+    let mut walked = Vec::new();
+    let mut path = format!("/api/v1/certificates?{query}&limit={limit}");
+    for _ in 0..100 {
+        let (page, next) = get_page(app, &path, token).await;
+        assert!(page.len() <= limit);
+        walked.extend(page);
+        match next {
+            Some(next) => path = next,
+            None => return walked,
+        }
+    }
+    panic!("{query}: more than 100 pages");
+}
+
+/// Names whose words `hal` begins in five distinct terms (hall, hallam, halls,
+/// halo, halifax), one name holding two of them, among others that it does not.
+const HAL_NAMES: [(&str, &str); 9] = [
+    ("Hall Green Library", "BS1 4DJ"),
+    ("Hallam Arena", "BS1 4DJ"),
+    ("Shalom Centre", "BS1 4DJ"),
+    ("Halo Hall", "M1 1AE"),
+    ("Green Halls", "BS1 4DJ"),
+    ("Old Mill", "M1 1AE"),
+    ("Halifax Minster", "BS10 5AB"),
+    ("Hallam Green", "M1 1AE"),
+    ("Hall", "BS1 4DJ"),
+];
+
+/// The names above, the first five Quayside's and the rest Northern's, three of
+/// them (across three terms) issued at one instant.
+async fn hal_register(app: &TestApp) -> (String, String, String) {
+    let admin = app.admin().await;
+    let (advisor, _) = app.advisor(&admin, &["building"], None).await;
+    let police = app.police(&admin).await;
+    let (quayside, _) = app.operator("Quayside Venues Ltd").await;
+    let (northern, _) = app.operator("Northern Halls plc").await;
+    let mut issued = Vec::new();
+    for (i, (name, postcode)) in HAL_NAMES.iter().enumerate() {
+        let operator = if i < 5 { &quayside } else { &northern };
+        issued.push(certify(app, operator, &advisor, name, postcode).await);
+    }
+    // Hallam Arena, Halo Hall and Halifax Minster: one issue time, so that their
+    // order (and a page boundary among them) is the number's.
+    issue_together(app, &[&issued[1], &issued[3], &issued[6]]);
+    (police, quayside, northern)
+}
+
+#[tokio::test]
+async fn a_word_beginning_several_terms_finds_the_newest_across_them_all() {
+    let app = spawn_app().await;
+    let (police, _, _) = hal_register(&app).await;
+    let all = everything(&app, &police).await;
+    assert_eq!(all.len(), HAL_NAMES.len());
+    let search = |query: String| {
+        let path = format!("/api/v1/certificates?{query}");
+        let app = &app;
+        let police = &police;
+        async move { numbers(&app.get(&path, Some(police)).await.ok()) }
+    };
+    for query in [
+        "hal", "HA", "h", "hall", "hallam", "halo", "halls", "g", "zzz",
+    ] {
+        let want = expected(&all, query);
+        assert_eq!(search(format!("q={query}")).await, want, "q={query}");
+        // A short page is the newest of them.
+        let got = search(format!("q={query}&limit=2")).await;
+        assert_eq!(got, want[..want.len().min(2)], "q={query}&limit=2");
+    }
+    // Seven of the nine, Halo Hall once though it holds two of the terms.
+    assert_eq!(expected(&all, "hal").len(), 7);
+    // The other filters still apply to every term's run.
+    for (filters, keep) in [
+        ("district=BS1", "BS1 4DJ"),
+        ("postcode=bs10", "BS10 5AB"),
+        ("district=M1", "M1 1AE"),
+    ] {
+        let want: Vec<String> = expected(&all, "hal")
+            .into_iter()
+            .filter(|n| {
+                let i = all.iter().position(|(m, _)| m == n).expect("listed");
+                let name = &all[i].1;
+                HAL_NAMES.iter().any(|(h, p)| h == name && *p == keep)
+            })
+            .collect();
+        assert!(!want.is_empty(), "{filters}");
+        assert_eq!(search(format!("q=hal&{filters}")).await, want, "{filters}");
+    }
+    assert_eq!(
+        search("q=hal&status=valid".into()).await,
+        expected(&all, "hal")
+    );
+    assert!(search("q=hal&status=revoked".into()).await.is_empty());
+}
+
+#[tokio::test]
+async fn pages_of_a_word_across_terms_hold_every_match_once() {
+    let app = spawn_app().await;
+    let (police, _, _) = hal_register(&app).await;
+    let all = everything(&app, &police).await;
+    for query in ["hal", "h", "hal%20gre", "gre%20hal"] {
+        let want = expected(&all, &query.replace("%20", " "));
+        for limit in [1, 2, 3, 4] {
+            let walked = walk(&app, &police, &format!("q={query}"), limit).await;
+            assert_eq!(walked, want, "q={query}, {limit} a page");
+        }
+    }
+}
+
+#[tokio::test]
+async fn several_words_are_each_matched_whichever_drives() {
+    let app = spawn_app().await;
+    let (police, _, _) = hal_register(&app).await;
+    let all = everything(&app, &police).await;
+    let search = |query: &str| {
+        let path = format!("/api/v1/certificates?{query}");
+        let app = &app;
+        let police = &police;
+        async move { numbers(&app.get(&path, Some(police)).await.ok()) }
+    };
+    for query in [
+        "hal gre",
+        "gre hal",
+        "green hallam",
+        "hall green",
+        "halo hall",
+        "hall halo",
+        "hal h",
+        "hal mill",
+        "arena hallam green",
+        "minster h",
+    ] {
+        let want = expected(&all, query);
+        let got = search(&format!("q={}", query.replace(' ', "%20"))).await;
+        assert_eq!(got, want, "q={query}");
+    }
+    assert_eq!(expected(&all, "hal gre").len(), 3);
+    assert_eq!(expected(&all, "halo hall").len(), 1);
+    assert!(expected(&all, "hal mill").is_empty());
+}
+
+#[tokio::test]
+async fn a_word_across_terms_stays_inside_the_operators_organisation() {
+    let app = spawn_app().await;
+    let (police, quayside, northern) = hal_register(&app).await;
+    let all = everything(&app, &police).await;
+    for (token, own) in [(&quayside, &HAL_NAMES[..5]), (&northern, &HAL_NAMES[5..])] {
+        let theirs: Vec<(String, String)> = all
+            .iter()
+            .filter(|(_, name)| own.iter().any(|(n, _)| n == name))
+            .cloned()
+            .collect();
+        assert_eq!(everything(&app, token).await, theirs);
+        for query in ["hal", "h", "hal%20gre", "green"] {
+            let want = expected(&theirs, &query.replace("%20", " "));
+            assert!(!want.is_empty(), "{query}");
+            assert_eq!(
+                walk(&app, token, &format!("q={query}"), 1).await,
+                want,
+                "q={query}"
+            );
+        }
+    }
+    // Neither sees the other's by name.
+    assert!(
+        numbers(
+            &app.get("/api/v1/certificates?q=halifax", Some(&quayside))
+                .await
+                .ok()
+        )
+        .is_empty()
+    );
+}
+
+/// Gives the certificate `number` the made-up terms `prefix00000`, … (one for
+/// each of `range`), as a name of that many distinct words would.
+fn give_terms(app: &TestApp, number: &str, prefix: &str, range: std::ops::Range<usize>) {
+    use protectcert::db::schema::certificates;
+    let mut conn = app.db.get().expect("conn");
+    let issued_at: time::PrimitiveDateTime = certificates::table
+        .filter(certificates::number.eq(number))
+        .select(certificates::issued_at)
+        .first(&mut *conn)
+        .expect("certificate");
+    // As the words of a name would be written.
+    let words: Vec<String> = range.map(|i| format!("{prefix}{i:05}")).collect();
+    conn.transaction(|tx| {
+        protectcert::db::certificates::insert_terms(tx, number, issued_at, &words.join(" "))
+    })
+    .expect("terms");
+}
+
+#[tokio::test]
+async fn a_word_beginning_more_terms_than_are_merged_is_still_answered_in_order() {
+    let app = spawn_app().await;
+    let (police, _, _) = hal_register(&app).await;
+    let all = everything(&app, &police).await;
+    let (newest, middle, oldest) = (&all[0].0, &all[4].0, &all[8].0);
+    // 60 distinct terms (more than are merged, few matches) and 6,000 (more
+    // than are collected: the register is walked).
+    give_terms(&app, oldest, "zqa", 0..30);
+    give_terms(&app, newest, "zqa", 30..60);
+    give_terms(&app, middle, "zqb", 0..3000);
+    give_terms(&app, oldest, "zqb", 3000..6000);
+    let search = |query: &str| {
+        let path = format!("/api/v1/certificates?{query}");
+        let app = &app;
+        let police = &police;
+        async move { numbers(&app.get(&path, Some(police)).await.ok()) }
+    };
+    assert_eq!(search("q=zqa").await, [newest.clone(), oldest.clone()]);
+    assert_eq!(search("q=zqb").await, [middle.clone(), oldest.clone()]);
+    assert_eq!(
+        search("q=zq").await,
+        [newest.clone(), middle.clone(), oldest.clone()]
+    );
+    assert_eq!(search("q=zqa00031").await, std::slice::from_ref(newest));
+    assert_eq!(
+        walk(&app, &police, "q=zq", 1).await,
+        [newest.clone(), middle.clone(), oldest.clone()]
+    );
+    assert_eq!(
+        walk(&app, &police, "q=zqb", 1).await,
+        [middle.clone(), oldest.clone()]
+    );
+    // With a word of the name beside them.
+    let oldest_name = protectcert::domain::search_keys::words(&all[8].1);
+    let q = format!("q=zq%20{}", oldest_name[0]);
+    let want: Vec<String> = [newest, middle, oldest]
+        .into_iter()
+        .filter(|n| expected(&all, &oldest_name[0]).contains(n))
+        .cloned()
+        .collect();
+    assert_eq!(search(&q).await, want, "{q}");
+    // And with the filters on the register.
+    let in_bs1 = |n: &String| {
+        let name = &all.iter().find(|(m, _)| m == n).expect("listed").1;
+        HAL_NAMES
+            .iter()
+            .any(|(h, p)| h == name && p.starts_with("BS1 "))
+    };
+    for word in ["zqa", "zqb", "zq"] {
+        let want: Vec<String> = search(&format!("q={word}"))
+            .await
+            .into_iter()
+            .filter(in_bs1)
+            .collect();
+        assert_eq!(
+            search(&format!("q={word}&district=BS1")).await,
+            want,
+            "{word}"
+        );
     }
 }
