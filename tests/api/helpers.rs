@@ -95,6 +95,22 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 impl TestApp {
+    /// Runs `protectcert audit verify` on this app's register and fails the test,
+    /// with what it printed, unless the chain holds.
+    pub fn assert_audit_chain_holds(&self) {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_protectcert"))
+            .args(["audit", "verify"])
+            .env("PROTECTCERT_DATABASE_URL", &self.settings.database_url)
+            .env("PROTECTCERT_DATA_DIR", &self.settings.data_dir)
+            .output()
+            .expect("run protectcert");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// A handle on a service running elsewhere (the real binary) at `address` with
     /// `settings`, whose data dir is `dir`: its database is opened with the same
     /// audit key, so that set-up through `db` (an admin, say) is chained like the

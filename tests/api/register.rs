@@ -695,17 +695,7 @@ async fn status_changes_are_audited_with_before_after_and_reason() {
         assert!(e["actor_id"].is_string());
     }
     // The chain still holds.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_protectcert"))
-        .args(["audit", "verify"])
-        .env("PROTECTCERT_DATABASE_URL", &app.settings.database_url)
-        .env("PROTECTCERT_DATA_DIR", &app.settings.data_dir)
-        .output()
-        .expect("run protectcert");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    app.assert_audit_chain_holds();
 }
 
 #[tokio::test]

@@ -157,17 +157,7 @@ async fn a_backlog_of_several_batches_is_sent_once_each_by_two_instances() {
     );
     // Each batch's entries were chained with one advance, by two instances at
     // once: the chain still verifies, link by link.
-    let verified = std::process::Command::new(env!("CARGO_BIN_EXE_protectcert"))
-        .args(["audit", "verify"])
-        .env("PROTECTCERT_DATABASE_URL", &app.settings.database_url)
-        .env("PROTECTCERT_DATA_DIR", &app.settings.data_dir)
-        .output()
-        .expect("run protectcert");
-    assert!(
-        verified.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verified.stderr)
-    );
+    app.assert_audit_chain_holds();
 
     // Nothing is left to send.
     let mut again = SweepReport::default();
