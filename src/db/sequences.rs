@@ -65,15 +65,15 @@ pub fn audit_all(
     actor: Option<&Caller>,
     changes: Vec<Change<'_>>,
 ) -> QueryResult<i64> {
+    if changes.is_empty() {
+        return Ok(0);
+    }
     let key = super::audit_key_in_scope().ok_or_else(|| {
         diesel::result::Error::QueryBuilderError(
             "no audit key in scope: audit entries are written through Db::run or Db::blocking"
                 .into(),
         )
     })?;
-    if changes.is_empty() {
-        return Ok(0);
-    }
     let count = i64::try_from(changes.len()).unwrap_or(i64::MAX);
     let (last, mut prev_hash) = diesel::update(sequences::table.find("audit"))
         .set(sequences::value.eq(sequences::value + count))

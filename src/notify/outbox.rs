@@ -1034,15 +1034,13 @@ fn record_in(
     now: PrimitiveDateTime,
     outcome: &Outcome,
 ) -> QueryResult<bool> {
-    Ok(match record_row(tx, row, instance, now, outcome)? {
-        None => false,
-        Some(change) => {
-            if let Some(change) = change {
-                audit(tx, None, change)?;
-            }
-            true
-        }
-    })
+    let Some(change) = record_row(tx, row, instance, now, outcome)? else {
+        return Ok(false);
+    };
+    if let Some(change) = change {
+        audit(tx, None, change)?;
+    }
+    Ok(true)
 }
 
 /// Writes one outcome on its row: `None` when this instance no longer holds the
