@@ -5,28 +5,13 @@
 //! method, path, status and time — what an operator needs to look into a failure.
 //! (The access log at info wrote about 200 bytes a request, 600 MB in a load test.)
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use actix_web::Error;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::dev::ServiceResponse;
 
-use crate::state::AppState;
-
-pub async fn middleware(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let slow = req
-        .app_data::<web::Data<AppState>>()
-        .map_or(Duration::from_secs(1), |s| {
-            Duration::from_millis(s.settings.slow_request_ms)
-        });
-    let started = Instant::now();
-    let res = next.call(req).await?;
-    let elapsed = started.elapsed();
+/// Logs one answered request: at warn when it failed (5xx) or took `slow` or
+/// longer, else at debug. Called by [`crate::edge::middleware`].
+pub fn record<B>(res: &ServiceResponse<B>, elapsed: Duration, slow: Duration) {
     let status = res.status();
     let ms = elapsed.as_secs_f64() * 1000.0;
     let req = res.request();
@@ -43,7 +28,6 @@ pub async fn middleware(
         tracing::debug!(target: "protectcert::http", "{} {} {:?} {} {ms:.1}ms",
             req.method(), req.uri(), req.version(), status.as_u16());
     }
-    Ok(res)
 }
 
 #[cfg(test)]
@@ -79,7 +63,7 @@ mod tests {
         let _guard = tracing::subscriber::set_default(subscriber);
         let app = test::init_service(
             App::new()
-                .wrap(actix_web::middleware::from_fn(super::middleware))
+                .wrap(actix_web::middleware::from_fn(crate::edge::middleware))
                 .route("/ok/{number}", web::get().to(HttpResponse::Ok))
                 .route(
                     "/broken/{number}",

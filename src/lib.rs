@@ -30,5 +30,6 @@ pub mod telemetry;
 pub mod web;
 // Issue 12 part F: metrics, health and the request log.
 pub mod access_log;
+pub mod edge;
 pub mod health;
 pub mod metrics;

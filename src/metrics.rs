@@ -21,11 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use actix_web::Error;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::dev::ServiceResponse;
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
 use prometheus::{
@@ -180,33 +176,25 @@ impl RoutePattern {
     }
 }
 
-/// Counts and times every request under its route pattern (`App::wrap`).
-pub async fn middleware(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let started = Instant::now();
-    let res = next.call(req).await?;
+/// Counts and times one answered request under its route pattern (called by
+/// [`crate::edge::middleware`]).
+pub fn observe<B>(metrics: &Metrics, res: &ServiceResponse<B>, elapsed: Duration) {
     let req = res.request();
-    if let Some(state) = req.app_data::<web::Data<crate::state::AppState>>() {
-        let looked_up;
-        let endpoint = match req.app_data::<RoutePattern>() {
-            Some(RoutePattern(pattern)) => &**pattern,
-            None => {
-                looked_up = req.match_pattern();
-                looked_up.as_deref().unwrap_or("UNKNOWN")
-            }
-        };
-        let status = res.status();
-        let labels = [endpoint, req.method().as_str(), status.as_str()];
-        let metrics = &state.metrics;
-        metrics.requests.with_label_values(&labels).inc();
-        metrics
-            .durations
-            .with_label_values(&labels)
-            .observe(started.elapsed().as_secs_f64());
-    }
-    Ok(res)
+    let looked_up;
+    let endpoint = match req.app_data::<RoutePattern>() {
+        Some(RoutePattern(pattern)) => &**pattern,
+        None => {
+            looked_up = req.match_pattern();
+            looked_up.as_deref().unwrap_or("UNKNOWN")
+        }
+    };
+    let status = res.status();
+    let labels = [endpoint, req.method().as_str(), status.as_str()];
+    metrics.requests.with_label_values(&labels).inc();
+    metrics
+        .durations
+        .with_label_values(&labels)
+        .observe(elapsed.as_secs_f64());
 }
 
 /// The pool's gauges and counters, read when scraped.

@@ -1,4 +1,4 @@
-//! The security headers every answer carries, in one middleware wrapped around the
+//! The security headers every answer carries, set by [`crate::edge::middleware`] around the
 //! whole app (API and pages alike):
 //!
 //! - pages (any `text/html` answer): a `Content-Security-Policy` that allows only
@@ -11,11 +11,8 @@
 //!   log-in answers that hand out tokens: `Cache-Control: no-store`, whatever the
 //!   handler set. (Pages are marked `no-store` by `web::session::pages`.)
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::ServiceRequest;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use actix_web::middleware::Next;
-use actix_web::web;
 
 use crate::state::AppState;
 
@@ -45,26 +42,30 @@ fn private_api(req: &ServiceRequest) -> bool {
         && (req.headers().contains_key(header::AUTHORIZATION) || path.starts_with("/api/v1/auth/"))
 }
 
-pub async fn middleware(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let https = req
-        .app_data::<web::Data<AppState>>()
-        .is_some_and(|s| s.settings.public_url().starts_with("https://"));
-    let private = private_api(&req);
-    let mut res = next.call(req).await?;
-    let headers = res.headers_mut();
+/// What the answer to `req` needs, worked out before the request is served.
+pub struct Plan {
+    https: bool,
+    private: bool,
+}
+
+pub fn plan(req: &ServiceRequest, state: Option<&AppState>) -> Plan {
+    Plan {
+        https: state.is_some_and(|s| s.settings.public_url().starts_with("https://")),
+        private: private_api(req),
+    }
+}
+
+/// Sets the headers of the module documentation on an answer.
+pub fn apply(plan: &Plan, headers: &mut HeaderMap) {
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::REFERRER_POLICY, "same-origin");
-    if https {
+    if plan.https {
         set(headers, header::STRICT_TRANSPORT_SECURITY, HSTS);
     }
     if is_html(headers) {
         set(headers, header::CONTENT_SECURITY_POLICY, PAGE_CSP);
     }
-    if private {
+    if plan.private {
         set(headers, header::CACHE_CONTROL, "no-store");
     }
-    Ok(res)
 }

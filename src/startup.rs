@@ -160,18 +160,13 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
                     .default_handler(api::problem::problem_for_bare_errors),
             )
             .wrap(actix_web::middleware::from_fn(crate::web::middleware))
-            .wrap(actix_web::middleware::from_fn(
-                crate::security_headers::middleware,
-            ))
-            // Issue 12 part F: successful requests at debug, failures and slow ones at
-            // warn; requests counted per route pattern for /metrics.
-            .wrap(actix_web::middleware::from_fn(
-                crate::access_log::middleware,
-            ))
+            // Security headers, /metrics counts and the request log, in one layer
+            // (`edge`): successful requests logged at debug, failures and slow ones
+            // at warn.
+            .wrap(actix_web::middleware::from_fn(crate::edge::middleware))
             .wrap(actix_web::middleware::NormalizePath::new(
                 actix_web::middleware::TrailingSlash::Trim,
             ))
-            .wrap(actix_web::middleware::from_fn(crate::metrics::middleware))
             .app_data(state.clone())
             .configure(|cfg| crate::web::configure_public(cfg, &limit))
             .configure(|cfg| api::configure(cfg, &limit))

@@ -71,6 +71,15 @@ pub fn list(
         } => {
             q = q.filter(applications::advisor_id.eq(advisor_id.clone()));
         }
+        // A status no queue holds leaves only the advisor's own: said so, the
+        // database reads them from the advisor's index instead of walking every
+        // application in that status (a million completed ones) for theirs.
+        ApplicationScope::Advisor {
+            advisor_id,
+            queue: Some(_),
+        } if status.is_some_and(|s| !ApplicationStatus::QUEUED.contains(&s)) => {
+            q = q.filter(applications::advisor_id.eq(advisor_id.clone()));
+        }
         ApplicationScope::Advisor {
             advisor_id,
             queue: Some(queue),

@@ -425,16 +425,21 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// The operator submits application `id` and the advisor claims it; returns the
-    /// claimed application (with its items).
-    pub async fn submit_and_claim(&self, operator: &str, advisor: &str, id: &str) -> Value {
+    /// The operator submits application `id` (it must succeed).
+    pub async fn submit(&self, operator: &str, id: &str) -> Value {
         self.post(
             &format!("/api/v1/applications/{id}/submit"),
             Some(operator),
             json!({}),
         )
         .await
-        .ok();
+        .ok()
+    }
+
+    /// The operator submits application `id` and the advisor claims it; returns the
+    /// claimed application (with its items).
+    pub async fn submit_and_claim(&self, operator: &str, advisor: &str, id: &str) -> Value {
+        self.submit(operator, id).await;
         self.post(
             &format!("/api/v1/applications/{id}/claim"),
             Some(advisor),

@@ -870,3 +870,71 @@ async fn reassigning_clears_the_previous_advisors_scores() {
         .ok();
     assert_eq!(done["outcome"], "certified");
 }
+
+/// Issue 12: an advisor's list in one status reads only what they may see: their
+/// own completed and in-review applications (never another advisor's, however
+/// many), and in a queue status the unclaimed ones their accreditation covers.
+#[tokio::test]
+async fn an_advisors_list_by_status_holds_their_own_and_their_queue() {
+    let app = spawn_app().await;
+    let scheme = certified_scheme(&app).await;
+    let mine = scheme.application["id"].as_str().expect("id").to_string();
+    let (other, _) = app
+        .advisor(&scheme.admin, &["building", "event"], None)
+        .await;
+    let second = app.building(&scheme.operator, 300).await;
+    app.certify(
+        &scheme.operator,
+        &other,
+        second["id"].as_str().expect("premises id"),
+    )
+    .await;
+    let answered = |capacity: u32| {
+        let (app, operator) = (&app, &scheme.operator);
+        async move {
+            let premises = app.building(operator, capacity).await;
+            let application = app
+                .answered_application(operator, premises["id"].as_str().expect("id"))
+                .await;
+            application["id"].as_str().expect("id").to_string()
+        }
+    };
+    let claimed_id = answered(200).await;
+    app.submit_and_claim(&scheme.operator, &other, &claimed_id)
+        .await;
+    let queued_id = answered(150).await;
+    app.submit(&scheme.operator, &queued_id).await;
+
+    let ids = |reply: Value| -> Vec<String> {
+        reply
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|a| a["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let list = |status: &'static str| {
+        let (app, advisor) = (&app, &scheme.advisor);
+        async move {
+            ids(app
+                .get(
+                    &format!("/api/v1/applications?status={status}"),
+                    Some(advisor),
+                )
+                .await
+                .ok())
+        }
+    };
+    assert_eq!(list("completed").await, vec![mine.clone()]);
+    assert_eq!(list("in_review").await, Vec::<String>::new());
+    assert_eq!(list("submitted").await, vec![queued_id.clone()]);
+    let everything = ids(app
+        .get("/api/v1/applications", Some(&scheme.advisor))
+        .await
+        .ok());
+    assert!(
+        everything.contains(&mine) && everything.contains(&queued_id),
+        "{everything:?}"
+    );
+    assert!(!everything.contains(&claimed_id), "{everything:?}");
+}

@@ -1,0 +1,2 @@
+DROP INDEX applications_status_newest;
+DROP INDEX applications_advisor_status_newest;
