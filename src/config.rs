@@ -142,7 +142,7 @@ fn default_slow_request_ms() -> u64 {
 
 // Issue 12 part B.
 fn default_blocking_threads_per_worker() -> usize {
-    8
+    4
 }
 
 fn default_sqlite_reader_cache_kib() -> u32 {
@@ -374,7 +374,7 @@ mod tests {
     #[test]
     fn blocking_threads_and_reader_cache_are_bounded_by_default() {
         let mut s = Settings::defaults().expect("defaults");
-        assert_eq!(s.blocking_threads_per_worker, 8);
+        assert_eq!(s.blocking_threads_per_worker, 4);
         assert_eq!(s.sqlite_reader_cache_kib, 2048);
         s.sqlite_reader_cache_kib = 0;
         assert!(s.validate().is_err());
