@@ -123,8 +123,8 @@ struct Font {
 /// letters, digits and the punctuation of names, addresses and dates; the
 /// template's own text is added at load. Measured (BENCHMARKS.md): all of
 /// printable ASCII and Latin-1 made a 70 KB file, over the 50 KB limit, and the
-/// commonest accented letters on top of these cost 2 KB a file, too close to
-/// it with nine lines of conditions; text with any other character (accented
+/// commonest accented letters on top of these cost about 3 KB a file, too
+/// close to it with nine lines of conditions; text with any other character (accented
 /// names) has its faces cut for the document, as before.
 const FIXED_CHARS: &str = concat!(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
@@ -674,7 +674,7 @@ fn parse_colour(hex: &str) -> anyhow::Result<Color> {
 
 impl CertificateFields {
     /// A full set of fields, to check templates at start.
-    fn example() -> CertificateFields {
+    pub(crate) fn example() -> CertificateFields {
         CertificateFields {
             scheme_name: "Scheme".into(),
             public_url: "https://example.test".into(),
