@@ -291,6 +291,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_certificate_full_to_every_line_stays_within_50_kb() {
+        let scheme = "Protective Security Certification Scheme";
+        let documents = CertificateDocuments::new(
+            Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/certificate-templates"
+            )),
+            super::super::pki::generate_identity(scheme).expect("identity"),
+            scheme,
+            "https://certificates.example.org",
+            "Europe/London",
+        )
+        .expect("documents");
+        let long = "Riverside Quay Exhibition & Conference Hall (North Wing), Bristol ".repeat(3);
+        let condition = ConditionFields {
+            item_id: "proc-04".into(),
+            text: "Bring fully into place: a way to alert staff and the public quickly, tested \
+                   and written down, with a named person responsible for it on every day"
+                .into(),
+            due: "22 February 2027".into(),
+        };
+        let fields = CertificateFields {
+            scheme_name: scheme.into(),
+            premises_name: long.clone(),
+            address: long,
+            conditions: vec![condition; 12],
+            ..CertificateFields::example()
+        };
+        // Letters, digits and punctuation only: the fonts' fixed cuts, the
+        // biggest faces a certificate carries.
+        let pdf = documents.build(&fields, &"e".repeat(360)).expect("pdf");
+        assert!(pdf.len() <= 50_000, "{} bytes", pdf.len());
+    }
+
+    #[test]
     fn long_names_are_cut_in_the_token_only_past_the_limit() {
         assert_eq!(claim_name("Riverside Hall"), "Riverside Hall");
         let long = "Ä".repeat(200);
