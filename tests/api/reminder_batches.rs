@@ -460,3 +460,109 @@ async fn a_batch_of_mixed_outcomes_ends_every_row_as_one_by_one() {
     assert!(again.iter().all(|k| !k), "{again:?}");
     assert_eq!(row_states(&app).await, after);
 }
+
+/// Issue 12: the send-time check reads a batch's certificates in one query; each
+/// row still gets its own answer: an active certificate's reminder goes, a
+/// suspended or unknown one's is skipped, the overdue email goes to a suspended
+/// one, and an email about no certificate is not held back.
+#[tokio::test]
+async fn the_send_time_check_of_a_batch_answers_each_row() {
+    use protectcert::notify::outbox::{claim, reasons_to_skip};
+    let app = spawn_app().await;
+    let scheme = crate::helpers::certified_scheme(&app).await;
+    let active = scheme.number().to_string();
+    let other = app.building(&scheme.operator, 300).await;
+    let suspended = app
+        .certify(
+            &scheme.operator,
+            &scheme.advisor,
+            other["id"].as_str().expect("id"),
+        )
+        .await;
+    {
+        let suspended = suspended.clone();
+        app.db
+            .run(move |conn| {
+                diesel::update(
+                    protectcert::db::schema::certificates::table
+                        .filter(protectcert::db::schema::certificates::number.eq(&suspended)),
+                )
+                .set(protectcert::db::schema::certificates::status.eq("suspended"))
+                .execute(conn)
+                .map_err(anyhow::Error::from)
+            })
+            .await
+            .expect("suspend");
+    }
+    let reminder = |number: &str, kind: ReminderKind, offset_days: i32| Reminder {
+        subject: ReminderSubject::Certificate {
+            number: number.to_string(),
+        },
+        kind,
+        offset_days,
+        due_on: OffsetDateTime::now_utc().date(),
+        recipients: vec!["olive@venue.test".to_string()],
+        context: json!({"number": number, "premises_name": "Hall", "offset": offset_days,
+                        "when": "in a week", "item_id": "gov-01"}),
+    };
+    let mut emails = vec![
+        reminder(&active, ReminderKind::CertificateExpiry, -7),
+        reminder(&suspended, ReminderKind::CertificateExpiry, -7),
+        reminder("PSC-2026-999999-Z", ReminderKind::CertificateExpiry, -7),
+        reminder(&active, ReminderKind::CertificateExpiry, 0),
+        account_email(1, "olive1@venue.test"),
+    ];
+    let mut overdue = reminder(&suspended, ReminderKind::ConditionOverdue, 14);
+    overdue.subject = ReminderSubject::Condition {
+        number: suspended.clone(),
+        item_id: "gov-01".to_string(),
+    };
+    emails.push(overdue);
+    queue(&app, emails).await;
+    let answers = app
+        .db
+        .run(|conn| {
+            let now = protectcert::db::from_utc(OffsetDateTime::now_utc());
+            // Only what this test queued (the scheme's own emails aside).
+            let mut rows = claim(conn, "one", now, now + time::Duration::minutes(5), 100)?.rows;
+            rows.retain(|r| {
+                matches!(
+                    r.kind,
+                    ReminderKind::CertificateExpiry | ReminderKind::ConditionOverdue
+                ) || r.subject.contains("user-1")
+            });
+            let skips = reasons_to_skip(conn, &rows)?;
+            Ok::<_, anyhow::Error>(
+                rows.into_iter()
+                    .map(|r| (r.subject, r.offset_days))
+                    .zip(skips)
+                    .collect::<std::collections::HashMap<_, _>>(),
+            )
+        })
+        .await
+        .expect("check");
+    let answer =
+        |number: &str, offset: i32| answers[&(format!("certificate:{number}"), offset)].clone();
+    assert_eq!(answer(&active, -7), None, "{answers:?}");
+    assert_eq!(answer(&active, 0), None);
+    assert_eq!(
+        answer(&suspended, -7).as_deref(),
+        Some(format!("certificate {suspended} is suspended").as_str())
+    );
+    assert_eq!(
+        answer("PSC-2026-999999-Z", -7).as_deref(),
+        Some("certificate PSC-2026-999999-Z not found")
+    );
+    assert_eq!(
+        answers[&(format!("condition:{suspended}:gov-01"), 14)],
+        None,
+        "the overdue email goes to a suspended certificate"
+    );
+    assert_eq!(answers.len(), 6, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .any(|((subject, _), skip)| subject.contains("user-1") && skip.is_none()),
+        "{answers:?}"
+    );
+}
