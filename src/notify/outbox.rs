@@ -851,27 +851,70 @@ pub fn claim(
     Ok(Claim { rows, any_ready })
 }
 
-/// [`reason_to_skip`] for each row of a claimed batch, on one connection.
+/// [`reason_to_skip`] for each row of a claimed batch, on one connection; the
+/// statuses of the batch's certificates are read in one query.
 pub fn reasons_to_skip(
     conn: &mut DbConnection,
     rows: &[Notification],
 ) -> QueryResult<Vec<Option<String>>> {
-    rows.iter().map(|row| reason_to_skip(conn, row)).collect()
+    // Issue 12: one query for the batch's certificates, not one per row.
+    let numbers: Vec<String> = rows
+        .iter()
+        .filter_map(certificate_to_check)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut statuses: HashMap<String, StoredStatus> = HashMap::with_capacity(numbers.len());
+    for chunk in numbers.chunks(IN_CHUNK) {
+        let found: Vec<(String, StoredStatus)> = certificates::table
+            .filter(certificates::number.eq_any(chunk))
+            .select((certificates::number, certificates::status))
+            .load(conn)?;
+        statuses.extend(found);
+    }
+    rows.iter()
+        .map(|row| skip_reason(conn, row, &statuses))
+        .collect()
+}
+
+/// The certificate whose status decides whether a row still goes out, if any.
+fn certificate_to_check(row: &Notification) -> Option<String> {
+    if always_sent(row.kind) {
+        return None;
+    }
+    let subject = row.subject.parse::<ReminderSubject>().ok()?;
+    subject.certificate_number().map(str::to_string)
+}
+
+/// The overdue email is about the suspension itself: it goes to a suspended one;
+/// an ordered reassessment is the admin's decision, whatever the certificate's
+/// status meanwhile.
+fn always_sent(kind: ReminderKind) -> bool {
+    matches!(
+        kind,
+        ReminderKind::ConditionOverdue | ReminderKind::ReassessmentOrdered
+    )
 }
 
 /// Why a claimed reminder should not go out after all: its certificate was renewed,
 /// suspended or revoked, or the accreditation was renewed or suspended.
 pub fn reason_to_skip(conn: &mut DbConnection, row: &Notification) -> QueryResult<Option<String>> {
+    Ok(reasons_to_skip(conn, std::slice::from_ref(row))?
+        .pop()
+        .flatten())
+}
+
+/// [`reason_to_skip`], with the statuses of the certificates concerned read already
+/// (a certificate missing from `statuses` is not found).
+fn skip_reason(
+    conn: &mut DbConnection,
+    row: &Notification,
+    statuses: &HashMap<String, StoredStatus>,
+) -> QueryResult<Option<String>> {
     let Ok(subject) = row.subject.parse::<ReminderSubject>() else {
         return Ok(Some(format!("unknown subject {}", row.subject)));
     };
-    // The overdue email is about the suspension itself: it goes to a suspended one;
-    // an ordered reassessment is the admin's decision, whatever the certificate's
-    // status meanwhile.
-    if matches!(
-        row.kind,
-        ReminderKind::ConditionOverdue | ReminderKind::ReassessmentOrdered
-    ) {
+    if always_sent(row.kind) {
         return Ok(None);
     }
     // A condition whose evidence was submitted or accepted is reminded no more.
@@ -885,12 +928,7 @@ pub fn reason_to_skip(conn: &mut DbConnection, row: &Notification) -> QueryResul
         }
     }
     if let Some(number) = subject.certificate_number() {
-        let status: Option<StoredStatus> = certificates::table
-            .filter(certificates::number.eq(number))
-            .select(certificates::status)
-            .first(conn)
-            .optional()?;
-        return Ok(match status {
+        return Ok(match statuses.get(number).copied() {
             Some(StoredStatus::Active) => None,
             Some(other) => Some(format!("certificate {number} is {}", other.as_str())),
             None => Some(format!("certificate {number} not found")),
@@ -986,6 +1024,8 @@ pub fn record(
 
 /// Records the outcomes of a claimed batch in one write transaction (each with its
 /// audit entry, as [`record`] does); says of each whether the claim was still held.
+/// Outcomes that set the same values (every sent row of a batch, say) share one
+/// conditional UPDATE, so a batch costs a few statements rather than one per row.
 /// If that transaction fails, each outcome is recorded on its own, so one bad row
 /// never costs the others their record; the first error is returned after all were
 /// tried.
@@ -995,16 +1035,17 @@ pub fn record_all(
     instance: &str,
     now: PrimitiveDateTime,
 ) -> QueryResult<Vec<bool>> {
-    // Issue 12: the batch's audit entries with one advance of the chain.
+    // Issue 12: the batch's audit entries with one advance of the chain, and its
+    // rows with one UPDATE per set of values.
     let together = write_tx(conn, |tx| {
-        let mut kept = Vec::with_capacity(outcomes.len());
-        let mut changes = Vec::new();
-        for (row, outcome) in outcomes {
-            let recorded = record_row(tx, row, instance, now, outcome)?;
-            kept.push(recorded.is_some());
-            changes.extend(recorded.flatten());
-        }
-        audit_all(tx, None, changes)?;
+        let pairs: Vec<(&Notification, &Outcome)> = outcomes.iter().map(|(r, o)| (r, o)).collect();
+        let kept = record_rows(tx, &pairs, instance, now)?;
+        let changes = outcomes
+            .iter()
+            .zip(&kept)
+            .filter(|(_, kept)| **kept)
+            .filter_map(|((row, outcome), _)| change_of(row, outcome));
+        audit_all(tx, None, changes.collect())?;
         Ok::<_, diesel::result::Error>(kept)
     });
     if let Ok(kept) = together {
@@ -1034,43 +1075,94 @@ fn record_in(
     now: PrimitiveDateTime,
     outcome: &Outcome,
 ) -> QueryResult<bool> {
-    let Some(change) = record_row(tx, row, instance, now, outcome)? else {
+    if !record_rows(tx, &[(row, outcome)], instance, now)?[0] {
         return Ok(false);
-    };
-    if let Some(change) = change {
+    }
+    if let Some(change) = change_of(row, outcome) {
         audit(tx, None, change)?;
     }
     Ok(true)
 }
 
-/// Writes one outcome on its row: `None` when this instance no longer holds the
-/// claim, else the audit entry it calls for (a retry calls for none).
-fn record_row<'a>(
+/// The attempts a row has once this outcome is recorded (a skip is no attempt).
+fn attempts_after(row: &Notification, outcome: &Outcome) -> i32 {
+    row.attempts + i32::from(!matches!(outcome, Outcome::Skipped { .. }))
+}
+
+/// Writes the outcomes on their rows, each only while this instance still holds its
+/// claim (the row is still pending and claimed by it); says of each whether it was
+/// written. The rows whose outcome sets the same values (the same outcome and the
+/// same attempts) are written by one conditional UPDATE, `IN_CHUNK` ids at a time,
+/// which returns the ids it changed. A row named twice is written for its first
+/// outcome only (the second would find the claim released, as one by one).
+fn record_rows(
     tx: &mut DbConnection,
-    row: &'a Notification,
+    outcomes: &[(&Notification, &Outcome)],
     instance: &str,
     now: PrimitiveDateTime,
-    outcome: &'a Outcome,
-) -> QueryResult<Option<Option<Change<'a>>>> {
+) -> QueryResult<Vec<bool>> {
+    // (attempts, outcome) -> the ids it goes on, in the order first met.
+    let mut groups: Vec<((i32, &Outcome), Vec<&str>)> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::with_capacity(outcomes.len());
+    for &(row, outcome) in outcomes {
+        if !seen.insert(row.id.as_str()) {
+            continue;
+        }
+        let key = (attempts_after(row, outcome), outcome);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, ids)) => ids.push(row.id.as_str()),
+            None => groups.push((key, vec![row.id.as_str()])),
+        }
+    }
+    let mut written: HashSet<String> = HashSet::with_capacity(outcomes.len());
+    for ((attempts, outcome), ids) in &groups {
+        for chunk in ids.chunks(IN_CHUNK) {
+            written.extend(update_claimed(
+                tx, chunk, instance, now, *attempts, outcome,
+            )?);
+        }
+    }
+    // Only the first mention of a row can have written it.
+    let mut first: HashSet<&str> = HashSet::with_capacity(outcomes.len());
+    Ok(outcomes
+        .iter()
+        .map(|(row, _)| first.insert(row.id.as_str()) && written.contains(&row.id))
+        .collect())
+}
+
+/// One conditional UPDATE of the rows `ids` that this instance still holds: releases
+/// the claim and sets what `outcome` calls for; returns the ids it changed.
+fn update_claimed(
+    tx: &mut DbConnection,
+    ids: &[&str],
+    instance: &str,
+    now: PrimitiveDateTime,
+    attempts: i32,
+    outcome: &Outcome,
+) -> QueryResult<Vec<String>> {
+    // The status guard as `status || '' = 'pending'`: the same test, but not one
+    // SQLite's planner can answer from an index on status, which (with no
+    // statistics for the outbox) it would otherwise prefer to the ids' primary key
+    // and walk every pending row of a backlog for each batch.
     let mine = notifications::table
-        .find(&row.id)
+        .filter(notifications::id.eq_any(ids))
         .filter(notifications::claimed_by.eq(instance))
-        .filter(notifications::status.eq(Pending));
-    let attempts = row.attempts + i32::from(!matches!(outcome, Outcome::Skipped { .. }));
+        .filter(notifications::status.concat("").eq(Pending));
     let release = (
         notifications::claimed_by.eq(None::<String>),
         notifications::claimed_until.eq(None::<PrimitiveDateTime>),
         notifications::updated_at.eq(now),
         notifications::attempts.eq(attempts),
     );
-    let n = match outcome {
+    match outcome {
         Outcome::Sent => diesel::update(mine)
             .set((
                 release,
                 notifications::status.eq(Sent),
                 notifications::sent_at.eq(now),
             ))
-            .execute(tx)?,
+            .returning(notifications::id)
+            .get_results(tx),
         Outcome::Retrying {
             error,
             next_attempt_at,
@@ -1080,45 +1172,47 @@ fn record_row<'a>(
                 notifications::last_error.eq(error),
                 notifications::next_attempt_at.eq(next_attempt_at),
             ))
-            .execute(tx)?,
+            .returning(notifications::id)
+            .get_results(tx),
         Outcome::Failed { error } => diesel::update(mine)
             .set((
                 release,
                 notifications::status.eq(Failed),
                 notifications::last_error.eq(error),
             ))
-            .execute(tx)?,
+            .returning(notifications::id)
+            .get_results(tx),
         Outcome::Skipped { reason } => diesel::update(mine)
             .set((
                 release,
                 notifications::status.eq(Skipped),
                 notifications::last_error.eq(reason),
             ))
-            .execute(tx)?,
-    };
-    if n != 1 {
-        return Ok(None);
+            .returning(notifications::id)
+            .get_results(tx),
     }
+}
+
+/// The audit entry a recorded outcome calls for (a retry calls for none).
+fn change_of<'a>(row: &'a Notification, outcome: &'a Outcome) -> Option<Change<'a>> {
     let action = match outcome {
-        Outcome::Sent => Some("notification.sent"),
-        Outcome::Failed { .. } => Some("notification.failed"),
-        Outcome::Skipped { .. } => Some("notification.skipped"),
+        Outcome::Sent => "notification.sent",
+        Outcome::Failed { .. } => "notification.failed",
+        Outcome::Skipped { .. } => "notification.skipped",
         // Retries are visible on the row itself; not a business event.
-        Outcome::Retrying { .. } => None,
+        Outcome::Retrying { .. } => return None,
     };
-    Ok(Some(action.map(|action| {
-        let detail = match outcome {
-            Outcome::Failed { error } => Some(error.as_str()),
-            Outcome::Skipped { reason } => Some(reason.as_str()),
-            _ => None,
-        };
-        Change::new(action, "notification", &row.id).after(json!({
-            "subject": row.subject,
-            "kind": row.kind.as_str(),
-            "offset_days": row.offset_days,
-            "attempts": attempts,
-            "detail": detail,
-        }))
+    let detail = match outcome {
+        Outcome::Failed { error } => Some(error.as_str()),
+        Outcome::Skipped { reason } => Some(reason.as_str()),
+        _ => None,
+    };
+    Some(Change::new(action, "notification", &row.id).after(json!({
+        "subject": row.subject,
+        "kind": row.kind.as_str(),
+        "offset_days": row.offset_days,
+        "attempts": attempts_after(row, outcome),
+        "detail": detail,
     })))
 }
 

@@ -222,3 +222,347 @@ async fn a_message_that_fails_mid_batch_costs_its_neighbours_nothing() {
         }
     }
 }
+
+/// Every column of an outbox row that recording an outcome may change.
+type RowState = (
+    String,
+    i32,
+    Option<String>,
+    time::PrimitiveDateTime,
+    Option<String>,
+    Option<time::PrimitiveDateTime>,
+    Option<time::PrimitiveDateTime>,
+    time::PrimitiveDateTime,
+);
+
+async fn row_states(app: &TestApp) -> std::collections::HashMap<String, RowState> {
+    app.db
+        .run(|conn| {
+            let rows = notifications::table
+                .load::<protectcert::db::models::Notification>(conn)?
+                .into_iter()
+                .map(|n| {
+                    (
+                        n.id,
+                        (
+                            n.status.as_str().to_string(),
+                            n.attempts,
+                            n.last_error,
+                            n.next_attempt_at,
+                            n.claimed_by,
+                            n.claimed_until,
+                            n.sent_at,
+                            n.updated_at,
+                        ),
+                    )
+                })
+                .collect();
+            Ok::<_, anyhow::Error>(rows)
+        })
+        .await
+        .expect("rows")
+}
+
+/// Issue 12: a batch's outcomes are written by one UPDATE per set of values. A batch
+/// mixing every outcome (two attempts counts among the sent, two different retry
+/// errors), a row named twice, a row another instance finished meanwhile and one it
+/// claimed again: every row ends as recording them one by one would leave it, with
+/// the audit entries in the batch's order, and the chain still holds.
+#[tokio::test]
+async fn a_batch_of_mixed_outcomes_ends_every_row_as_one_by_one() {
+    use protectcert::notify::outbox::{Outcome, claim, record_all};
+    let app = spawn_app().await;
+    queue(
+        &app,
+        (0..9)
+            .map(|i| account_email(i, &format!("olive{i}@venue.test")))
+            .collect(),
+    )
+    .await;
+    let now = protectcert::db::from_utc(OffsetDateTime::now_utc());
+    let later = now + time::Duration::minutes(10);
+    let (outcomes, finished_elsewhere, claimed_elsewhere) = app
+        .db
+        .run(move |conn| {
+            // The eighth row is on its third attempt.
+            let ids: Vec<String> = notifications::table
+                .order(notifications::id.asc())
+                .select(notifications::id)
+                .load(conn)?;
+            diesel::update(notifications::table.find(&ids[7]))
+                .set(notifications::attempts.eq(2))
+                .execute(conn)?;
+            let mut rows = claim(conn, "one", now, later, 32)?.rows;
+            rows.sort_by(|a, b| a.id.cmp(&b.id));
+            assert_eq!(rows.len(), 9);
+            // Meanwhile the claims on two rows lapsed: instance two sent the sixth
+            // (its claim released), and holds the seventh.
+            diesel::update(notifications::table.find(&rows[5].id))
+                .set((
+                    notifications::status.eq("sent"),
+                    notifications::attempts.eq(1),
+                    notifications::claimed_by.eq(None::<String>),
+                    notifications::claimed_until.eq(None::<time::PrimitiveDateTime>),
+                    notifications::sent_at.eq(now - time::Duration::seconds(5)),
+                    notifications::updated_at.eq(now - time::Duration::seconds(5)),
+                ))
+                .execute(conn)?;
+            diesel::update(notifications::table.find(&rows[6].id))
+                .set(notifications::claimed_by.eq("two"))
+                .execute(conn)?;
+            let retry = |error: &str, minutes: i64| Outcome::Retrying {
+                error: error.to_string(),
+                next_attempt_at: now + time::Duration::minutes(minutes),
+            };
+            let outcomes = vec![
+                (rows[0].clone(), Outcome::Sent),
+                (rows[1].clone(), retry("451 try later", 2)),
+                (
+                    rows[2].clone(),
+                    Outcome::Failed {
+                        error: "550 no such user".to_string(),
+                    },
+                ),
+                (rows[3].clone(), Outcome::Sent),
+                (
+                    rows[4].clone(),
+                    Outcome::Skipped {
+                        reason: "no longer applies".to_string(),
+                    },
+                ),
+                (rows[5].clone(), Outcome::Sent),
+                (rows[6].clone(), Outcome::Sent),
+                (rows[7].clone(), Outcome::Sent),
+                (rows[8].clone(), retry("421 busy", 8)),
+                // Named twice: the second finds the claim released.
+                (rows[1].clone(), Outcome::Sent),
+            ];
+            Ok::<_, anyhow::Error>((outcomes, rows[5].id.clone(), rows[6].id.clone()))
+        })
+        .await
+        .expect("claim");
+    let before = row_states(&app).await;
+    let kept = {
+        let outcomes = outcomes.clone();
+        app.db
+            .run(move |conn| Ok::<_, anyhow::Error>(record_all(conn, &outcomes, "one", now)?))
+            .await
+            .expect("record")
+    };
+    assert_eq!(
+        kept,
+        [
+            true, true, true, true, true, false, false, true, true, false
+        ]
+    );
+
+    let after = row_states(&app).await;
+    let id = |i: usize| outcomes[i].0.id.clone();
+    let done = |status: &str,
+                attempts: i32,
+                error: Option<&str>,
+                next: time::PrimitiveDateTime,
+                sent: Option<time::PrimitiveDateTime>|
+     -> RowState {
+        (
+            status.to_string(),
+            attempts,
+            error.map(str::to_string),
+            next,
+            None,
+            None,
+            sent,
+            now,
+        )
+    };
+    let queued_at = outcomes[0].0.next_attempt_at;
+    assert_eq!(after[&id(0)], done("sent", 1, None, queued_at, Some(now)));
+    assert_eq!(
+        after[&id(1)],
+        done(
+            "pending",
+            1,
+            Some("451 try later"),
+            now + time::Duration::minutes(2),
+            None
+        )
+    );
+    assert_eq!(
+        after[&id(2)],
+        done("failed", 1, Some("550 no such user"), queued_at, None)
+    );
+    assert_eq!(after[&id(3)], done("sent", 1, None, queued_at, Some(now)));
+    assert_eq!(
+        after[&id(4)],
+        done("skipped", 0, Some("no longer applies"), queued_at, None)
+    );
+    assert_eq!(after[&id(7)], done("sent", 3, None, queued_at, Some(now)));
+    assert_eq!(
+        after[&id(8)],
+        done(
+            "pending",
+            1,
+            Some("421 busy"),
+            now + time::Duration::minutes(8),
+            None
+        )
+    );
+    // What the other instance did stands.
+    assert_eq!(after[&finished_elsewhere], before[&finished_elsewhere]);
+    assert_eq!(after[&claimed_elsewhere], before[&claimed_elsewhere]);
+    assert_eq!(after[&claimed_elsewhere].4.as_deref(), Some("two"));
+
+    // One audit entry per recorded send, give-up and skip, in the batch's order
+    // (retries have none), with the attempts the row now holds.
+    let entries = app
+        .db
+        .run(|conn| {
+            audit_log::table
+                .filter(audit_log::entity_type.eq("notification"))
+                .order(audit_log::seq.asc())
+                .select((audit_log::action, audit_log::entity_id, audit_log::after))
+                .load::<(String, String, Option<String>)>(conn)
+                .map_err(anyhow::Error::from)
+        })
+        .await
+        .expect("audit");
+    let actions: Vec<(String, String)> = entries
+        .iter()
+        .map(|(a, e, _)| (a.clone(), e.clone()))
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("notification.sent", 0),
+        ("notification.failed", 2),
+        ("notification.sent", 3),
+        ("notification.skipped", 4),
+        ("notification.sent", 7),
+    ]
+    .iter()
+    .map(|(a, i)| (a.to_string(), id(*i)))
+    .collect();
+    assert_eq!(actions, expected);
+    let after_of = |i: usize| -> serde_json::Value {
+        serde_json::from_str(entries[i].2.as_deref().expect("after")).expect("json")
+    };
+    assert_eq!(after_of(1)["detail"], "550 no such user");
+    assert_eq!(after_of(1)["attempts"], 1);
+    assert_eq!(after_of(3)["attempts"], 0);
+    assert_eq!(after_of(4)["attempts"], 3);
+    app.assert_audit_chain_holds();
+
+    // Recorded again (a retried transaction, say), nothing changes: the claims are
+    // released.
+    let again = app
+        .db
+        .run(move |conn| Ok::<_, anyhow::Error>(record_all(conn, &outcomes, "one", now)?))
+        .await
+        .expect("again");
+    assert!(again.iter().all(|k| !k), "{again:?}");
+    assert_eq!(row_states(&app).await, after);
+}
+
+/// Issue 12: the send-time check reads a batch's certificates in one query; each
+/// row still gets its own answer: an active certificate's reminder goes, a
+/// suspended or unknown one's is skipped, the overdue email goes to a suspended
+/// one, and an email about no certificate is not held back.
+#[tokio::test]
+async fn the_send_time_check_of_a_batch_answers_each_row() {
+    use protectcert::notify::outbox::{claim, reasons_to_skip};
+    let app = spawn_app().await;
+    let scheme = crate::helpers::certified_scheme(&app).await;
+    let active = scheme.number().to_string();
+    let other = app.building(&scheme.operator, 300).await;
+    let suspended = app
+        .certify(
+            &scheme.operator,
+            &scheme.advisor,
+            other["id"].as_str().expect("id"),
+        )
+        .await;
+    {
+        let suspended = suspended.clone();
+        app.db
+            .run(move |conn| {
+                diesel::update(
+                    protectcert::db::schema::certificates::table
+                        .filter(protectcert::db::schema::certificates::number.eq(&suspended)),
+                )
+                .set(protectcert::db::schema::certificates::status.eq("suspended"))
+                .execute(conn)
+                .map_err(anyhow::Error::from)
+            })
+            .await
+            .expect("suspend");
+    }
+    let reminder = |number: &str, kind: ReminderKind, offset_days: i32| Reminder {
+        subject: ReminderSubject::Certificate {
+            number: number.to_string(),
+        },
+        kind,
+        offset_days,
+        due_on: OffsetDateTime::now_utc().date(),
+        recipients: vec!["olive@venue.test".to_string()],
+        context: json!({"number": number, "premises_name": "Hall", "offset": offset_days,
+                        "when": "in a week", "item_id": "gov-01"}),
+    };
+    let mut emails = vec![
+        reminder(&active, ReminderKind::CertificateExpiry, -7),
+        reminder(&suspended, ReminderKind::CertificateExpiry, -7),
+        reminder("PSC-2026-999999-Z", ReminderKind::CertificateExpiry, -7),
+        reminder(&active, ReminderKind::CertificateExpiry, 0),
+        account_email(1, "olive1@venue.test"),
+    ];
+    let mut overdue = reminder(&suspended, ReminderKind::ConditionOverdue, 14);
+    overdue.subject = ReminderSubject::Condition {
+        number: suspended.clone(),
+        item_id: "gov-01".to_string(),
+    };
+    emails.push(overdue);
+    queue(&app, emails).await;
+    let answers = app
+        .db
+        .run(|conn| {
+            let now = protectcert::db::from_utc(OffsetDateTime::now_utc());
+            // Only what this test queued (the scheme's own emails aside).
+            let mut rows = claim(conn, "one", now, now + time::Duration::minutes(5), 100)?.rows;
+            rows.retain(|r| {
+                matches!(
+                    r.kind,
+                    ReminderKind::CertificateExpiry | ReminderKind::ConditionOverdue
+                ) || r.subject.contains("user-1")
+            });
+            let skips = reasons_to_skip(conn, &rows)?;
+            Ok::<_, anyhow::Error>(
+                rows.into_iter()
+                    .map(|r| (r.subject, r.offset_days))
+                    .zip(skips)
+                    .collect::<std::collections::HashMap<_, _>>(),
+            )
+        })
+        .await
+        .expect("check");
+    let answer =
+        |number: &str, offset: i32| answers[&(format!("certificate:{number}"), offset)].clone();
+    assert_eq!(answer(&active, -7), None, "{answers:?}");
+    assert_eq!(answer(&active, 0), None);
+    assert_eq!(
+        answer(&suspended, -7).as_deref(),
+        Some(format!("certificate {suspended} is suspended").as_str())
+    );
+    assert_eq!(
+        answer("PSC-2026-999999-Z", -7).as_deref(),
+        Some("certificate PSC-2026-999999-Z not found")
+    );
+    assert_eq!(
+        answers[&(format!("condition:{suspended}:gov-01"), 14)],
+        None,
+        "the overdue email goes to a suspended certificate"
+    );
+    assert_eq!(answers.len(), 6, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .any(|((subject, _), skip)| subject.contains("user-1") && skip.is_none()),
+        "{answers:?}"
+    );
+}
