@@ -1,0 +1,1 @@
+CREATE INDEX notifications_ready ON notifications (status, next_attempt_at);
