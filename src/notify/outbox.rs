@@ -1104,8 +1104,12 @@ fn record_rows(
     // (attempts, outcome) -> the ids it goes on, in the order first met.
     let mut groups: Vec<((i32, &Outcome), Vec<&str>)> = Vec::new();
     let mut seen: HashSet<&str> = HashSet::with_capacity(outcomes.len());
+    // Only the first mention of a row can have written it.
+    let mut first = Vec::with_capacity(outcomes.len());
     for &(row, outcome) in outcomes {
-        if !seen.insert(row.id.as_str()) {
+        let is_first = seen.insert(row.id.as_str());
+        first.push(is_first);
+        if !is_first {
             continue;
         }
         let key = (attempts_after(row, outcome), outcome);
@@ -1122,11 +1126,10 @@ fn record_rows(
             )?);
         }
     }
-    // Only the first mention of a row can have written it.
-    let mut first: HashSet<&str> = HashSet::with_capacity(outcomes.len());
     Ok(outcomes
         .iter()
-        .map(|(row, _)| first.insert(row.id.as_str()) && written.contains(&row.id))
+        .zip(first)
+        .map(|((row, _), first)| first && written.contains(&row.id))
         .collect())
 }
 
