@@ -31,7 +31,7 @@ export async function checkAccessibility(page, name) {
 
 /**
  * Full-page PNGs at 375 px (a small phone) and 1280 px into screenshots/<name>-<width>.png,
- * and no sideways scrolling at 375 px. Restores the viewport it found.
+ * and no sideways scrolling at either width. Restores the viewport it found.
  */
 export async function screenshots(page, name) {
   mkdirSync(screenshotDir, { recursive: true });
@@ -39,19 +39,45 @@ export async function screenshots(page, name) {
   try {
     for (const width of [375, 1280]) {
       await page.setViewportSize({ width, height: width === 375 ? 812 : 800 });
-      if (width === 375) {
-        const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-          scrollWidth: document.documentElement.scrollWidth,
-          innerWidth: window.innerWidth,
-        }));
-        assert.ok(
-          scrollWidth <= innerWidth,
-          `${name}: scrolls sideways at 375 px (content ${scrollWidth} px wide, window ${innerWidth} px)`,
-        );
+      const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth: window.innerWidth,
+      }));
+      assert.ok(
+        scrollWidth <= innerWidth,
+        `${name}: scrolls sideways at ${width} px (content ${scrollWidth} px wide, window ${innerWidth} px)`,
+      );
+      if (width === 1280) {
+        const broken = await wordsBrokenInCells(page);
+        assert.deepEqual(broken, [], `${name}: table cells break words across lines at 1280 px`);
       }
       await page.screenshot({ path: join(screenshotDir, `${name}-${width}.png`), fullPage: true });
     }
   } finally {
     if (original) await page.setViewportSize(original);
   }
+}
+
+/**
+ * Words (up to 24 characters, split at spaces, hyphens and slashes) that a table
+ * cell shows across two lines: a column squeezed below its longest word.
+ */
+async function wordsBrokenInCells(page) {
+  return page.evaluate(() => {
+    const broken = [];
+    for (const cell of document.querySelectorAll('td, th')) {
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+        for (const m of text.data.matchAll(/[^\s\-\/]+/g)) {
+          if (m[0].length > 24) continue;
+          const range = document.createRange();
+          range.setStart(text, m.index);
+          range.setEnd(text, m.index + m[0].length);
+          const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+          if (lines.size > 1) broken.push(m[0]);
+        }
+      }
+    }
+    return broken;
+  });
 }
