@@ -145,13 +145,16 @@ const DENSE_MATCHES: i64 = 5_000;
 /// The certificates in `scope` matching `search`, newest first (issue time, then
 /// number, both descending), after `after` when given; at most `limit`.
 ///
-/// Name words (issue 12): the driving word is the rarest (counted up to
-/// `SELECTIVITY_CAP`); the distinct terms it begins are found by skipping through
-/// the `(term, issued_at, number)` index, and each term's run of that index is
-/// read newest first, only as far as `limit` rows that pass the other filters,
-/// the runs merged. The other words are checked per certificate on
-/// `(number, term)`. No page reads more than (terms × `limit`) index rows plus
-/// the checks, however common the word.
+/// Name words (issue 12): the driving terms are found by skipping through the
+/// `(term, issued_at, number)` index, and each term's run of that index is read
+/// newest first, only as far as `limit` rows that pass the other filters, the
+/// runs merged. Of two or more words, the two rarest (counted up to
+/// `SELECTIVITY_CAP`) drive through their pair terms, so that two common words
+/// found together in few names ("church hall") cost those names, not every name
+/// holding either; of one word (or two that pairs cannot serve), its own terms.
+/// The other words are checked per certificate on `(number, term)`. No page
+/// reads more than (terms × `limit`) index rows plus the checks, however common
+/// the word.
 pub fn search(
     conn: &mut DbConnection,
     scope: &OrgScope,
@@ -179,22 +182,45 @@ pub fn search(
             return through_register(conn, scope, search, &[], Driver::None, after, limit);
         }
     }
+    // Two words are served by their pair terms (the two rarest, of more).
+    if words.len() > 2 {
+        words = rarest_first(conn, words)?;
+    }
     if words.len() > 1 {
-        let mut counted = Vec::with_capacity(words.len());
-        for w in words {
-            let n = term_matches_up_to(conn, &w, SELECTIVITY_CAP)?;
-            counted.push((n, w));
+        if let Some(pairs) = pair_terms(conn, &words[0], &words[1])? {
+            // The names holding both words, by their pair terms; the names too
+            // long to have pairs, by every word.
+            let mut runs: Vec<Run> = pairs
+                .iter()
+                .map(|term| Run {
+                    term,
+                    others: &words[2..],
+                })
+                .collect();
+            runs.push(Run {
+                term: search_keys::UNPAIRED,
+                others: &words,
+            });
+            let numbers = newest_by_terms(conn, scope, search, &runs, after, limit)?;
+            return in_order(conn, numbers);
         }
-        // Fewest matches first; among equally common words the longer.
-        counted.sort_by(|(a, x), (b, y)| a.cmp(b).then(y.word.len().cmp(&x.word.len())));
-        words = counted.into_iter().map(|(_, w)| w).collect();
+    }
+    if words.len() == 2 {
+        words = rarest_first(conn, words)?;
     }
     let terms = distinct_terms(conn, &words[0], TERMS_CAP + 1)?;
     if terms.is_empty() {
         return Ok(Vec::new());
     }
     if terms.len() <= TERMS_CAP {
-        let numbers = newest_by_terms(conn, scope, search, &terms, &words[1..], after, limit)?;
+        let runs: Vec<Run> = terms
+            .iter()
+            .map(|term| Run {
+                term,
+                others: &words[1..],
+            })
+            .collect();
+        let numbers = newest_by_terms(conn, scope, search, &runs, after, limit)?;
         return in_order(conn, numbers);
     }
     let driver = if term_matches_up_to(conn, &words[0], DENSE_MATCHES)? < DENSE_MATCHES as usize {
@@ -203,6 +229,18 @@ pub fn search(
         Driver::Walk
     };
     through_register(conn, scope, search, &words, driver, after, limit)
+}
+
+/// The words, fewest matches first (counted up to `SELECTIVITY_CAP`); among
+/// equally common words the longer.
+fn rarest_first(conn: &mut DbConnection, words: Vec<WordRange>) -> QueryResult<Vec<WordRange>> {
+    let mut counted = Vec::with_capacity(words.len());
+    for w in words {
+        let n = term_matches_up_to(conn, &w, SELECTIVITY_CAP)?;
+        counted.push((n, w));
+    }
+    counted.sort_by(|(a, x), (b, y)| a.cmp(b).then(y.word.len().cmp(&x.word.len())));
+    Ok(counted.into_iter().map(|(_, w)| w).collect())
 }
 
 /// A name word and the least text after every text it begins.
@@ -341,17 +379,54 @@ fn distinct_terms(conn: &mut DbConnection, w: &WordRange, cap: usize) -> QueryRe
     Ok(rows.into_iter().map(|r| r.term).collect())
 }
 
-/// The numbers of the newest `limit` certificates (after `after`) holding one of
-/// `terms` and beginning a word with each of `others`, passing the other filters
-/// of `search`, newest first. Each term's run of `(term, issued_at, number)` is
-/// read backwards, stopping at `limit` rows; the runs are merged (a certificate
-/// holding two of the terms counted once).
+/// The pair terms (`search_keys::pair_term`) that name two different words
+/// beginning with `a` and `b`, or None when pairs cannot answer: one word begins
+/// the other (one word of a name may begin both), or the first of them in byte
+/// order begins more than `TERMS_CAP` terms, or there are more than `TERMS_CAP`
+/// pairs. One index skip for the first word's terms, one for each term's pairs.
+fn pair_terms(
+    conn: &mut DbConnection,
+    a: &WordRange,
+    b: &WordRange,
+) -> QueryResult<Option<Vec<String>>> {
+    let (first, second) = if a.word < b.word { (a, b) } else { (b, a) };
+    if second.word.starts_with(&first.word) {
+        return Ok(None);
+    }
+    let firsts = distinct_terms(conn, first, TERMS_CAP + 1)?;
+    if firsts.len() > TERMS_CAP {
+        return Ok(None);
+    }
+    let mut pairs = Vec::new();
+    for term in &firsts {
+        let range = WordRange {
+            word: search_keys::pair_term(term, &second.word),
+            end: search_keys::pair_term(term, &second.end),
+        };
+        pairs.extend(distinct_terms(conn, &range, TERMS_CAP + 1 - pairs.len())?);
+        if pairs.len() > TERMS_CAP {
+            return Ok(None);
+        }
+    }
+    Ok(Some(pairs))
+}
+
+/// One run of `(term, issued_at, number)` that `newest_by_terms` reads: the
+/// certificates holding `term`, each checked to begin a word with each of `others`.
+struct Run<'a> {
+    term: &'a str,
+    others: &'a [WordRange],
+}
+
+/// The numbers of the newest `limit` certificates (after `after`) of any of the
+/// `runs`, passing the other filters of `search`, newest first. Each run is read
+/// backwards, stopping at `limit` rows; the runs are merged (a certificate in two
+/// of them counted once).
 fn newest_by_terms(
     conn: &mut DbConnection,
     scope: &OrgScope,
     search: &Search,
-    terms: &[String],
-    others: &[WordRange],
+    runs: &[Run],
     after: Option<&Cursor>,
     limit: i64,
 ) -> QueryResult<Vec<String>> {
@@ -361,11 +436,11 @@ fn newest_by_terms(
         || search.status.is_some();
     let now = now();
     let mut s = Statement::new(conn);
-    let merged = terms.len() > 1;
+    let merged = runs.len() > 1;
     if merged {
         s.sql("SELECT number FROM (");
     }
-    for (i, term) in terms.iter().enumerate() {
+    for (i, Run { term, others }) in runs.iter().enumerate() {
         if merged {
             if i > 0 {
                 s.sql(" UNION ");
@@ -416,12 +491,16 @@ fn newest_by_terms(
                 }
             }
         }
-        for w in others {
-            s.sql(" AND EXISTS (SELECT 1 FROM certificate_terms o WHERE o.number = certificate_terms.number AND o.term >= ")
+        for w in *others {
+            // A scalar subquery, not EXISTS: PostgreSQL may turn EXISTS into a
+            // semi-join driven from the other word's whole range (it can guess
+            // that range at one row), where the run should drive and each of its
+            // certificates be checked on `(number, term)`.
+            s.sql(" AND (SELECT 1 FROM certificate_terms o WHERE o.number = certificate_terms.number AND o.term >= ")
                 .text(&w.word)
                 .sql(" AND o.term < ")
                 .text(&w.end)
-                .sql(")");
+                .sql(" LIMIT 1) IS NOT NULL");
         }
         s.sql(&format!(
             " ORDER BY certificate_terms.issued_at DESC, certificate_terms.number DESC LIMIT {limit}"

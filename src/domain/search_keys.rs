@@ -9,7 +9,8 @@
 //!   last three characters): `BS1` for BS1 4DJ, never BS10;
 //! - the name terms are the words of the premises name in lower case: runs of
 //!   letters and digits, anything else separating them (`St. Mary's Hall` holds
-//!   `st`, `mary`, `s` and `hall`).
+//!   `st`, `mary`, `s` and `hall`), and the pair terms of every two of them
+//!   (`&hall mary`: see [`pair_term`]).
 //!
 //! A name query is read with the same rule; every one of its words must begin a
 //! word of the name (`arts c` finds Quay Arts Centre). A word prefix is searched as
@@ -56,9 +57,41 @@ pub fn words(text: &str) -> Vec<String> {
     out
 }
 
-/// The terms stored for a premises name (its words).
+/// How many distinct words a name may have and still be given pair terms (at
+/// most 120 pairs); a longer name is given [`UNPAIRED`] instead.
+pub const PAIRED_WORDS: usize = 16;
+
+/// The term of a name with more than [`PAIRED_WORDS`] words: a two-word query
+/// checks these names word by word.
+pub const UNPAIRED: &str = "&+";
+
+/// The pair term of two different words of one name, `first` sorting before
+/// `second`: `&first second`. It begins with a character that is not a letter or
+/// digit, so no word's range holds it; after the first word comes a space, which
+/// sorts before every letter and digit, so the pairs of `first` with a word
+/// beginning `p` are the range `[pair_term(first, p), pair_term(first, prefix_end(p)))`.
+pub fn pair_term(first: &str, second: &str) -> String {
+    format!("&{first} {second}")
+}
+
+/// The terms stored for a premises name: its words, and for a name of up to
+/// [`PAIRED_WORDS`] words one pair term for every two of them (issue 12: a query
+/// of two common words reads the names holding both, not every name holding
+/// either).
 pub fn name_terms(premises_name: &str) -> Vec<String> {
-    words(premises_name)
+    let mut terms = words(premises_name);
+    if terms.len() > PAIRED_WORDS {
+        terms.push(UNPAIRED.to_string());
+        return terms;
+    }
+    let mut sorted = terms.clone();
+    sorted.sort_unstable();
+    for (i, first) in sorted.iter().enumerate() {
+        for second in &sorted[i + 1..] {
+            terms.push(pair_term(first, second));
+        }
+    }
+    terms
 }
 
 /// The least text greater than every text that starts with `prefix`, or None when
@@ -139,14 +172,38 @@ mod tests {
     #[test]
     fn names_are_lower_case_words_each_once() {
         assert_eq!(
-            name_terms("St. Mary's Hall & the HALL"),
+            words("St. Mary's Hall & the HALL"),
             ["st", "mary", "s", "hall", "the"]
         );
-        assert_eq!(
-            name_terms("Café Zürich 24/7"),
-            ["café", "zürich", "24", "7"]
-        );
+        assert_eq!(words("Café Zürich 24/7"), ["café", "zürich", "24", "7"]);
         assert!(name_terms(" -- % _ ").is_empty());
+    }
+
+    #[test]
+    fn a_name_holds_its_words_then_every_two_of_them_in_byte_order() {
+        assert_eq!(name_terms("Hall"), ["hall"]);
+        assert_eq!(
+            name_terms("Quay Arts Centre, arts"),
+            [
+                "quay",
+                "arts",
+                "centre",
+                "&arts centre",
+                "&arts quay",
+                "&centre quay"
+            ]
+        );
+        // Byte order: digits before letters, accented letters after them.
+        assert_eq!(
+            name_terms("Zürich 24 Café")[3..],
+            ["&24 café", "&24 zürich", "&café zürich"]
+        );
+        let long: Vec<String> = (0..=PAIRED_WORDS).map(|i| format!("w{i:02}")).collect();
+        let terms = name_terms(&long.join(" "));
+        assert_eq!(terms.len(), PAIRED_WORDS + 2, "the words and the mark");
+        assert_eq!(terms.last().map(String::as_str), Some(UNPAIRED));
+        let most: Vec<String> = (0..PAIRED_WORDS).map(|i| format!("w{i:02}")).collect();
+        assert_eq!(name_terms(&most.join(" ")).len(), 16 + 16 * 15 / 2);
     }
 
     #[test]
@@ -196,6 +253,38 @@ mod tests {
             let terms = name_terms(&name);
             for w in words(&name) {
                 prop_assert!(terms.contains(&w));
+            }
+        }
+
+        /// What the search relies on: two words that are not prefixes of one
+        /// another begin two different words of a name exactly when a pair term
+        /// of the name lies in the pair range of the first's term and the second,
+        /// and no pair term lies in any word's range.
+        #[test]
+        fn two_words_begin_words_of_a_name_exactly_when_a_pair_range_holds_its_pair(
+            name in "[a-dA-D0-2é ]{1,24}",
+            x in "[a-d0-2é]{1,2}",
+            y in "[a-d0-2é]{1,2}",
+        ) {
+            let (x, y) = if x < y { (x, y) } else { (y, x) };
+            prop_assume!(!y.starts_with(&x));
+            let terms = name_terms(&name);
+            let names_words = words(&name);
+            prop_assume!(names_words.len() <= PAIRED_WORDS);
+            let begins = |w: &str, p: &str| w.starts_with(p);
+            let holds = names_words.iter().any(|a| begins(a, &x))
+                && names_words.iter().any(|b| begins(b, &y));
+            let end = prefix_end(&y).expect("an end");
+            let in_range = names_words.iter().filter(|t| begins(t, &x)).any(|t| {
+                let (lo, hi) = (pair_term(t, &y), pair_term(t, &end));
+                terms.iter().any(|p| p.as_bytes() >= lo.as_bytes() && p.as_bytes() < hi.as_bytes())
+            });
+            prop_assert_eq!(holds, in_range);
+            for w in [&x, &y] {
+                let end = prefix_end(w).expect("an end");
+                for p in terms.iter().filter(|p| p.starts_with('&')) {
+                    prop_assert!(!(p.as_bytes() >= w.as_bytes() && p.as_bytes() < end.as_bytes()));
+                }
             }
         }
     }

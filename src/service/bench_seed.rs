@@ -649,7 +649,8 @@ fn write_lines(dir: &Path, name: &str, lines: impl Iterator<Item = String>) -> a
 
 /// The sample files: `numbers.txt`, `expected.tsv` (number, status now),
 /// `tokens.txt` (QR tokens signed as issuance signs them), `postcodes.txt`,
-/// `districts.txt`, `names.txt` (words of premises names), `pdf-numbers.txt`.
+/// `districts.txt`, `names.txt` (words of premises names), `name-pairs.txt` (two
+/// words, of one name or of two), `pdf-numbers.txt`.
 fn write_samples(
     conn: &mut DbConnection,
     dir: &Path,
@@ -692,16 +693,28 @@ fn write_samples(
         "districts.txt",
         samples.iter().map(|s| s.district.clone()),
     )?;
+    let words_of = |s: &Sample| -> Vec<String> {
+        s.cert
+            .premises_name
+            .split(' ')
+            .filter(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_alphabetic()))
+            .map(str::to_string)
+            .collect()
+    };
+    let longest = |s: &Sample| words_of(s).into_iter().max_by_key(|w| w.len());
+    write_lines(dir, "names.txt", samples.iter().filter_map(longest))?;
+    // Two words: by turns two of one name (found together) and the longest words
+    // of two names (seldom together: the search must still end quickly).
     write_lines(
         dir,
-        "names.txt",
-        samples.iter().filter_map(|s| {
-            s.cert
-                .premises_name
-                .split(' ')
-                .filter(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_alphabetic()))
-                .max_by_key(|w| w.len())
-                .map(str::to_string)
+        "name-pairs.txt",
+        samples.iter().enumerate().filter_map(|(i, s)| {
+            let own = words_of(s);
+            if i % 2 == 0 && own.len() >= 2 {
+                return Some(format!("{} {}", own[0], own[own.len() - 1]));
+            }
+            let next = &samples[(i + 1) % samples.len()];
+            Some(format!("{} {}", longest(s)?, longest(next)?))
         }),
     )?;
     write_lines(

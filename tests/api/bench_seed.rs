@@ -163,6 +163,15 @@ async fn a_seeded_register_verifies_searches_and_holds_signed_pdfs() {
         count(&app, &police, &format!("q={word}")).await >= 1,
         "{word}"
     );
+    // Two words of one name find it: the seeder wrote its pair terms.
+    let pairs = lines(&samples, "name-pairs.txt");
+    assert!(pairs.len() > 10, "{} lines", pairs.len());
+    let mut found = 0;
+    for pair in &pairs[..10] {
+        assert_eq!(pair.split(' ').count(), 2, "{pair}");
+        found += count(&app, &police, &format!("q={}", pair.replace(' ', "%20"))).await;
+    }
+    assert!(found >= 1, "{:?}", &pairs[..10]);
     // Every status a verifier reports is searchable, and the counts match the seed's.
     for status in ["valid", "expired", "superseded"] {
         let n = count(&app, &police, &format!("status={status}")).await;

@@ -525,7 +525,7 @@ fn expected(all: &[(String, String)], query: &str) -> Vec<String> {
     let asked = protectcert::domain::search_keys::words(query);
     all.iter()
         .filter(|(_, name)| {
-            let held = protectcert::domain::search_keys::name_terms(name);
+            let held = protectcert::domain::search_keys::words(name);
             asked
                 .iter()
                 .all(|a| held.iter().any(|h| h.starts_with(a.as_str())))
@@ -676,6 +676,82 @@ async fn several_words_are_each_matched_whichever_drives() {
     assert!(expected(&all, "hal mill").is_empty());
 }
 
+/// Every stored term, in order: (term, number).
+fn all_terms(app: &TestApp) -> Vec<(String, String)> {
+    use protectcert::db::schema::certificate_terms;
+    let mut conn = app.db.get().expect("conn");
+    certificate_terms::table
+        .select((certificate_terms::term, certificate_terms::number))
+        .order((certificate_terms::term, certificate_terms::number))
+        .load(&mut *conn)
+        .expect("terms")
+}
+
+#[tokio::test]
+async fn the_migration_gives_issued_certificates_the_pair_terms_an_issue_gives() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app().await;
+    let (police, quayside, _) = hal_register(&app).await;
+    let admin = app.admin().await;
+    let (advisor, _) = app.advisor(&admin, &["building"], None).await;
+    // Seventeen words: no pairs, the mark.
+    let long = "A Bb Cc Dd Ee Ff Gg Hh Ii Jj Kk Ll Mm Nn Oo Pp Hall";
+    let long_number = certify(&app, &quayside, &advisor, long, "BS1 4DJ").await;
+    let issued = all_terms(&app);
+    let pairs = issued.iter().filter(|(t, _)| t.starts_with('&')).count();
+    // Nine names of one to three words (0 + 1 + 3 pairs each) and the mark.
+    assert!(pairs > 9, "{pairs} pair terms written at issue");
+    assert!(issued.contains(&(
+        protectcert::domain::search_keys::UNPAIRED.to_string(),
+        long_number.clone()
+    )));
+    // As before the migration, then the migration itself.
+    let sql = {
+        let mut conn = app.db.get().expect("conn");
+        diesel::delete(
+            protectcert::db::schema::certificate_terms::table
+                .filter(protectcert::db::schema::certificate_terms::term.ge("&"))
+                .filter(protectcert::db::schema::certificate_terms::term.lt("'")),
+        )
+        .execute(&mut *conn)
+        .expect("delete pairs");
+        let backend = match &*conn {
+            DbConnection::Sqlite(_) => "sqlite",
+            DbConnection::Postgres(_) => "postgres",
+        };
+        let path = format!(
+            "{}/migrations/{backend}/2026-12-02-000068_pair_terms/up.sql",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let sql = std::fs::read_to_string(&path).expect("the migration");
+        conn.batch_execute(&sql).expect("the migration runs");
+        sql
+    };
+    assert!(sql.contains("&+"));
+    assert_eq!(
+        all_terms(&app),
+        issued,
+        "the migration's terms are the issue's"
+    );
+    let all = everything(&app, &police).await;
+    for query in [
+        "hall%20green",
+        "green%20hall",
+        "hall%20pp",
+        "a%20hall",
+        "zz%20hall",
+    ] {
+        let want = expected(&all, &query.replace("%20", " "));
+        let got = numbers(
+            &app.get(&format!("/api/v1/certificates?q={query}"), Some(&police))
+                .await
+                .ok(),
+        );
+        assert_eq!(got, want, "q={query}");
+    }
+    assert_eq!(expected(&all, "pp hall"), [long_number]);
+}
+
 #[tokio::test]
 async fn a_word_across_terms_stays_inside_the_operators_organisation() {
     let app = spawn_app().await;
@@ -712,18 +788,36 @@ async fn a_word_across_terms_stays_inside_the_operators_organisation() {
 /// Gives the certificate `number` the made-up terms `prefix00000`, … (one for
 /// each of `range`), as a name of that many distinct words would.
 fn give_terms(app: &TestApp, number: &str, prefix: &str, range: std::ops::Range<usize>) {
-    use protectcert::db::schema::certificates;
+    use protectcert::db::schema::{certificate_terms, certificates};
     let mut conn = app.db.get().expect("conn");
     let issued_at: time::PrimitiveDateTime = certificates::table
         .filter(certificates::number.eq(number))
         .select(certificates::issued_at)
         .first(&mut *conn)
         .expect("certificate");
-    // As the words of a name would be written.
+    // As the words of a name would be written (too many for pair terms: the
+    // certificate is marked unpaired, once however often it is given terms).
     let words: Vec<String> = range.map(|i| format!("{prefix}{i:05}")).collect();
-    conn.transaction(|tx| {
-        protectcert::db::certificates::insert_terms(tx, number, issued_at, &words.join(" "))
-    })
+    let terms = protectcert::domain::search_keys::name_terms(&words.join(" "));
+    assert_eq!(
+        terms.last().map(String::as_str),
+        Some(protectcert::domain::search_keys::UNPAIRED)
+    );
+    let rows: Vec<_> = terms
+        .iter()
+        .map(|term| {
+            (
+                certificate_terms::term.eq(term),
+                certificate_terms::issued_at.eq(issued_at),
+                certificate_terms::number.eq(number),
+            )
+        })
+        .collect();
+    let insert = diesel::insert_into(certificate_terms::table).values(&rows);
+    match &mut *conn {
+        DbConnection::Sqlite(c) => insert.on_conflict_do_nothing().execute(c),
+        DbConnection::Postgres(c) => insert.on_conflict_do_nothing().execute(c),
+    }
     .expect("terms");
 }
 

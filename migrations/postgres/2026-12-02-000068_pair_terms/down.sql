@@ -1,0 +1,1 @@
+DELETE FROM certificate_terms WHERE substr(term, 1, 1) = '&';
