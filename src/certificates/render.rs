@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context;
 use printpdf::{
@@ -113,8 +114,9 @@ pub struct ConditionFields {
 
 struct Font {
     /// The whole face: advance widths for the layout, and cut per document for
-    /// the rare text outside `fixed`.
-    parsed: ParsedFont,
+    /// the rare text outside `fixed`. One parse of each font file, shared by the
+    /// templates that use it (a parsed DejaVu face holds about 1.3 MB).
+    parsed: Arc<ParsedFont>,
     units_per_em: f32,
     fixed: FixedCut,
 }
@@ -197,6 +199,9 @@ pub struct Template {
     env: minijinja::Environment<'static>,
 }
 
+/// The font files parsed so far, by path.
+type Faces = BTreeMap<std::path::PathBuf, Arc<ParsedFont>>;
+
 /// The templates of both kinds.
 pub struct Templates {
     building: Template,
@@ -207,8 +212,13 @@ impl Templates {
     /// Loads `building.toml` and `event.toml`; a bad file stops start-up with an
     /// error naming it and the problem.
     pub fn load(dir: &Path) -> anyhow::Result<Templates> {
-        let building = Template::load(&dir.join("building.toml"), PremisesKind::Building)?;
-        let event = Template::load(&dir.join("event.toml"), PremisesKind::Event)?;
+        let mut faces = Faces::new();
+        let building = Template::load(
+            &dir.join("building.toml"),
+            PremisesKind::Building,
+            &mut faces,
+        )?;
+        let event = Template::load(&dir.join("event.toml"), PremisesKind::Event, &mut faces)?;
         Ok(Templates { building, event })
     }
 
@@ -221,28 +231,43 @@ impl Templates {
 }
 
 impl Template {
-    fn load(path: &Path, kind: PremisesKind) -> anyhow::Result<Template> {
+    fn load(path: &Path, kind: PremisesKind, faces: &mut Faces) -> anyhow::Result<Template> {
         let name = path.display().to_string();
         let source = std::fs::read_to_string(path)
             .with_context(|| format!("certificate template {name}: cannot read it"))?;
         let file: TemplateFile = toml::from_str(&source)
             .map_err(|e| anyhow::anyhow!("certificate template {name}: {e}"))?;
-        Template::check(file, path, kind)
+        Template::check(file, path, kind, faces)
             .map_err(|e| anyhow::anyhow!("certificate template {name}: {e}"))
     }
 
-    fn check(file: TemplateFile, path: &Path, kind: PremisesKind) -> anyhow::Result<Template> {
+    fn check(
+        file: TemplateFile,
+        path: &Path,
+        kind: PremisesKind,
+        faces: &mut Faces,
+    ) -> anyhow::Result<Template> {
         if file.kind != kind {
             anyhow::bail!("kind is {:?} but this file is for {:?}", file.kind, kind);
         }
         let dir = path.parent().unwrap_or(Path::new("."));
         let mut fonts = BTreeMap::new();
         for (key, file_name) in &file.fonts {
-            let bytes = std::fs::read(dir.join(file_name))
-                .with_context(|| format!("font `{key}`: cannot read {file_name}"))?;
-            let parsed = ParsedFont::from_bytes(&bytes, 0, &mut Vec::new()).ok_or_else(|| {
-                anyhow::anyhow!("font `{key}`: {file_name} is not a TrueType font")
-            })?;
+            let font_path = dir.join(file_name);
+            let parsed = match faces.get(&font_path) {
+                Some(parsed) => parsed.clone(),
+                None => {
+                    let bytes = std::fs::read(&font_path)
+                        .with_context(|| format!("font `{key}`: cannot read {file_name}"))?;
+                    let parsed =
+                        ParsedFont::from_bytes(&bytes, 0, &mut Vec::new()).ok_or_else(|| {
+                            anyhow::anyhow!("font `{key}`: {file_name} is not a TrueType font")
+                        })?;
+                    let parsed = Arc::new(parsed);
+                    faces.insert(font_path, parsed.clone());
+                    parsed
+                }
+            };
             let units_per_em = f32::from(parsed.font_metrics.units_per_em.max(1));
             let template_text: String = file
                 .text

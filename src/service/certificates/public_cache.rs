@@ -17,7 +17,8 @@
 //! **Tokens.** A token's claims never change, so a token once verified is
 //! remembered with the key it was signed by; it is trusted again only while that
 //! key is still published (a key retired elsewhere stops verifying within the key
-//! cache's minute, as before).
+//! cache's minute, as before). Tokens are kept by their SHA-256 digest, not their
+//! ~300 characters: 32 bytes a key, and two tokens with one digest cannot be found.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -34,6 +35,13 @@ pub const POLL: Duration = Duration::from_millis(200);
 /// How long after the last successful read of the version records are served.
 pub const SERVE_FOR: Duration = Duration::from_millis(700);
 
+type TokenDigest = [u8; 32];
+
+fn digest(token: &str) -> TokenDigest {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).into()
+}
+
 /// A token found genuine, with the key id that signed it.
 pub struct VerifiedToken {
     pub kid: String,
@@ -42,7 +50,7 @@ pub struct VerifiedToken {
 
 pub struct PublicCache {
     records: Option<Cache<String, Arc<PublicRow>>>,
-    tokens: Option<Cache<String, Arc<VerifiedToken>>>,
+    tokens: Option<Cache<TokenDigest, Arc<VerifiedToken>>>,
     /// Moves (before the records are emptied) every time they are.
     epoch: AtomicU64,
     /// The register version last read; `i64::MIN` before the first read.
@@ -111,12 +119,12 @@ impl PublicCache {
 
     /// A token found genuine before, if any.
     pub fn token(&self, token: &str) -> Option<Arc<VerifiedToken>> {
-        self.tokens.as_ref()?.get(token)
+        self.tokens.as_ref()?.get(&digest(token))
     }
 
     pub fn keep_token(&self, token: &str, verified: VerifiedToken) {
         if let Some(tokens) = &self.tokens {
-            tokens.insert(token.to_string(), Arc::new(verified));
+            tokens.insert(digest(token), Arc::new(verified));
         }
     }
 
@@ -241,6 +249,37 @@ mod tests {
             cache.record("PC-1", now).map(|r| r.status),
             Some(StoredStatus::Suspended)
         );
+    }
+
+    #[test]
+    fn a_token_is_found_only_by_itself() {
+        let cache = PublicCache::new(10);
+        let claims = CertificateClaims {
+            sub: "PC-1".into(),
+            name: "Hall".into(),
+            postcode: "BS1 4DJ".into(),
+            kind: "building".into(),
+            tier: "standard".into(),
+            iat: 0,
+            exp: 1,
+            status: None,
+        };
+        let token = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJQUEMtMSJ9.c2lnbmF0dXJl";
+        cache.keep_token(
+            token,
+            VerifiedToken {
+                kid: "k1".into(),
+                claims,
+            },
+        );
+        assert_eq!(
+            cache.token(token).map(|t| t.kid.clone()).as_deref(),
+            Some("k1")
+        );
+        let altered = token.replace("UEMtMS", "UEMtMi");
+        assert_ne!(altered, token);
+        assert!(cache.token(&altered).is_none());
+        assert!(cache.token(&token[..token.len() - 1]).is_none());
     }
 
     #[test]
