@@ -27,6 +27,7 @@ pub mod service;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod token_path;
 pub mod web;
 // Issue 12 part F: metrics, health and the request log.
 pub mod access_log;

@@ -27,7 +27,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue, RETRY_AFTER};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Resource, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Resource, Scope, web};
 
 use crate::auth::{Caller, Role};
 use crate::config::Settings;
@@ -175,6 +175,22 @@ impl PublicLimit {
             }
             None => {
                 cfg.service(resource);
+            }
+        }
+    }
+
+    /// Serves a `token_path` scope, limited likewise.
+    pub fn register_scope(&self, cfg: &mut web::ServiceConfig, scope: Scope) {
+        match &self.config {
+            Some(config) => {
+                cfg.service(
+                    scope
+                        .wrap(Governor::new(config))
+                        .wrap(from_fn(mark_and_answer)),
+                );
+            }
+            None => {
+                cfg.service(scope);
             }
         }
     }

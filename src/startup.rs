@@ -129,14 +129,16 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
 
 /// Nothing matched: problem+json under `/api/`, an HTML page for browsers.
 async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
+    no_route(&req)
+}
+
+/// What a path that no route serves gets (also from `token_path`'s scopes).
+pub fn no_route(req: &actix_web::HttpRequest) -> actix_web::HttpResponse {
     use actix_web::ResponseError;
     if req.path().starts_with("/api/") {
-        match api::not_found().await {
-            Ok(res) => res,
-            Err(e) => e.error_response(),
-        }
+        api::problem::ApiError(crate::service::ServiceError::not_found("page")).error_response()
     } else {
-        crate::web::not_found().await
+        crate::web::error::not_found_page()
     }
 }
 

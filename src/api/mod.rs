@@ -38,10 +38,10 @@ pub mod metrics;
 use std::collections::BTreeMap;
 
 use actix_web::http::Method;
-use actix_web::{HttpResponse, Route, web};
+use actix_web::{Route, web};
 use utoipa::openapi::HttpMethod;
 
-use problem::{ApiError, json_error, path_error, query_error};
+use problem::{json_error, path_error, query_error};
 
 /// One served and documented endpoint.
 pub struct Endpoint {
@@ -120,6 +120,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &crate::rate_limit::Public
     for (path, endpoints) in public.into_iter().chain(rest) {
         let public = crate::rate_limit::PUBLIC_PATHS.contains(&path.as_str());
         let pattern = crate::metrics::RoutePattern::new(&path);
+        // Issue 12: a path ending in a QR token is matched by its prefix (`token_path`).
+        if let (true, Some(prefix), [get]) =
+            (public, path.strip_suffix("/{token}"), endpoints.as_slice())
+        {
+            let scope = crate::token_path::scope(prefix, (get.route)().method(get.method.clone()));
+            limit.register_scope(cfg, scope.app_data(pattern));
+            continue;
+        }
         let mut resource = web::resource(path).app_data(pattern);
         for e in endpoints {
             resource = resource.route((e.route)().method(e.method));
@@ -130,11 +138,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, limit: &crate::rate_limit::Public
             cfg.service(resource);
         }
     }
-}
-
-/// The answer for anything no route matched, for API clients.
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(crate::service::ServiceError::not_found("page").into())
 }
 
 endpoints![

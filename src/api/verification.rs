@@ -8,6 +8,7 @@ use crate::certificates::token;
 use crate::service::certificates::status_list::{self, StatusList};
 use crate::service::certificates::verify::{self, TokenVerification};
 use crate::state::AppState;
+use crate::token_path::TokenInPath;
 
 #[utoipa::path(get, path = "/.well-known/scheme-ca.pem", tag = "verification",
     responses((status = 200, content_type = "application/x-pem-file", description = "the scheme CA certificate that PDF signatures chain to")))]
@@ -25,9 +26,9 @@ pub async fn scheme_ca(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
         (status = 429, description = "`too_many_requests`: over the limit for this client address; try again after `Retry-After` seconds", body = Problem, headers(("Retry-After" = u64, description = "seconds to wait")))))]
 pub async fn verify_token(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    token: TokenInPath,
 ) -> Result<web::Json<TokenVerification>, ApiError> {
-    Ok(web::Json(verify::by_token(&state, &path).await?))
+    Ok(web::Json(verify::by_token(&state, &token).await?))
 }
 
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "verification",

@@ -131,7 +131,7 @@ fn capitalise(s: &str) -> String {
 }
 
 /// The answer for a browser address that matches no page.
-pub async fn not_found() -> HttpResponse {
+pub fn not_found_page() -> HttpResponse {
     error_page(
         StatusCode::NOT_FOUND,
         "Page not found",

@@ -34,7 +34,6 @@ pub mod appeals;
 
 use actix_web::web;
 
-pub use error::not_found;
 pub use session::pages as middleware;
 
 /// The public verification pages, limited per client address. Registered before
@@ -43,13 +42,18 @@ pub use session::pages as middleware;
 pub fn configure_public(cfg: &mut web::ServiceConfig, limit: &crate::rate_limit::PublicLimit) {
     use crate::metrics::RoutePattern;
     use web::{get, resource};
-    for (path, page) in [
-        ("/verify", get().to(verify::by_number)),
-        ("/v/{token}", get().to(verify::by_token)),
-    ] {
-        let resource = resource(path).app_data(RoutePattern::new(path));
-        limit.register(cfg, resource.route(page));
-    }
+    limit.register(
+        cfg,
+        resource("/verify")
+            .app_data(RoutePattern::new("/verify"))
+            .route(get().to(verify::by_number)),
+    );
+    // Matched by its prefix: `token_path`.
+    limit.register_scope(
+        cfg,
+        crate::token_path::scope("/v", get().to(verify::by_token))
+            .app_data(RoutePattern::new("/v/{token}")),
+    );
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

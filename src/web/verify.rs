@@ -14,6 +14,7 @@ use crate::domain::tier::PremisesKind;
 use crate::service::certificates::PublicVerification;
 use crate::service::certificates::verify::{self, NumberCheck, TokenCheck};
 use crate::state::AppState;
+use crate::token_path::TokenInPath;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "verify.html")]
@@ -105,9 +106,9 @@ impl VerifyPage {
 pub async fn by_token(
     state: web::Data<AppState>,
     chrome: Chrome,
-    path: web::Path<String>,
+    token: TokenInPath,
 ) -> Result<VerifyPage, PageError> {
-    Ok(match verify::check_qr_token(&state, &path).await? {
+    Ok(match verify::check_qr_token(&state, &token).await? {
         TokenCheck::Genuine(checked) => VerifyPage::for_certificate(chrome, checked.certificate),
         TokenCheck::NotGenuine(_) => VerifyPage::new(
             chrome,

@@ -271,3 +271,81 @@ async fn a_key_rotated_through_one_instance_verifies_on_the_other() {
     let old = scheme.number().to_string();
     shows_within_bound(&two, &old, &old_token, "superseded", Instant::now()).await;
 }
+
+/// The token routes are matched by their prefix (`token_path`), and answer as
+/// resources would: the token as the last segment only, GET only (405 naming it),
+/// anything else under the prefix as no route, problem+json or page by path.
+#[tokio::test]
+async fn the_token_routes_answer_the_token_alone_and_only_to_get() {
+    let app = spawn_app().await;
+    let scheme = certified_scheme(&app).await;
+    let token = token_of(&app, &scheme.operator, scheme.number()).await;
+    let s = seen(&app, scheme.number(), &token).await;
+    assert_eq!((s.by_token.as_str(), s.page.as_str()), ("valid", "VALID"));
+    // Percent-encoded unreserved characters are the same token.
+    let encoded = token.replacen('.', "%2E", 1);
+    let body = app
+        .get(&format!("/api/v1/verify/token/{encoded}"), None)
+        .await
+        .ok();
+    assert_eq!(body["certificate"]["number"], scheme.number());
+
+    for (path, content_type) in [
+        (
+            format!("/api/v1/verify/token/{token}/more"),
+            "application/problem+json",
+        ),
+        (
+            "/api/v1/verify/token".to_string(),
+            "application/problem+json",
+        ),
+        (
+            "/api/v1/verify/token/".to_string(),
+            "application/problem+json",
+        ),
+        (format!("/v/{token}/more"), "text/html"),
+        ("/v".to_string(), "text/html"),
+        ("/v/".to_string(), "text/html"),
+    ] {
+        let res = app.client.get(app.url(&path)).send().await.expect("send");
+        assert_eq!(res.status().as_u16(), 404, "{path}");
+        let ct = res.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .to_string();
+        assert!(ct.starts_with(content_type), "{path}: {ct}");
+    }
+    let altered = app
+        .get(&format!("/api/v1/verify/token/{token}x"), None)
+        .await
+        .expect(400);
+    assert!(altered["errors"].to_string().contains("token"), "{altered}");
+
+    for path in [
+        format!("/api/v1/verify/token/{token}"),
+        format!("/v/{token}"),
+    ] {
+        for method in [
+            reqwest::Method::POST,
+            reqwest::Method::DELETE,
+            reqwest::Method::HEAD,
+        ] {
+            let res = app
+                .client
+                .request(method.clone(), app.url(&path))
+                .send()
+                .await
+                .expect("send");
+            assert_eq!(res.status().as_u16(), 405, "{method} {path}");
+            assert_eq!(res.headers()["allow"], "GET", "{method} {path}");
+        }
+    }
+    // Other pages that begin with the same letters are not under the prefix.
+    let res = app
+        .client
+        .get(app.url("/verify"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status().as_u16(), 200);
+}

@@ -45,7 +45,8 @@ fn digest(token: &str) -> TokenDigest {
 /// A token found genuine, with the key id that signed it.
 pub struct VerifiedToken {
     pub kid: String,
-    pub claims: CertificateClaims,
+    /// Shared with every answer built from it (a clone was five strings copied).
+    pub claims: Arc<CertificateClaims>,
 }
 
 pub struct PublicCache {
@@ -122,10 +123,13 @@ impl PublicCache {
         self.tokens.as_ref()?.get(&digest(token))
     }
 
-    pub fn keep_token(&self, token: &str, verified: VerifiedToken) {
+    /// Keeps a token found genuine (when tokens are kept at all), and hands it back.
+    pub fn keep_token(&self, token: &str, verified: VerifiedToken) -> Arc<VerifiedToken> {
+        let verified = Arc::new(verified);
         if let Some(tokens) = &self.tokens {
-            tokens.insert(digest(token), Arc::new(verified));
+            tokens.insert(digest(token), verified.clone());
         }
+        verified
     }
 
     /// What the database runs after this instance changed a public record: read
@@ -269,7 +273,7 @@ mod tests {
             token,
             VerifiedToken {
                 kid: "k1".into(),
-                claims,
+                claims: Arc::new(claims),
             },
         );
         assert_eq!(

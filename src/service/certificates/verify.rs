@@ -85,13 +85,13 @@ async fn reload_keys(state: &AppState) -> ServiceResult<Arc<[PublicKey]>> {
 async fn check_signature(
     state: &AppState,
     token: &str,
-) -> ServiceResult<Result<CertificateClaims, TokenError>> {
+) -> ServiceResult<Result<Arc<VerifiedToken>, TokenError>> {
     let keys = cached_keys(state).await?;
     // Issue 12: a token found genuine before, while its key is still published.
     if let Some(known) = state.public_cache.token(token)
         && keys.iter().any(|k| k.kid == known.kid)
     {
-        return Ok(Ok(known.claims.clone()));
+        return Ok(Ok(known));
     }
     let checked: Result<CertificateClaims, TokenError> =
         match token::verify(token, &keys, TokenType::Certificate) {
@@ -101,19 +101,20 @@ async fn check_signature(
             }
             checked => checked,
         };
-    if let (Ok(claims), Some(kid)) = (&checked, token::key_id(token)) {
-        let claims = claims.clone();
-        state
+    Ok(checked.and_then(|claims| {
+        let kid = token::key_id(token).ok_or(TokenError::Malformed)?;
+        let claims = Arc::new(claims);
+        Ok(state
             .public_cache
-            .keep_token(token, VerifiedToken { kid, claims });
-    }
-    Ok(checked)
+            .keep_token(token, VerifiedToken { kid, claims }))
+    }))
 }
 
 #[derive(Serialize, ToSchema, Debug, Clone)]
 pub struct TokenVerification {
     pub signature: &'static str,
-    pub claims: CertificateClaims,
+    #[schema(value_type = CertificateClaims)]
+    pub claims: Arc<CertificateClaims>,
     pub certificate: PublicVerification,
 }
 
@@ -127,16 +128,16 @@ pub enum TokenCheck {
 }
 
 pub async fn check_qr_token(state: &AppState, token: &str) -> ServiceResult<TokenCheck> {
-    let claims = match check_signature(state, token).await? {
-        Ok(claims) => claims,
+    let verified = match check_signature(state, token).await? {
+        Ok(verified) => verified,
         Err(e) => return Ok(TokenCheck::NotGenuine(e)),
     };
-    Ok(match lookup(state, claims.sub.clone()).await? {
+    Ok(match lookup(state, verified.claims.sub.clone()).await? {
         None => TokenCheck::UnknownCertificate,
         Some(certificate) => TokenCheck::Genuine(Box::new(TokenVerification {
             signature: "valid",
+            claims: verified.claims.clone(),
             certificate,
-            claims,
         })),
     })
 }
