@@ -148,6 +148,25 @@ pub struct PublicLimit {
     config: Option<GovernorConfig<ClientKeyExtractor, NoOpMiddleware>>,
 }
 
+/// Serves a resource or a scope behind the limiter (when one is configured): the
+/// two have `wrap` alike, but not as one type.
+macro_rules! serve_limited {
+    ($limit:expr, $cfg:expr, $service:expr) => {
+        match &$limit.config {
+            Some(config) => {
+                $cfg.service(
+                    $service
+                        .wrap(Governor::new(config))
+                        .wrap(from_fn(mark_and_answer)),
+                );
+            }
+            None => {
+                $cfg.service($service);
+            }
+        }
+    };
+}
+
 impl PublicLimit {
     pub fn new(settings: &Settings) -> PublicLimit {
         let rate = settings.public_rate_per_minute;
@@ -165,34 +184,12 @@ impl PublicLimit {
 
     /// Serves `resource`, limited when a limit is configured.
     pub fn register(&self, cfg: &mut web::ServiceConfig, resource: Resource) {
-        match &self.config {
-            Some(config) => {
-                cfg.service(
-                    resource
-                        .wrap(Governor::new(config))
-                        .wrap(from_fn(mark_and_answer)),
-                );
-            }
-            None => {
-                cfg.service(resource);
-            }
-        }
+        serve_limited!(self, cfg, resource);
     }
 
     /// Serves a `token_path` scope, limited likewise.
     pub fn register_scope(&self, cfg: &mut web::ServiceConfig, scope: Scope) {
-        match &self.config {
-            Some(config) => {
-                cfg.service(
-                    scope
-                        .wrap(Governor::new(config))
-                        .wrap(from_fn(mark_and_answer)),
-                );
-            }
-            None => {
-                cfg.service(scope);
-            }
-        }
+        serve_limited!(self, cfg, scope);
     }
 }
 

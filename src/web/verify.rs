@@ -104,9 +104,9 @@ impl VerifyPage {
 }
 
 pub async fn by_token(
+    token: TokenInPath,
     state: web::Data<AppState>,
     chrome: Chrome,
-    token: TokenInPath,
 ) -> Result<VerifyPage, PageError> {
     Ok(match verify::check_qr_token(&state, &token).await? {
         TokenCheck::Genuine(checked) => VerifyPage::for_certificate(chrome, checked.certificate),
