@@ -40,22 +40,22 @@ impl FromRequest for TokenInPath {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // A path of another shape matches no route, whatever the method.
+        let Some(token) = req
+            .match_info()
+            .unprocessed()
+            .strip_prefix('/')
+            .filter(|t| !t.is_empty() && !t.contains('/'))
+        else {
+            let none = crate::startup::no_route(req);
+            return ready(Err(InternalError::from_response("not found", none).into()));
+        };
         if req.method() != Method::GET {
             let refused = HttpResponse::MethodNotAllowed()
                 .insert_header((ALLOW, "GET"))
                 .finish();
             return ready(Err(InternalError::from_response("method", refused).into()));
         }
-        let token = req
-            .match_info()
-            .unprocessed()
-            .strip_prefix('/')
-            .filter(|t| !t.is_empty() && !t.contains('/'));
-        ready(match token {
-            Some(token) => Ok(TokenInPath(token.to_owned())),
-            None => {
-                Err(InternalError::from_response("not found", crate::startup::no_route(req)).into())
-            }
-        })
+        ready(Ok(TokenInPath(token.to_owned())))
     }
 }

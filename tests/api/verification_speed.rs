@@ -340,6 +340,14 @@ async fn the_token_routes_answer_the_token_alone_and_only_to_get() {
             assert_eq!(res.headers()["allow"], "GET", "{method} {path}");
         }
     }
+    // Another method on a path no route serves is a 404, as before.
+    let res = app
+        .client
+        .post(app.url(&format!("/v/{token}/more")))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status().as_u16(), 404);
     // Other pages that begin with the same letters are not under the prefix.
     let res = app
         .client
