@@ -11,6 +11,9 @@
 //! - `protectcert_db_pool_*`: the pool's size, open and idle connections, checkouts,
 //!   the time spent waiting for one and the checkouts that timed out (read at scrape
 //!   time, free).
+//! - `protectcert_public_records_*` and `protectcert_public_tokens_*`: how many
+//!   verifications the public records and tokens in memory answered, and how many
+//!   went to the register (not kept, or the register version read too long ago).
 //! - `protectcert_database_up`: what `/healthz` says.
 //! - `protectcert_certificates{status}` (as a verifier sees them: valid, expired,
 //!   suspended, revoked, superseded) and `protectcert_outbox_notifications{status}`:
@@ -32,6 +35,7 @@ use prometheus::{
 use crate::db::Db;
 use crate::domain::metrics::{outbox_counts, verified_counts};
 use crate::health::DbHealth;
+use crate::service::certificates::public_cache::PublicCache;
 
 /// Latency buckets (seconds): fine below 10 ms, where verification lives.
 const BUCKETS: [f64; 14] = [
@@ -51,7 +55,11 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(db: &Db, refresh: Duration) -> anyhow::Result<Metrics> {
+    pub fn new(
+        db: &Db,
+        public_cache: &Arc<PublicCache>,
+        refresh: Duration,
+    ) -> anyhow::Result<Metrics> {
         let registry = Registry::new();
         const LABELS: [&str; 3] = ["endpoint", "method", "status"];
         let requests = IntCounterVec::new(
@@ -92,7 +100,8 @@ impl Metrics {
         registry.register(Box::new(certificates.clone()))?;
         registry.register(Box::new(outbox.clone()))?;
         registry.register(Box::new(database_up.clone()))?;
-        registry.register(Box::new(PoolCollector::new(db.clone())?))?;
+        registry.register(Box::new(ReadAtScrape::pool(db.clone())?))?;
+        registry.register(Box::new(ReadAtScrape::public_cache(public_cache.clone())?))?;
         Ok(Metrics {
             requests,
             durations,
@@ -197,44 +206,91 @@ pub fn observe<B>(metrics: &Metrics, res: &ServiceResponse<B>, elapsed: Duration
         .observe(elapsed.as_secs_f64());
 }
 
-/// The pool's gauges and counters, read when scraped.
-struct PoolCollector {
-    db: Db,
+/// Gauges and counters read when scraped (free between scrapes): the pool's and
+/// the public cache's.
+struct ReadAtScrape {
+    families: &'static [(&'static str, &'static str, MetricType)],
+    read: Box<dyn Fn() -> Vec<f64> + Send + Sync>,
     descs: Vec<Desc>,
 }
 
-const POOL: [(&str, &str); 6] = [
+use MetricType::{COUNTER, GAUGE};
+use prometheus::proto::MetricType;
+
+const POOL: [(&str, &str, MetricType); 6] = [
     (
         "protectcert_db_pool_max_connections",
         "The most connections the pool opens",
+        GAUGE,
     ),
     (
         "protectcert_db_pool_connections",
         "Connections the pool holds open, in use or idle",
+        GAUGE,
     ),
     (
         "protectcert_db_pool_idle_connections",
         "Open connections not in use",
+        GAUGE,
     ),
     (
         "protectcert_db_pool_checkouts_total",
         "Connections handed out since start",
+        COUNTER,
     ),
     (
         "protectcert_db_pool_checkout_wait_seconds_total",
         "Time requests spent waiting for a connection since start",
+        COUNTER,
     ),
     (
         "protectcert_db_pool_checkout_timeouts_total",
         "Checkouts that gave up waiting for a connection since start",
+        COUNTER,
     ),
 ];
 
-impl PoolCollector {
-    fn new(db: Db) -> anyhow::Result<PoolCollector> {
-        let descs = POOL
+const PUBLIC_CACHE: [(&str, &str, MetricType); 6] = [
+    (
+        "protectcert_public_records_kept",
+        "Public certificate records this instance keeps in memory",
+        GAUGE,
+    ),
+    (
+        "protectcert_public_records_served_total",
+        "Verifications answered from the records in memory since start",
+        COUNTER,
+    ),
+    (
+        "protectcert_public_records_missed_total",
+        "Verifications of a record not in memory, read from the register, since start",
+        COUNTER,
+    ),
+    (
+        "protectcert_public_records_stale_total",
+        "Verifications read from the register because the register version was not read in time, since start",
+        COUNTER,
+    ),
+    (
+        "protectcert_public_tokens_served_total",
+        "QR tokens found genuine before, not checked again, since start",
+        COUNTER,
+    ),
+    (
+        "protectcert_public_tokens_checked_total",
+        "QR tokens checked by their signature since start",
+        COUNTER,
+    ),
+];
+
+impl ReadAtScrape {
+    fn new(
+        families: &'static [(&'static str, &'static str, MetricType)],
+        read: impl Fn() -> Vec<f64> + Send + Sync + 'static,
+    ) -> anyhow::Result<ReadAtScrape> {
+        let descs = families
             .iter()
-            .map(|(name, help)| {
+            .map(|(name, help, _)| {
                 Desc::new(
                     name.to_string(),
                     help.to_string(),
@@ -243,31 +299,55 @@ impl PoolCollector {
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(PoolCollector { db, descs })
+        Ok(ReadAtScrape {
+            families,
+            read: Box::new(read),
+            descs,
+        })
+    }
+
+    fn pool(db: Db) -> anyhow::Result<ReadAtScrape> {
+        ReadAtScrape::new(&POOL, move || {
+            let u = db.pool_use();
+            vec![
+                f64::from(u.max),
+                f64::from(u.open),
+                f64::from(u.idle),
+                u.checkouts as f64,
+                u.wait_seconds,
+                u.timeouts as f64,
+            ]
+        })
+    }
+
+    fn public_cache(cache: Arc<PublicCache>) -> anyhow::Result<ReadAtScrape> {
+        ReadAtScrape::new(&PUBLIC_CACHE, move || {
+            let c = cache.counts();
+            vec![
+                cache.records_kept() as f64,
+                c.records_served as f64,
+                c.records_missed as f64,
+                c.records_stale as f64,
+                c.tokens_served as f64,
+                c.tokens_missed as f64,
+            ]
+        })
     }
 }
 
-impl Collector for PoolCollector {
+impl Collector for ReadAtScrape {
     fn desc(&self) -> Vec<&Desc> {
         self.descs.iter().collect()
     }
 
     fn collect(&self) -> Vec<MetricFamily> {
-        use prometheus::proto::{Counter, Gauge, Metric, MetricType};
-        let u = self.db.pool_use();
-        let values = [
-            (MetricType::GAUGE, f64::from(u.max)),
-            (MetricType::GAUGE, f64::from(u.open)),
-            (MetricType::GAUGE, f64::from(u.idle)),
-            (MetricType::COUNTER, u.checkouts as f64),
-            (MetricType::COUNTER, u.wait_seconds),
-            (MetricType::COUNTER, u.timeouts as f64),
-        ];
-        POOL.iter()
-            .zip(values)
-            .map(|((name, help), (kind, value))| {
+        use prometheus::proto::{Counter, Gauge, Metric};
+        self.families
+            .iter()
+            .zip((self.read)())
+            .map(|((name, help, kind), value)| {
                 let mut metric = Metric::default();
-                if kind == MetricType::COUNTER {
+                if *kind == COUNTER {
                     let mut c = Counter::default();
                     c.set_value(value);
                     metric.set_counter(c);
@@ -279,7 +359,7 @@ impl Collector for PoolCollector {
                 let mut family = MetricFamily::default();
                 family.set_name(name.to_string());
                 family.set_help(help.to_string());
-                family.set_field_type(kind);
+                family.set_field_type(*kind);
                 family.mut_metric().push(metric);
                 family
             })

@@ -101,14 +101,15 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     let health = Arc::new(crate::health::DbHealth::new(
         std::time::Duration::from_millis(settings.health_check_interval_ms),
     ));
-    let metrics = Arc::new(crate::metrics::Metrics::new(
-        &db,
-        std::time::Duration::from_secs(settings.metrics_refresh_secs),
-    )?);
     // Issue 12: public records and verified tokens in memory.
     let public_cache = Arc::new(
         crate::service::certificates::public_cache::PublicCache::new(settings.public_cache_entries),
     );
+    let metrics = Arc::new(crate::metrics::Metrics::new(
+        &db,
+        &public_cache,
+        std::time::Duration::from_secs(settings.metrics_refresh_secs),
+    )?);
     db.after_public_change(public_cache.refresher());
     Ok(AppState {
         health,

@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use super::error::PageError;
-use super::session::{CSRF_COOKIE, CsrfToken, MaybeSignedIn};
+use super::session::{CsrfToken, MaybeSignedIn};
 use crate::auth::{Caller, Role};
 use crate::domain::clock;
 use crate::service::ServiceError;
@@ -18,7 +18,7 @@ use crate::state::AppState;
 pub struct Chrome {
     pub scheme_name: String,
     pub caller: Option<Caller>,
-    pub csrf: String,
+    pub csrf: CsrfToken,
     pub here: String,
     pub notice: Option<&'static str>,
     tz: jiff::tz::TimeZone,
@@ -202,13 +202,9 @@ impl FromRequest for Chrome {
             }
         };
         let caller = MaybeSignedIn::from_request(req, payload);
-        let csrf = match CsrfToken::from_request(req, payload).into_inner() {
-            Ok(t) => t.0,
-            Err(_) => req
-                .cookie(CSRF_COOKIE)
-                .map(|c| c.value().to_string())
-                .unwrap_or_default(),
-        };
+        let csrf = CsrfToken::from_request(req, payload)
+            .into_inner()
+            .unwrap_or_else(|_| CsrfToken::of(String::new()));
         let done = form_urlencoded::parse(req.query_string().as_bytes())
             .find(|(k, _)| k == "done")
             .and_then(|(_, v)| notice(&v));
@@ -233,7 +229,7 @@ impl Chrome {
         Chrome {
             scheme_name: scheme_name.to_string(),
             caller: None,
-            csrf: String::new(),
+            csrf: CsrfToken::of(String::new()),
             here: String::new(),
             notice: None,
             tz: jiff::tz::TimeZone::UTC,

@@ -7,12 +7,15 @@
 //! session version; logging out removes the cookie and bumps that version, ending
 //! every token the account holds.
 //!
-//! Every form carries the `csrf` value of the `pc_csrf` cookie (set on the first
-//! page a browser gets); a state-changing request whose form value does not match
-//! its cookie is refused. A page on another site can neither read that cookie nor
-//! set it, so it cannot forge a form.
+//! Every form carries the `csrf` value of the `pc_csrf` cookie (set with the first
+//! page that renders a form); a state-changing request whose form value does not
+//! match its cookie is refused. A page on another site can neither read that cookie
+//! nor set it, so it cannot forge a form.
 
+use std::cell::OnceCell;
+use std::fmt;
 use std::future::{Ready, ready};
+use std::rc::Rc;
 
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
@@ -132,9 +135,37 @@ impl FromRequest for MaybeSignedIn {
     }
 }
 
-/// This browser's CSRF token, for the forms a page renders.
-#[derive(Clone)]
-pub struct CsrfToken(pub String);
+/// This browser's CSRF token, for the forms a page renders: its `pc_csrf` cookie,
+/// or for a browser without one a token made the first time a form is rendered,
+/// which [`pages`] then sets as the cookie. A page with no form (the QR landing page
+/// a gate's phones open, in bursts) makes no token and sets no cookie.
+#[derive(Clone, Default)]
+pub struct CsrfToken(Rc<OnceCell<String>>);
+
+impl CsrfToken {
+    pub fn of(value: String) -> CsrfToken {
+        CsrfToken(Rc::new(OnceCell::from(value)))
+    }
+
+    pub fn value(&self) -> &str {
+        self.0.get_or_init(|| {
+            let mut bytes = [0u8; 32];
+            rand::thread_rng().fill_bytes(&mut bytes);
+            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
+        })
+    }
+
+    /// The token if one was made (or given): what a fresh cookie must carry.
+    fn made(&self) -> Option<&String> {
+        self.0.get()
+    }
+}
+
+impl fmt::Display for CsrfToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.value())
+    }
+}
 
 impl FromRequest for CsrfToken {
     type Error = PageError;
@@ -143,7 +174,7 @@ impl FromRequest for CsrfToken {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = req.extensions().get::<CsrfToken>().cloned().or_else(|| {
             req.cookie(CSRF_COOKIE)
-                .map(|c| CsrfToken(c.value().to_string()))
+                .map(|c| CsrfToken::of(c.value().to_string()))
         });
         ready(token.ok_or_else(|| {
             ServiceError::internal(anyhow::anyhow!("csrf middleware not installed")).into()
@@ -158,9 +189,9 @@ fn is_page(path: &str) -> bool {
         .any(|p| path.starts_with(p))
 }
 
-/// For pages: gives a browser without a CSRF cookie a fresh token (for this
-/// request's forms and as a cookie for the next), and marks the answer not to be
-/// cached (pages hold personal and security data).
+/// For pages: gives a browser without a CSRF cookie a token made when its page
+/// renders a form ([`CsrfToken`]; the cookie for the next request), and marks the
+/// answer not to be cached (pages hold personal and security data).
 pub async fn pages(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -171,24 +202,22 @@ pub async fn pages(
     let fresh = match req.cookie(CSRF_COOKIE) {
         Some(c) if c.value().len() == 43 => None,
         _ => {
-            let mut bytes = [0u8; 32];
-            rand::thread_rng().fill_bytes(&mut bytes);
-            let token =
-                base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
-            req.extensions_mut().insert(CsrfToken(token.clone()));
-            Some(token)
+            let lazy = CsrfToken::default();
+            req.extensions_mut().insert(lazy.clone());
+            Some(lazy)
         }
     };
-    let secure = req
-        .app_data::<web::Data<AppState>>()
-        .is_some_and(|s| secure(s));
+    let secure = fresh.is_some()
+        && req
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|s| secure(s));
     let mut res = next.call(req).await?;
     res.headers_mut().insert(
         actix_web::http::header::CACHE_CONTROL,
         HeaderValue::from_static("no-store"),
     );
-    if let Some(token) = fresh {
-        let cookie = Cookie::build(CSRF_COOKIE, token)
+    if let Some(token) = fresh.as_ref().and_then(CsrfToken::made) {
+        let cookie = Cookie::build(CSRF_COOKIE, token.as_str())
             .path("/")
             .http_only(true)
             .same_site(SameSite::Strict)

@@ -323,6 +323,60 @@ async fn pool_outbox_and_certificate_gauges_match_the_register() {
     assert_eq!(cert("suspended"), Some(0.0), "{text}");
 }
 
+/// An operator sees whether gate checks are answered from memory or go to the
+/// register: the first check of a number reads it, later ones do not; a token is
+/// checked by its signature once.
+#[tokio::test]
+async fn the_public_cache_counts_what_it_answered_and_what_it_read() {
+    let app = spawn_app().await;
+    let scheme = certified_scheme(&app).await;
+    let number = scheme.number().to_string();
+    let pdf = crate::documents::download_pdf(&app, &scheme.operator, &number).await;
+    let token = protectcert::certificates::document::token_in(&pdf).expect("token in the PDF");
+    let count = |s: &[Sample], name: &str| value(s, name, &[]).unwrap_or(f64::NAN);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (text, samples) = loop {
+        for path in [
+            format!("/api/v1/verify/{number}"),
+            format!("/api/v1/verify/token/{token}"),
+        ] {
+            assert_eq!(app.get(&path, None).await.status, 200, "{path}");
+        }
+        let (_, text) = scrape(&app, None).await;
+        let samples = parse_exposition(&text);
+        if count(&samples, "protectcert_public_records_served_total") >= 2.0
+            || Instant::now() > deadline
+        {
+            break (text, samples);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        count(&samples, "protectcert_public_records_served_total") >= 2.0,
+        "{text}"
+    );
+    assert!(
+        count(&samples, "protectcert_public_records_missed_total")
+            + count(&samples, "protectcert_public_records_stale_total")
+            >= 1.0,
+        "the first check read the register: {text}"
+    );
+    assert_eq!(
+        count(&samples, "protectcert_public_tokens_checked_total"),
+        1.0,
+        "{text}"
+    );
+    assert!(
+        count(&samples, "protectcert_public_tokens_served_total") >= 1.0,
+        "{text}"
+    );
+    assert_eq!(
+        count(&samples, "protectcert_public_records_kept"),
+        1.0,
+        "{text}"
+    );
+}
+
 #[tokio::test]
 async fn the_counted_gauges_wait_for_their_refresh() {
     let app = spawn_app_with(|s| s.metrics_refresh_secs = 3600).await;

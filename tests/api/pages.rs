@@ -238,6 +238,36 @@ async fn a_form_without_this_browsers_csrf_token_changes_nothing() {
     );
 }
 
+/// Gate phones open the QR landing page in bursts; a page with no form makes no
+/// token and sets no cookie, and the first page with a form sets the one it carries.
+#[tokio::test]
+async fn the_csrf_cookie_is_set_by_the_first_page_that_renders_a_form() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    let (status, page) = b.get("/verify").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("name=\"csrf\""), "{page}");
+    assert!(b.cookies.is_empty(), "{:?}", b.cookies);
+    let (_, page) = b.get("/verify?number=PSC-2026-K7QMT-94HRX-T").await;
+    assert!(page.contains("NOT FOUND"), "{page}");
+    let (status, page) = b.get("/v/eyJhbGciOiJFZERTQSJ9.e30.c2ln").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("NOT GENUINE"), "{page}");
+    assert!(b.cookies.is_empty(), "{:?}", b.cookies);
+
+    let (status, page) = b.get("/signup").await;
+    assert_eq!(status, 200);
+    let csrf = b.csrf();
+    assert_eq!(csrf.len(), 43);
+    assert!(
+        page.contains(&format!("name=\"csrf\" value=\"{csrf}\"")),
+        "the form carries the cookie's token"
+    );
+    // A browser with the cookie keeps it: no new token.
+    b.get("/login").await;
+    assert_eq!(b.csrf(), csrf);
+}
+
 #[tokio::test]
 async fn a_forgotten_password_is_reset_by_a_single_use_emailed_link() {
     let app = spawn_app().await;

@@ -60,6 +60,36 @@ pub struct PublicCache {
     polled_at: AtomicU64,
     origin: Instant,
     started: AtomicBool,
+    counts: Counts,
+}
+
+/// Lookups since start, shown by `/metrics` (one relaxed add per lookup).
+#[derive(Default)]
+struct Counts {
+    records_served: AtomicU64,
+    records_missed: AtomicU64,
+    records_stale: AtomicU64,
+    tokens_served: AtomicU64,
+    tokens_missed: AtomicU64,
+}
+
+/// [`PublicCache::counts`]: what the cache answered since start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lookups {
+    /// Records answered from memory.
+    pub records_served: u64,
+    /// Records not kept, read from the register.
+    pub records_missed: u64,
+    /// Records read from the register because the version read was too old.
+    pub records_stale: u64,
+    /// Tokens already found genuine.
+    pub tokens_served: u64,
+    /// Tokens checked by their signature.
+    pub tokens_missed: u64,
+}
+
+fn count(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
 }
 
 impl PublicCache {
@@ -73,7 +103,25 @@ impl PublicCache {
             polled_at: AtomicU64::new(0),
             origin: Instant::now(),
             started: AtomicBool::new(false),
+            counts: Counts::default(),
         }
+    }
+
+    pub fn counts(&self) -> Lookups {
+        let c = &self.counts;
+        let read = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        Lookups {
+            records_served: read(&c.records_served),
+            records_missed: read(&c.records_missed),
+            records_stale: read(&c.records_stale),
+            tokens_served: read(&c.tokens_served),
+            tokens_missed: read(&c.tokens_missed),
+        }
+    }
+
+    /// Records kept now (an estimate while other threads insert).
+    pub fn records_kept(&self) -> usize {
+        self.records.as_ref().map_or(0, Cache::len)
     }
 
     fn fresh(&self, now: Instant) -> bool {
@@ -85,9 +133,15 @@ impl PublicCache {
     pub fn record(&self, number: &str, now: Instant) -> Option<Arc<PublicRow>> {
         let records = self.records.as_ref()?;
         if !self.fresh(now) {
+            count(&self.counts.records_stale);
             return None;
         }
-        records.get(number)
+        let row = records.get(number);
+        count(match row {
+            Some(_) => &self.counts.records_served,
+            None => &self.counts.records_missed,
+        });
+        row
     }
 
     /// Taken before reading the register; [`PublicCache::keep`] needs it.
@@ -120,7 +174,12 @@ impl PublicCache {
 
     /// A token found genuine before, if any.
     pub fn token(&self, token: &str) -> Option<Arc<VerifiedToken>> {
-        self.tokens.as_ref()?.get(&digest(token))
+        let known = self.tokens.as_ref()?.get(&digest(token));
+        count(match known {
+            Some(_) => &self.counts.tokens_served,
+            None => &self.counts.tokens_missed,
+        });
+        known
     }
 
     /// Keeps a token found genuine (when tokens are kept at all), and hands it back.
@@ -226,6 +285,17 @@ mod tests {
             cache.record("PC-1", now + SERVE_FOR).is_none(),
             "the last read of the version is too old"
         );
+        let counts = cache.counts();
+        assert_eq!(
+            (
+                counts.records_stale,
+                counts.records_missed,
+                counts.records_served
+            ),
+            (2, 1, 1),
+            "never polled and too old are stale; dropped is a miss; {counts:?}"
+        );
+        assert_eq!(cache.records_kept(), 1);
     }
 
     #[test]
@@ -284,6 +354,8 @@ mod tests {
         assert_ne!(altered, token);
         assert!(cache.token(&altered).is_none());
         assert!(cache.token(&token[..token.len() - 1]).is_none());
+        let counts = cache.counts();
+        assert_eq!((counts.tokens_served, counts.tokens_missed), (1, 2));
     }
 
     #[test]
