@@ -8,8 +8,15 @@
 # starts the service pinned to core 0 (public rate limit far above the load, quiet
 # logging) and a do-nothing yardstick server (benches/noop_server.rs), and drives
 # each with wrk pinned to core 1, ROUNDS rounds interleaved. Prints a Markdown table
-# (req/s, p50, p99, ratio to the yardstick of the same round) and the service's
-# resident memory after each round.
+# (req/s, p50, p99, ratio to the yardstick) and the service's resident memory after
+# each round.
+#
+# The ratio of a public route (no login: the verification routes and /healthz) is to
+# a yardstick run just before it, for the same time: on a shared virtual machine the
+# speed of both cores drifts by a tenth or more within a minute, and a yardstick
+# taken once at the start of a round moved these ratios by up to 0.1 (issue 12, 3
+# December). The other targets (searches and pages, a few hundred times dearer)
+# keep the round's first yardstick.
 #
 # Environment (defaults): CERTIFICATES (1000000), ROUNDS (3), DURATION (10s),
 # CONNECTIONS (32), DATA_DIR (target/load/sqlite-$CERTIFICATES or pg-…), PORT
@@ -163,29 +170,34 @@ run_wrk() { # base prefix lines suffix auth connections -> "RESULT ..." line
         grep '^RESULT' || echo "RESULT 0 0 0 0 0 0"
 }
 
-memory() { # "VmRSS / VmHWM" of the service, in MB
-    awk '/^VmRSS|^VmHWM/ { printf "%s %.0f MB  ", $1, $2 / 1024 }' "/proc/$SERVER_PID/status"
+memory() { # VmRSS, VmHWM and the resident split (anonymous: heap and caches; file: the binary's pages), in MB
+    awk '/^VmRSS|^VmHWM|^RssAnon|^RssFile/ { printf "%s %.0f MB  ", $1, $2 / 1024 }' "/proc/$SERVER_PID/status"
 }
 
 echo
 echo "Load test: $CERTIFICATES certificates on $BACKEND, wrk -t1 -c$CONNECTIONS -d$DURATION, $(nproc) cores, $(date -u +%FT%TZ)"
 echo
-echo "| round | what | req/s | p50 ms | p99 ms | non-2xx | × yardstick |"
-echo "|---|---|---|---|---|---|---|"
+echo "| round | what | req/s | p50 ms | p99 ms | non-2xx | yardstick req/s | × yardstick |"
+echo "|---|---|---|---|---|---|---|---|"
 MEMORY=()
 for round in $(seq 1 "$ROUNDS"); do
-    yardstick=0
+    yardstick=0 round_yardstick=0
     for target in "${TARGETS[@]}"; do
         IFS='|' read -r name base prefix lines suffix auth conns <<<"$target"
         if [[ -n ${ONLY:-} && $name != yardstick* ]] && ! grep -Eq "$ONLY" <<<"$name"; then
             continue
+        fi
+        if [[ $name != yardstick* && -z $auth ]]; then
+            read -r _ yardstick _ <<<"$(run_wrk "$NOOP" / "" "" "" "$conns")"
         fi
         read -r _ rps p50 p99 bad sockets _ <<<"$(run_wrk "$base" "$prefix" "$lines" "$suffix" "$auth" "$conns")"
         [[ $yardstick == 0 ]] && yardstick=$rps
         ratio=$(awk -v a="$rps" -v b="$yardstick" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')
         errors=$bad
         [[ $sockets != 0 ]] && errors="$bad (+$sockets socket)"
-        echo "| $round | $name | $rps | $p50 | $p99 | $errors | $ratio |"
+        echo "| $round | $name | $rps | $p50 | $p99 | $errors | $yardstick | $ratio |"
+        [[ $name == yardstick* ]] && round_yardstick=$rps
+        yardstick=$round_yardstick
     done
     MEMORY+=("after round $round: $(memory)")
 done
