@@ -32,7 +32,8 @@ fn is_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"))
+        .and_then(|v| v.trim_start().get(..9))
+        .is_some_and(|v| v.eq_ignore_ascii_case("text/html"))
 }
 
 /// Whether the answer is for a signed-in API caller, or hands out a login token.

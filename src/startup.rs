@@ -163,13 +163,10 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
                     .default_handler(api::problem::problem_for_bare_errors),
             )
             .wrap(actix_web::middleware::from_fn(crate::web::middleware))
-            // Security headers, /metrics counts and the request log, in one layer
-            // (`edge`): successful requests logged at debug, failures and slow ones
-            // at warn.
+            // Paths normalised, security headers, /metrics counts and the request
+            // log, in one layer (`edge`): successful requests logged at debug,
+            // failures and slow ones at warn.
             .wrap(actix_web::middleware::from_fn(crate::edge::middleware))
-            .wrap(actix_web::middleware::NormalizePath::new(
-                actix_web::middleware::TrailingSlash::Trim,
-            ))
             .app_data(state.clone())
             .configure(|cfg| crate::web::configure_public(cfg, &limit))
             .configure(|cfg| api::configure(cfg, &limit))

@@ -9,10 +9,17 @@ fn zoned(t: time::OffsetDateTime, tz: &TimeZone) -> Option<jiff::ZonedDateTime> 
         .map(|ts| ts.to_zoned_datetime(tz.clone()))
 }
 
-/// "1 December 2026" (the day in `tz`).
+/// "1 December 2026" (the day in `tz`). Written by [`day`] rather than through
+/// `strftime`, whose parsing of the format was most of a verification page's two
+/// dates (issue 12).
 pub fn long_date(t: time::OffsetDateTime, tz: &TimeZone) -> String {
-    match zoned(t, tz) {
-        Some(z) => z.strftime("%-d %B %Y").to_string(),
+    let local = zoned(t, tz).and_then(|z| {
+        let month = time::Month::try_from(u8::try_from(z.month()).ok()?).ok()?;
+        let day_of_month = u8::try_from(z.day()).ok()?;
+        time::Date::from_calendar_date(i32::from(z.year()), month, day_of_month).ok()
+    });
+    match local {
+        Some(d) => day(d),
         None => t.date().to_string(),
     }
 }
@@ -80,6 +87,14 @@ mod tests {
             "1 July 2027"
         );
         assert_eq!(day(date!(2028 - 12 - 31)), "31 December 2028");
+        assert_eq!(
+            long_date(datetime!(2026-12-01 09:05 UTC), &london),
+            "1 December 2026"
+        );
+        assert_eq!(
+            long_date(datetime!(2028-02-29 12:00 UTC), &zone("UTC")),
+            "29 February 2028"
+        );
     }
 
     #[test]

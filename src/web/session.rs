@@ -75,7 +75,7 @@ fn caller_of(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Option<Caller>
     if let Some(SessionChecked(known)) = req.extensions().get::<SessionChecked>().cloned() {
         return Box::pin(ready(Ok(known)));
     }
-    let found = match req.cookie(SESSION_COOKIE) {
+    let found = match cookie(req, SESSION_COOKIE) {
         None => Ok(None),
         Some(cookie) => state_of(req).map(|s| Some((s.clone(), cookie.value().to_string()))),
     };
@@ -172,14 +172,24 @@ impl FromRequest for CsrfToken {
     type Future = Ready<Result<CsrfToken, PageError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = req.extensions().get::<CsrfToken>().cloned().or_else(|| {
-            req.cookie(CSRF_COOKIE)
-                .map(|c| CsrfToken::of(c.value().to_string()))
-        });
+        let token = req
+            .extensions()
+            .get::<CsrfToken>()
+            .cloned()
+            .or_else(|| cookie(req, CSRF_COOKIE).map(|c| CsrfToken::of(c.value().to_string())));
         ready(token.ok_or_else(|| {
             ServiceError::internal(anyhow::anyhow!("csrf middleware not installed")).into()
         }))
     }
+}
+
+/// The request's cookie `name`. A request with no `Cookie` header at all (a phone
+/// at a gate opening the QR page) builds no cookie jar in its extensions.
+fn cookie(req: &HttpRequest, name: &str) -> Option<Cookie<'static>> {
+    if !req.headers().contains_key(actix_web::http::header::COOKIE) {
+        return None;
+    }
+    req.cookie(name)
 }
 
 /// Whether a path is a page (not the API, keys, assets or health).
@@ -199,7 +209,7 @@ pub async fn pages(
     if !is_page(req.path()) {
         return next.call(req).await;
     }
-    let fresh = match req.cookie(CSRF_COOKIE) {
+    let fresh = match cookie(req.request(), CSRF_COOKIE) {
         Some(c) if c.value().len() == 43 => None,
         _ => {
             let lazy = CsrfToken::default();
@@ -232,7 +242,7 @@ pub async fn pages(
 
 /// Refuses a form whose `csrf` value is not this browser's token.
 pub fn check_csrf(req: &HttpRequest, submitted: Option<&str>) -> Result<(), PageError> {
-    let expected = req.cookie(CSRF_COOKIE);
+    let expected = cookie(req, CSRF_COOKIE);
     let ok = match (expected.as_ref().map(|c| c.value()), submitted) {
         (Some(expected), Some(given)) => {
             !expected.is_empty() && constant_time_eq(expected.as_bytes(), given.as_bytes())

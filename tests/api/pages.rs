@@ -269,6 +269,28 @@ async fn the_csrf_cookie_is_set_by_the_first_page_that_renders_a_form() {
 }
 
 #[tokio::test]
+async fn a_path_with_trailing_or_repeated_slashes_reaches_the_same_page() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    for path in [
+        "/verify/?number=PSC-2026-K7QMT-94HRX-T",
+        "//verify?number=PSC-2026-K7QMT-94HRX-T",
+        "/verify//?number=PSC-2026-K7QMT-94HRX-T",
+    ] {
+        let (status, page) = b.get(path).await;
+        assert_eq!(status, 200, "{path}");
+        // The query survives the change of path.
+        assert!(page.contains("NOT FOUND"), "{path}: {page}");
+        assert!(page.contains("value=\"PSC-2026-K7QMT-94HRX-T\""), "{path}");
+    }
+    let (status, page) = b.get("/v/eyJhbGciOiJFZERTQSJ9.e30.c2ln/").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("NOT GENUINE"), "{page}");
+    let (status, _) = b.get("/healthz/").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
 async fn a_forgotten_password_is_reset_by_a_single_use_emailed_link() {
     let app = spawn_app().await;
     let (_, _) = app.operator("Reset Venues").await;
