@@ -8,8 +8,8 @@
 //!
 //! It also trims trailing slashes and merges repeated ones before routing, as
 //! actix's `NormalizePath::trim()` did, but only when a path has them: that
-//! middleware copied every path and ran a regular expression over it, a 300-character
-//! QR token's included.
+//! middleware copied every path and ran a regular expression over it, the QR
+//! token's 470 characters included.
 
 use std::time::{Duration, Instant};
 
